@@ -1,0 +1,17 @@
+//! Bifrost's vocabulary: content ids, domain records and the rules names must follow.
+//!
+//! This crate does no I/O, spawns no tasks and knows no SQL or HTTP. Every other crate speaks in
+//! these types, so a `ChunkId` means the same thing in the store, the catalog and the CLI.
+
+mod id;
+mod model;
+mod name;
+mod pack;
+
+pub use id::{ChunkId, ContentId, IdParseError, PackId};
+pub use model::{
+    Asset, AssetFilter, ChunkingParams, FileEntry, FileMode, NewAsset, NewContent, NewVersion,
+    Project, RepoStats, Version, VersionRef, VersionRefError, VersionSelector,
+};
+pub use pack::{ChunkLocation, Codec, PackEntry, PackRecord};
+pub use name::{NameError, NameKind, validate_name, validate_tag};

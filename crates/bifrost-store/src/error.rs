@@ -1,0 +1,85 @@
+//! Store errors. Each says what went wrong and, where the user can act, what to do.
+
+use bifrost_core::{ChunkId, ContentId, PackId};
+
+/// Anything the store can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store URL could not be understood.
+    #[error("cannot use store URL `{url}`: {reason}")]
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Reading a source file failed.
+    #[error("cannot read `{path}`: {source}")]
+    ReadSource {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Writing restored bytes failed (full disk, read-only destination…).
+    #[error("cannot write restored data: {0}")]
+    WriteOutput(#[source] std::io::Error),
+    /// The backend refused or failed an operation.
+    #[error("store backend error while {action}: {source}")]
+    Backend {
+        /// What the store was doing.
+        action: String,
+        /// The backend's error.
+        source: object_store::Error,
+    },
+    /// A pack the catalog names is not in the backend.
+    #[error("pack {pack} is missing from the store; run `bifrost fsck` to see what it affects")]
+    MissingPack {
+        /// The pack.
+        pack: PackId,
+    },
+    /// Stored bytes do not hash to their chunk id: the pack is damaged.
+    #[error(
+        "chunk {chunk} in pack {pack} is corrupt ({reason}); nothing was written for it. Run `bifrost fsck --read-data`"
+    )]
+    CorruptChunk {
+        /// The chunk.
+        chunk: ChunkId,
+        /// The pack holding it.
+        pack: PackId,
+        /// What check failed.
+        reason: String,
+    },
+    /// A pack's framing or trailer is damaged.
+    #[error("pack {pack} is corrupt: {reason}")]
+    CorruptPack {
+        /// The pack.
+        pack: PackId,
+        /// What check failed.
+        reason: String,
+    },
+    /// Restored content has a different size than the catalog says.
+    #[error("content {content} restored to {actual} bytes but {expected} were expected")]
+    SizeMismatch {
+        /// The content.
+        content: ContentId,
+        /// Size the catalog records.
+        expected: u64,
+        /// Size produced.
+        actual: u64,
+    },
+    /// The dedup oracle (the catalog) failed.
+    #[error("cannot look up known chunks: {0}")]
+    Lookup(String),
+    /// A worker task died.
+    #[error("internal task failed: {0}")]
+    Task(String),
+}
+
+/// Store result type.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub(crate) fn backend(action: impl Into<String>) -> impl FnOnce(object_store::Error) -> StoreError {
+    let action = action.into();
+    move |source| StoreError::Backend { action, source }
+}
