@@ -31,7 +31,7 @@ impl Codec {
 }
 
 /// One chunk inside a pack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PackEntry {
     /// The chunk.
     pub chunk: ChunkId,

@@ -1,0 +1,187 @@
+//! The command-line grammar (clap). Help texts teach; keep examples in them current.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Bifrost: versioned, deduplicated storage for production assets.
+///
+/// A repository keeps every version of every asset. Bytes are split into content-defined chunks
+/// and stored once, however many versions or assets share them; the catalog (SQLite by default,
+/// PostgreSQL for a studio) records projects, assets and versions.
+///
+/// Start with:  bifrost init && bifrost asset create hero --type prop && bifrost publish hero ./hero/
+#[derive(Debug, Parser)]
+#[command(name = "bifrost", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// Run as if started in PATH (the repository is searched from there upwards).
+    #[arg(short = 'C', global = true, value_name = "PATH")]
+    pub dir: Option<PathBuf>,
+
+    /// Act on this project instead of the current one (see `bifrost project use`).
+    #[arg(long, short = 'p', global = true, value_name = "NAME", env = "BIFROST_PROJECT")]
+    pub project: Option<String>,
+
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print less: no progress bars, no summaries.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a repository (default: SQLite catalog and local store inside PATH/.bifrost).
+    ///
+    /// Examples:
+    ///   bifrost init
+    ///   bifrost init /studio/show --catalog postgres://bifrost@db/show --store s3://assets?endpoint=http://minio:9000
+    Init {
+        /// Directory to create the repository in (default: the current directory).
+        path: Option<PathBuf>,
+        /// Catalog: a SQLite file path (default `.bifrost/catalog.db`) or postgres://USER@HOST/DB.
+        #[arg(long, value_name = "URL")]
+        catalog: Option<String>,
+        /// Store: a directory (default `.bifrost/store`), file:///PATH, or
+        /// s3://BUCKET[/PREFIX]?endpoint=URL (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY).
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+    },
+    /// Create, list and switch projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// Create, list and inspect assets.
+    #[command(subcommand)]
+    Asset(AssetCommand),
+    /// Publish files and directories as the next version of an asset.
+    ///
+    /// A file is stored under its own name; a directory's files are stored relative to the
+    /// directory. Only chunks the repository does not have yet are written.
+    ///
+    /// Example: bifrost publish hero ./hero/ -m "fix UVs"
+    Publish {
+        /// The asset (create it first with `bifrost asset create`).
+        name: String,
+        /// Files and directories to publish.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Publish note.
+        #[arg(short = 'm', long = "message", value_name = "NOTE", default_value = "")]
+        note: String,
+        /// Author recorded on the version (default: $BIFROST_AUTHOR, else $USER).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Show the version history of an asset.
+    Log {
+        /// The asset.
+        name: String,
+    },
+    /// Materialise a version into a directory.
+    ///
+    /// Examples:
+    ///   bifrost checkout hero ./work/hero          # latest version
+    ///   bifrost checkout hero@v3 ./review/hero_v3
+    Checkout {
+        /// NAME, NAME@vN or NAME@latest.
+        reference: String,
+        /// Destination directory (created if missing).
+        dest: PathBuf,
+        /// Overwrite files that already exist at the destination.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show how much is stored and how much deduplication saves.
+    Stats,
+    /// Check the repository; exits with status 1 and names every missing or corrupt object.
+    Fsck {
+        /// Also read every pack and verify every chunk's hash (slow: reads all stored data).
+        #[arg(long)]
+        read_data: bool,
+    },
+    /// Delete chunks and packs no version needs (mark and sweep).
+    Gc {
+        /// Report what would be deleted without deleting anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Leave packs younger than this alone, so publishes in flight keep their chunks.
+        #[arg(long, default_value = "1h", value_name = "DURATION")]
+        grace: String,
+    },
+    /// Print shell completions: bifrost completions bash > /etc/bash_completion.d/bifrost
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Create a demo repository, publish generated assets and show the deduplication.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to create the demo repository (must not exist yet).
+    #[arg(default_value = "bifrost-demo")]
+    pub path: PathBuf,
+    /// Size of the generated scene file, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub size_mib: u64,
+    /// Versions to publish of each asset.
+    #[arg(long, default_value_t = 5)]
+    pub versions: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project.
+    Create {
+        /// Project name (letters, digits, `_`, `-`, `.`).
+        name: String,
+    },
+    /// List projects (the current one is marked with *).
+    List,
+    /// Make a project the current one for this repository.
+    Use {
+        /// Project name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssetCommand {
+    /// Create an asset in the current project.
+    ///
+    /// Example: bifrost asset create barrel --type prop --tag hero --meta poly=12000 --meta artist=ana
+    Create {
+        /// Asset name, unique in the project (letters, digits, `_`, `-`, `.`).
+        name: String,
+        /// Asset type, e.g. prop, character, environment, texture, fx.
+        #[arg(long = "type", short = 't', value_name = "TYPE")]
+        asset_type: String,
+        /// Tag (repeatable).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// Metadata KEY=VALUE (repeatable); VALUE is read as JSON when it parses (12, true, [1,2]),
+        /// else as text.
+        #[arg(long = "meta", value_name = "KEY=VALUE")]
+        meta: Vec<String>,
+    },
+    /// List assets of the current project.
+    List {
+        /// Only assets of this type.
+        #[arg(long = "type", short = 't', value_name = "TYPE")]
+        asset_type: Option<String>,
+        /// Only assets with this tag (repeatable: all must match).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+    },
+    /// Show one asset with its versions.
+    Show {
+        /// Asset name.
+        name: String,
+    },
+}

@@ -1,0 +1,233 @@
+//! `bifrost`: the command-line front end. Parses arguments, calls the facade, renders results.
+//! The only crate that knows about terminals; it holds no business logic.
+
+mod cli;
+mod demo;
+mod output;
+mod progress;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use bifrost::core::{AssetFilter, NewAsset, VersionRef};
+use bifrost::{CheckoutOptions, GcOptions, InitOptions, Repository};
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{AssetCommand, Cli, Command, ProjectCommand};
+use crate::output::Out;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("BIFROST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn start_dir(cli: &Cli) -> Result<PathBuf> {
+    match &cli.dir {
+        Some(d) => {
+            if !d.is_dir() {
+                bail!("-C {}: no such directory", d.display());
+            }
+            Ok(d.clone())
+        }
+        None => std::env::current_dir().context("cannot read the current directory"),
+    }
+}
+
+async fn open(cli: &Cli) -> Result<Repository> {
+    let start = start_dir(cli)?;
+    let repo = Repository::discover(&start).await?;
+    Ok(match &cli.project {
+        Some(p) => repo.with_project(p).await?,
+        None => repo,
+    })
+}
+
+fn author(explicit: Option<String>) -> String {
+    explicit
+        .or_else(|| std::env::var("BIFROST_AUTHOR").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn parse_meta(items: &[String]) -> Result<BTreeMap<String, serde_json::Value>> {
+    let mut meta = BTreeMap::new();
+    for item in items {
+        let Some((k, v)) = item.split_once('=') else {
+            bail!("--meta `{item}`: write KEY=VALUE, e.g. --meta poly=12000");
+        };
+        if k.trim().is_empty() {
+            bail!("--meta `{item}`: the key is empty");
+        }
+        let value = serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.into()));
+        meta.insert(k.trim().to_owned(), value);
+    }
+    Ok(meta)
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let out = Out::new(cli.json, cli.quiet);
+    let bar = || -> Arc<dyn bifrost::Progress> { Arc::new(progress::Bar::new(cli.quiet || cli.json)) };
+    match &cli.command {
+        Command::Init {
+            path,
+            catalog,
+            store,
+        } => {
+            let base = start_dir(&cli)?;
+            let target = path.as_ref().map_or(base.clone(), |p| base.join(p));
+            let repo = Repository::init(
+                &target,
+                InitOptions {
+                    catalog: catalog.clone(),
+                    store: store.clone(),
+                },
+            )
+            .await?;
+            out.init(&repo);
+            repo.close().await;
+        }
+        Command::Project(cmd) => {
+            let mut repo = open(&cli).await?;
+            match cmd {
+                ProjectCommand::Create { name } => out.project(&repo.create_project(name).await?),
+                ProjectCommand::List => {
+                    out.projects(&repo.list_projects().await?, repo.project())
+                }
+                ProjectCommand::Use { name } => out.project(&repo.use_project(name).await?),
+            }
+            repo.close().await;
+        }
+        Command::Asset(cmd) => {
+            let repo = open(&cli).await?;
+            match cmd {
+                AssetCommand::Create {
+                    name,
+                    asset_type,
+                    tags,
+                    meta,
+                } => {
+                    let asset = repo
+                        .create_asset(&NewAsset {
+                            name: name.clone(),
+                            asset_type: asset_type.clone(),
+                            tags: tags.clone(),
+                            metadata: parse_meta(meta)?,
+                        })
+                        .await?;
+                    out.asset_created(&asset);
+                }
+                AssetCommand::List { asset_type, tags } => {
+                    let filter = AssetFilter {
+                        asset_type: asset_type.clone(),
+                        tags: tags.clone(),
+                    };
+                    out.assets(&repo.list_assets(&filter).await?);
+                }
+                AssetCommand::Show { name } => {
+                    let asset = repo.asset(name).await?;
+                    let versions = repo.log(name).await?;
+                    let files = match versions.last() {
+                        Some(v) => repo.version_files(v).await?,
+                        None => Vec::new(),
+                    };
+                    out.asset_show(&asset, &versions, &files);
+                }
+            }
+            repo.close().await;
+        }
+        Command::Publish {
+            name,
+            paths,
+            note,
+            author: who,
+        } => {
+            let repo = open(&cli).await?;
+            let outcome = repo
+                .publish(name, paths, &author(who.clone()), note, bar())
+                .await?;
+            out.published(&outcome);
+            repo.close().await;
+        }
+        Command::Log { name } => {
+            let repo = open(&cli).await?;
+            out.log(name, &repo.log(name).await?);
+            repo.close().await;
+        }
+        Command::Checkout {
+            reference,
+            dest,
+            force,
+        } => {
+            let reference: VersionRef = reference.parse()?;
+            let repo = open(&cli).await?;
+            let dest = absolute(&start_dir(&cli)?, dest);
+            let outcome = repo
+                .checkout(&reference, &dest, CheckoutOptions { force: *force }, bar())
+                .await?;
+            out.checked_out(&outcome);
+            repo.close().await;
+        }
+        Command::Stats => {
+            let repo = open(&cli).await?;
+            out.stats(&repo.stats().await?);
+            repo.close().await;
+        }
+        Command::Fsck { read_data } => {
+            let repo = open(&cli).await?;
+            let report = repo.fsck(*read_data, bar()).await?;
+            out.fsck(&report);
+            repo.close().await;
+            if !report.is_clean() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Gc { dry_run, grace } => {
+            let repo = open(&cli).await?;
+            let report = repo
+                .gc(GcOptions {
+                    dry_run: *dry_run,
+                    grace: bifrost::parse_duration(grace)?,
+                    ..GcOptions::default()
+                })
+                .await?;
+            out.gc(&report);
+            repo.close().await;
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "bifrost", &mut std::io::stdout());
+        }
+        Command::Demo(args) => {
+            let base = start_dir(&cli)?;
+            demo::run(&absolute(&base, &args.path), args, &out, bar()).await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn absolute(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() { p.to_owned() } else { base.join(p) }
+}

@@ -1,0 +1,135 @@
+//! Facade errors: the store's and the catalog's, plus what only the facade can see.
+
+use std::path::PathBuf;
+
+/// Anything a repository operation can fail with. Messages say what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The catalog refused or failed.
+    #[error(transparent)]
+    Catalog(#[from] bifrost_catalog::CatalogError),
+    /// The chunk store refused or failed.
+    #[error(transparent)]
+    Store(#[from] bifrost_store::StoreError),
+    /// No repository at or above a directory.
+    #[error(
+        "no Bifrost repository found in `{start}` or any parent directory; run `bifrost init` there, or point at one with -C PATH or BIFROST_REPO"
+    )]
+    NotARepository {
+        /// Where the search started.
+        start: PathBuf,
+    },
+    /// `init` on a directory that already holds a repository.
+    #[error("`{path}` already holds a Bifrost repository; use it, or init somewhere else")]
+    AlreadyInitialized {
+        /// The repository root.
+        path: PathBuf,
+    },
+    /// The repository's config file is missing or malformed.
+    #[error("the repository config `{path}` is unusable: {reason}")]
+    Config {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A path given to publish does not exist or cannot be read.
+    #[error("cannot read `{path}`: {source}")]
+    Input {
+        /// The path.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// Two inputs of one publish would land on the same path in the version.
+    #[error(
+        "two inputs would both be stored as `{path}` in the version; publish them in separate directories"
+    )]
+    PathCollision {
+        /// The path inside the version.
+        path: String,
+    },
+    /// A file name that cannot be stored portably.
+    #[error("cannot publish `{path}`: {reason}")]
+    BadInputName {
+        /// The offending path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Publish was given nothing (or only empty directories).
+    #[error("nothing to publish: the given paths contain no files")]
+    NothingToPublish,
+    /// A checkout would overwrite files.
+    #[error(
+        "`{path}` already exists; check out into an empty or new directory, or pass --force to overwrite"
+    )]
+    DestinationExists {
+        /// The first file that is in the way.
+        path: PathBuf,
+    },
+    /// Writing a checkout failed (full disk, read-only filesystem, permissions…).
+    #[error("cannot write `{path}`: {source}{}", hint(source))]
+    Output {
+        /// The file or directory being written.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A duration such as a gc grace period could not be read.
+    #[error("`{0}` is not a duration; write e.g. 0s, 90s, 30m, 2h or 7d")]
+    BadDuration(String),
+    /// A publish kept losing its chunks to concurrent garbage collection.
+    #[error("publish raced with `bifrost gc` repeatedly; try again when gc has finished")]
+    GcRace,
+}
+
+fn hint(e: &std::io::Error) -> &'static str {
+    match e.raw_os_error() {
+        Some(28) => " (the disk is full: free space or choose another destination; nothing partial was left behind)",
+        Some(30) => " (the filesystem is read-only: choose another destination)",
+        Some(13) => " (permission denied: choose a destination you can write to)",
+        _ => "",
+    }
+}
+
+impl Error {
+    pub(crate) fn output(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Output { path, source }
+    }
+}
+
+/// Facade result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Parses `0`, `90s`, `30m`, `2h`, `7d` (a bare number is seconds).
+pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = num.parse().map_err(|_| Error::BadDuration(text.into()))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(Error::BadDuration(text.into())),
+    };
+    Ok(std::time::Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("0").unwrap().as_secs(), 0);
+        assert_eq!(parse_duration("90s").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("2h").unwrap().as_secs(), 7200);
+        assert_eq!(parse_duration("7d").unwrap().as_secs(), 604_800);
+        for bad in ["", "h", "1w", "-1s", "1.5h"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+}

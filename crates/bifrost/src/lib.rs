@@ -1,0 +1,25 @@
+//! The Bifrost facade: repository services over the catalog and the chunk store.
+//!
+//! Everything a user can do is a method of [`Repository`]; the CLI (and later the server and the
+//! Python bindings) only parse input and render output. The facade composes the two halves in one
+//! transaction-shaped order: bytes first (packs durable in the store), then the catalog commit that
+//! makes a version exist. A failure anywhere before the commit leaves no visible version.
+
+mod checkout;
+mod config;
+mod error;
+mod maintenance;
+mod progress;
+mod publish;
+mod repo;
+
+pub use bifrost_catalog::CatalogError;
+pub use bifrost_core as core;
+pub use bifrost_store::StoreError;
+pub use checkout::{CheckoutOptions, CheckoutOutcome};
+pub use config::{FORMAT_VERSION, RepoConfig};
+pub use error::{Error, Result, parse_duration};
+pub use maintenance::{FsckReport, GcOptions, GcReport, Problem, ProblemKind};
+pub use progress::{NoProgress, Progress};
+pub use publish::PublishOutcome;
+pub use repo::{DEFAULT_PROJECT, DOT_DIR, InitOptions, REPO_ENV, Repository};
