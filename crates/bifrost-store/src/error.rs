@@ -69,7 +69,7 @@ pub enum StoreError {
         actual: u64,
     },
     /// The dedup oracle (the catalog) failed.
-    #[error("cannot look up known chunks: {0}")]
+    #[error("chunk index (catalog) error: {0}")]
     Lookup(String),
     /// A worker task died.
     #[error("internal task failed: {0}")]
