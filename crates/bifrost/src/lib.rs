@@ -12,6 +12,8 @@ mod maintenance;
 mod progress;
 mod publish;
 mod repo;
+#[cfg(test)]
+mod tests;
 
 pub use bifrost_catalog::CatalogError;
 pub use bifrost_core as core;

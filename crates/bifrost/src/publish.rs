@@ -37,9 +37,9 @@ struct Input {
 }
 
 /// The catalog as the store's chunk index.
-struct CatalogIndex {
-    catalog: Catalog,
-    runtime: tokio::runtime::Handle,
+pub(crate) struct CatalogIndex {
+    pub(crate) catalog: Catalog,
+    pub(crate) runtime: tokio::runtime::Handle,
 }
 
 impl KnownChunks for CatalogIndex {
