@@ -98,6 +98,9 @@ impl Progress for () {
 
 pub(crate) type SealedPack = (PackRecord, Vec<u8>);
 
+/// A small file read whole: bytes, content id, chunk ranges and chunk ids.
+type LoadedFile = (Vec<u8>, ContentId, Vec<Range<usize>>, Vec<ChunkId>);
+
 pub(crate) struct Pipeline<'a> {
     pub(crate) chunking: ChunkingParams,
     pub(crate) zstd_level: i32,
@@ -184,28 +187,30 @@ impl<'a> Pipeline<'a> {
         if batch.is_empty() {
             return Ok(());
         }
-        let loaded: Vec<Result<Option<(Vec<u8>, ContentId, Vec<Range<usize>>, Vec<ChunkId>)>>> =
-            batch
-                .par_iter()
-                .map(|&i| {
-                    let path = &files[i].path;
-                    let read_err = |source| StoreError::ReadSource {
-                        path: path.clone(),
-                        source,
-                    };
-                    let mut data = Vec::with_capacity(files[i].size_hint as usize);
-                    File::open(path)
-                        .and_then(|f| f.take(SMALL_FILE_LIMIT + 1).read_to_end(&mut data))
-                        .map_err(read_err)?;
-                    if data.len() as u64 > SMALL_FILE_LIMIT {
-                        return Ok(None); // grew since listing: handled as a large file
-                    }
-                    let content = ContentId::of(&data);
-                    let ranges = self.cut_points(&data);
-                    let ids = ranges.iter().map(|r| ChunkId::of(&data[r.clone()])).collect();
-                    Ok(Some((data, content, ranges, ids)))
-                })
-                .collect();
+        let loaded: Vec<Result<Option<LoadedFile>>> = batch
+            .par_iter()
+            .map(|&i| {
+                let path = &files[i].path;
+                let read_err = |source| StoreError::ReadSource {
+                    path: path.clone(),
+                    source,
+                };
+                let mut data = Vec::with_capacity(files[i].size_hint as usize);
+                File::open(path)
+                    .and_then(|f| f.take(SMALL_FILE_LIMIT + 1).read_to_end(&mut data))
+                    .map_err(read_err)?;
+                if data.len() as u64 > SMALL_FILE_LIMIT {
+                    return Ok(None); // grew since listing: handled as a large file
+                }
+                let content = ContentId::of(&data);
+                let ranges = self.cut_points(&data);
+                let ids = ranges
+                    .iter()
+                    .map(|r| ChunkId::of(&data[r.clone()]))
+                    .collect();
+                Ok(Some((data, content, ranges, ids)))
+            })
+            .collect();
         let mut grown = Vec::new();
         let mut flat: Vec<(ChunkId, &[u8])> = Vec::new();
         let mut prepared = Vec::new();

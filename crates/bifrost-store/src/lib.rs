@@ -31,9 +31,7 @@ use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 
 pub use error::{Result, StoreError};
-pub use ingest::{
-    IngestReport, IngestedFile, KnownChunks, NothingKnown, Progress, SourceFile,
-};
+pub use ingest::{IngestReport, IngestedFile, KnownChunks, NothingKnown, Progress, SourceFile};
 pub use location::StoreLocation;
 pub use pack::{pack_id_from_key, pack_key, parse_trailer, verify_pack};
 
@@ -236,7 +234,10 @@ impl Store {
     /// Reads a whole pack.
     pub async fn read_pack(&self, id: &PackId) -> Result<Bytes> {
         match self.backend.get(&self.pack_path(id)).await {
-            Ok(r) => r.bytes().await.map_err(backend(format!("reading pack {id}"))),
+            Ok(r) => r
+                .bytes()
+                .await
+                .map_err(backend(format!("reading pack {id}"))),
             Err(object_store::Error::NotFound { .. }) => Err(StoreError::MissingPack { pack: *id }),
             Err(e) => Err(backend(format!("reading pack {id}"))(e)),
         }

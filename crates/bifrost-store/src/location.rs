@@ -50,9 +50,9 @@ impl StoreLocation {
         let parsed = Url::parse(url).map_err(|e| bad(&e.to_string()))?;
         match parsed.scheme() {
             "file" => {
-                let path = parsed
-                    .to_file_path()
-                    .map_err(|()| bad("a file URL needs an absolute path, e.g. file:///data/store"))?;
+                let path = parsed.to_file_path().map_err(|()| {
+                    bad("a file URL needs an absolute path, e.g. file:///data/store")
+                })?;
                 Ok(Self::Local(path))
             }
             "s3" => {
@@ -173,7 +173,10 @@ impl StoreLocation {
                     url: self.display_url(),
                     reason: e.to_string(),
                 })?;
-                Ok((Arc::new(store), object_store::path::Path::from(prefix.as_str())))
+                Ok((
+                    Arc::new(store),
+                    object_store::path::Path::from(prefix.as_str()),
+                ))
             }
         }
     }
@@ -185,7 +188,11 @@ fn redact(url: &str) -> String {
             let pairs: Vec<(String, String)> = u
                 .query_pairs()
                 .map(|(k, v)| {
-                    let v = if k.contains("secret") { "***".into() } else { v.into_owned() };
+                    let v = if k.contains("secret") {
+                        "***".into()
+                    } else {
+                        v.into_owned()
+                    };
                     (k.into_owned(), v)
                 })
                 .collect();
@@ -218,14 +225,18 @@ mod tests {
             base,
         )
         .unwrap();
-        assert!(matches!(&s3, StoreLocation::S3 { bucket, prefix, .. } if bucket == "bkt" && prefix == "pre/fix"));
+        assert!(
+            matches!(&s3, StoreLocation::S3 { bucket, prefix, .. } if bucket == "bkt" && prefix == "pre/fix")
+        );
         assert!(!s3.display_url().contains("secret"));
     }
 
     #[test]
     fn rejects_bad_urls_clearly() {
         let base = FsPath::new("/");
-        let e = StoreLocation::parse("ftp://x", base).unwrap_err().to_string();
+        let e = StoreLocation::parse("ftp://x", base)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unsupported scheme"), "{e}");
         let e = StoreLocation::parse("s3://b?bogus=1&secret_access_key=hunter2", base)
             .unwrap_err()

@@ -1,8 +1,8 @@
 //! Reading contents back: coalesced range reads, parallel decode and verification, positioned
 //! writes. Chunk bytes are verified against their ids before they are written.
 
-use std::os::unix::fs::FileExt;
 use std::ops::Range;
+use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
 use bifrost_core::{ChunkLocation, ContentId, PackEntry, PackId};
@@ -32,7 +32,11 @@ fn plan(locations: &[ChunkLocation]) -> (Vec<ReadGroup>, u64) {
         let start = e.offset as u64;
         let end = start + e.stored_len as u64;
         match groups.last_mut() {
-            Some(g) if g.pack == loc.pack && g.range.end == start && end - g.range.start <= MAX_READ => {
+            Some(g)
+                if g.pack == loc.pack
+                    && g.range.end == start
+                    && end - g.range.start <= MAX_READ =>
+            {
                 g.range.end = end;
                 g.entries.push((e, out_offset));
             }
@@ -83,14 +87,15 @@ impl Store {
                     tokio::task::spawn_blocking(move || {
                         for (e, at) in &g.entries {
                             let from = (e.offset as u64 - g.range.start) as usize;
-                            let stored = data.get(from..from + e.stored_len as usize).ok_or_else(
-                                || StoreError::CorruptPack {
-                                    pack: g.pack,
-                                    reason: "the pack is shorter than its index says".into(),
-                                },
-                            )?;
+                            let stored =
+                                data.get(from..from + e.stored_len as usize)
+                                    .ok_or_else(|| StoreError::CorruptPack {
+                                        pack: g.pack,
+                                        reason: "the pack is shorter than its index says".into(),
+                                    })?;
                             let raw = pack::decode_chunk(&g.pack, e, stored)?;
-                            out.write_all_at(&raw, *at).map_err(StoreError::WriteOutput)?;
+                            out.write_all_at(&raw, *at)
+                                .map_err(StoreError::WriteOutput)?;
                         }
                         Ok(())
                     })

@@ -28,7 +28,8 @@ impl S3TestServer {
     pub async fn start(bucket: &str) -> std::io::Result<Self> {
         let root = tempfile::tempdir()?;
         std::fs::create_dir(root.path().join(bucket))?;
-        let fs = s3s_fs::FileSystem::new(root.path()).map_err(|e| std::io::Error::other(format!("{e:?}")))?;
+        let fs = s3s_fs::FileSystem::new(root.path())
+            .map_err(|e| std::io::Error::other(format!("{e:?}")))?;
         let service = {
             let mut b = S3ServiceBuilder::new(fs);
             b.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));

@@ -70,7 +70,13 @@ async fn ingest(store: &Store, index: &Arc<MemIndex>, files: Vec<SourceFile>) ->
     report
 }
 
-async fn restore(store: &Store, index: &MemIndex, content: &ContentId, size: u64, chunks: &[ChunkId]) -> Result<Vec<u8>, StoreError> {
+async fn restore(
+    store: &Store,
+    index: &MemIndex,
+    content: &ContentId,
+    size: u64,
+    chunks: &[ChunkId],
+) -> Result<Vec<u8>, StoreError> {
     let out = tempfile::tempfile().unwrap();
     let out = Arc::new(out);
     store
@@ -103,21 +109,40 @@ async fn round_trip(store: Store) {
     let index = Arc::new(MemIndex::default());
     let report = ingest(&store, &index, files).await;
     assert_eq!(report.files.len(), 5);
-    assert_eq!(report.bytes_read, datas.iter().map(|d| d.len() as u64).sum::<u64>());
-    assert!(report.packs.len() >= 2, "40 MiB of random data fills several 16 MiB packs");
+    assert_eq!(
+        report.bytes_read,
+        datas.iter().map(|d| d.len() as u64).sum::<u64>()
+    );
+    assert!(
+        report.packs.len() >= 2,
+        "40 MiB of random data fills several 16 MiB packs"
+    );
     for (f, data) in report.files.iter().zip(&datas) {
         assert_eq!(f.content, ContentId::of(data));
         assert_eq!(f.size, data.len() as u64);
         let p = store.config().chunking;
-        let expected: Vec<ChunkId> = FastCDC::new(data, p.min_size as usize, p.avg_size as usize, p.max_size as usize)
-            .map(|c| ChunkId::of(&data[c.offset..c.offset + c.length]))
-            .collect();
-        assert_eq!(f.chunks, expected, "streamed cut points equal whole-buffer cut points");
-        let back = restore(&store, &index, &f.content, f.size, &f.chunks).await.unwrap();
+        let expected: Vec<ChunkId> = FastCDC::new(
+            data,
+            p.min_size as usize,
+            p.avg_size as usize,
+            p.max_size as usize,
+        )
+        .map(|c| ChunkId::of(&data[c.offset..c.offset + c.length]))
+        .collect();
+        assert_eq!(
+            f.chunks, expected,
+            "streamed cut points equal whole-buffer cut points"
+        );
+        let back = restore(&store, &index, &f.content, f.size, &f.chunks)
+            .await
+            .unwrap();
         assert!(back == *data, "restored bytes differ");
     }
     let stored: u64 = report.packs.iter().map(|p| p.size).sum();
-    assert!(stored < big.len() as u64 + text.len() as u64 / 10 + 1_000_000, "text compressed, copy deduplicated: {stored}");
+    assert!(
+        stored < big.len() as u64 + text.len() as u64 / 10 + 1_000_000,
+        "text compressed, copy deduplicated: {stored}"
+    );
 
     // A second version: a few scattered edits and an insertion that shifts everything after it.
     let mut edited = big.clone();
@@ -129,9 +154,18 @@ async fn round_trip(store: Store) {
     edited.splice(20_000_000..20_000_000, b"inserted bytes".iter().copied());
     let v2 = write(src.path(), "big.v2", &edited);
     let report2 = ingest(&store, &index, vec![v2]).await;
-    assert!(report2.bytes_written < 4 * 1024 * 1024, "only the edited chunks are new: {}", report2.bytes_written);
+    assert!(
+        report2.bytes_written < 4 * 1024 * 1024,
+        "only the edited chunks are new: {}",
+        report2.bytes_written
+    );
     let f = &report2.files[0];
-    assert_eq!(restore(&store, &index, &f.content, f.size, &f.chunks).await.unwrap(), edited);
+    assert_eq!(
+        restore(&store, &index, &f.content, f.size, &f.chunks)
+            .await
+            .unwrap(),
+        edited
+    );
 
     // Same bytes again: nothing new at all.
     let again = write(src.path(), "again.bin", &edited);
@@ -146,9 +180,12 @@ async fn round_trip(store: Store) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn local_round_trip() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(StoreLocation::Local(dir.path().join("store")), StoreConfig::default())
-        .await
-        .unwrap();
+    let store = Store::create(
+        StoreLocation::Local(dir.path().join("store")),
+        StoreConfig::default(),
+    )
+    .await
+    .unwrap();
     round_trip(store).await;
 }
 
@@ -157,7 +194,9 @@ async fn s3_round_trip() {
     let server = S3TestServer::start("assets").await.unwrap();
     let url = server.store_url("assets", "studio/repo");
     let location = StoreLocation::parse(&url, Path::new("/")).unwrap();
-    let store = Store::create(location, StoreConfig::default()).await.unwrap();
+    let store = Store::create(location, StoreConfig::default())
+        .await
+        .unwrap();
     round_trip(store.clone()).await;
     // Objects really are in the server's bucket, under the prefix.
     let packs = store.list_packs().await.unwrap();
@@ -179,9 +218,19 @@ async fn s3_wrong_credentials_or_bucket_fail_clearly() {
         .store_url("nope", "")
         .replace("bifrost-test-secret", "wrong");
     let location = StoreLocation::parse(&url, Path::new("/")).unwrap();
-    let err = Store::create(location, StoreConfig::default()).await.unwrap_err();
-    assert!(err.to_string().contains("check the endpoint, bucket and credentials"), "{err}");
-    let dead = StoreLocation::parse("s3://b?endpoint=http://127.0.0.1:1&access_key_id=a&secret_access_key=b", Path::new("/")).unwrap();
+    let err = Store::create(location, StoreConfig::default())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("check the endpoint, bucket and credentials"),
+        "{err}"
+    );
+    let dead = StoreLocation::parse(
+        "s3://b?endpoint=http://127.0.0.1:1&access_key_id=a&secret_access_key=b",
+        Path::new("/"),
+    )
+    .unwrap();
     assert!(Store::create(dead, StoreConfig::default()).await.is_err());
 }
 
@@ -199,30 +248,42 @@ async fn corrupt_and_missing_packs_are_refused() {
     let f = report.files[0].clone();
     let pack = report.packs[0].clone();
     let hex = pack.id.to_hex();
-    let pack_file = root.join("packs").join(&hex[..2]).join(format!("{hex}.pack"));
+    let pack_file = root
+        .join("packs")
+        .join(&hex[..2])
+        .join(format!("{hex}.pack"));
 
     let mut bytes = std::fs::read(&pack_file).unwrap();
     bytes[100] ^= 0x40;
     std::fs::write(&pack_file, &bytes).unwrap();
-    let err = restore(&store, &index, &f.content, f.size, &f.chunks).await.unwrap_err();
+    let err = restore(&store, &index, &f.content, f.size, &f.chunks)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::CorruptChunk { .. }), "{err}");
     assert!(err.to_string().contains("bifrost fsck --read-data"));
     let whole = store.read_pack(&pack.id).await.unwrap();
     assert!(bifrost_store::verify_pack(&pack.id, &whole).is_err());
 
     std::fs::remove_file(&pack_file).unwrap();
-    let err = restore(&store, &index, &f.content, f.size, &f.chunks).await.unwrap_err();
+    let err = restore(&store, &index, &f.content, f.size, &f.chunks)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::MissingPack { .. }), "{err}");
-    let err = restore(&store, &index, &f.content, f.size + 1, &f.chunks).await.unwrap_err();
+    let err = restore(&store, &index, &f.content, f.size + 1, &f.chunks)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::SizeMismatch { .. }), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreadable_source_fails_and_writes_nothing_visible() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(StoreLocation::Local(dir.path().join("s")), StoreConfig::default())
-        .await
-        .unwrap();
+    let store = Store::create(
+        StoreLocation::Local(dir.path().join("s")),
+        StoreConfig::default(),
+    )
+    .await
+    .unwrap();
     let missing = SourceFile {
         path: dir.path().join("does-not-exist"),
         size_hint: 10,
@@ -238,9 +299,12 @@ async fn unreadable_source_fails_and_writes_nothing_visible() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repack_keeps_only_live_chunks() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::create(StoreLocation::Local(dir.path().join("s")), StoreConfig::default())
-        .await
-        .unwrap();
+    let store = Store::create(
+        StoreLocation::Local(dir.path().join("s")),
+        StoreConfig::default(),
+    )
+    .await
+    .unwrap();
     let src = tempfile::tempdir().unwrap();
     let data = random_bytes(3_000_000, 3);
     let index = Arc::new(MemIndex::default());
@@ -252,5 +316,8 @@ async fn repack_keeps_only_live_chunks() {
     assert!(new.size < old.size);
     let bytes = store.read_pack(&new.id).await.unwrap();
     let entries = bifrost_store::verify_pack(&new.id, &bytes).unwrap();
-    assert_eq!(entries.iter().map(|e| e.chunk).collect::<Vec<_>>(), keep.iter().map(|e| e.chunk).collect::<Vec<_>>());
+    assert_eq!(
+        entries.iter().map(|e| e.chunk).collect::<Vec<_>>(),
+        keep.iter().map(|e| e.chunk).collect::<Vec<_>>()
+    );
 }

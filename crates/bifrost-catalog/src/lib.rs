@@ -1,0 +1,335 @@
+//! Bifrost's catalog: projects, assets, versions, and the store's index of packs and chunks, in
+//! SQLite (one file per repository) or PostgreSQL (a shared server).
+//!
+//! # Role and invariants
+//!
+//! - **Source of truth.** A version exists if and only if its catalog row committed. The chunk
+//!   store writes immutable pack files first; the catalog then records, in one transaction, the
+//!   contents a version needs (which chunks, in which order), the version and its file list.
+//! - **The store's index.** The `chunks` table says which pack holds each chunk, at which offset
+//!   and with which codec; the store asks [`Catalog::known_chunks`] to skip chunks it already
+//!   has and reads through [`Catalog::content_locations_many`].
+//! - **Only SQL in the workspace.** No other crate writes SQL. Every statement is plain runtime
+//!   SQL with `$N` placeholders, which both SQLite and PostgreSQL accept, so each operation is
+//!   written once (`src/imp.rs`, compiled once per backend) and branches only where the dialects
+//!   differ.
+//! - **One migration set per database**, `migrations/sqlite` and `migrations/postgres`, kept
+//!   table-for-table identical except for column types; both run on every connect.
+//!
+//! # Write lock
+//!
+//! Everything that decides from what it reads what to write (committing a version, recording
+//! packs, the gc deletions, repacking) runs in one transaction holding the repository write
+//! lock: `BEGIN IMMEDIATE` on SQLite (waiting up to 60 s for another writer), a
+//! transaction-scoped advisory lock (`pg_advisory_xact_lock`) on PostgreSQL, plus
+//! `SELECT … FOR UPDATE` on the asset row when committing. So two processes publishing the same
+//! asset get consecutive numbers, and a garbage collection never deletes a chunk that a commit
+//! has just checked.
+//!
+//! # Liveness
+//!
+//! A content is *live* if some `version_files` row names it; a chunk is *live* if some
+//! `content_chunks` row names it; a pack is *dead* when none of the chunk rows pointing into it
+//! is live. Garbage collection is mark-and-sweep over these relations:
+//! [`Catalog::delete_unreferenced_contents`], then [`Catalog::pack_usage`] to choose,
+//! [`Catalog::delete_dead_pack`] and [`Catalog::replace_pack`] to act, each re-checking liveness
+//! under the write lock because a publish may have referenced a chunk in the meantime. A commit
+//! that finds one of its chunks gone fails with [`CatalogError::MissingChunks`] and is simply
+//! published again.
+
+mod connect;
+mod error;
+mod postgres;
+mod sql;
+mod sqlite;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use bifrost_core::{
+    Asset, AssetFilter, ChunkId, ChunkLocation, ContentId, FileEntry, NewAsset, NewVersion,
+    PackEntry, PackId, PackRecord, Project, RepoStats, Version, VersionSelector,
+};
+
+pub use error::CatalogError;
+
+/// A pack as the catalog records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackInfo {
+    /// The pack.
+    pub id: PackId,
+    /// Size of the pack object in bytes.
+    pub size: u64,
+    /// Number of chunks the pack held when it was recorded.
+    pub chunk_count: u64,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+}
+
+/// How much of a pack is still needed, for garbage collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackUsage {
+    /// The pack.
+    pub id: PackId,
+    /// Size of the pack object in bytes.
+    pub size: u64,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// Chunk rows that point into the pack (a chunk the pack holds but whose row points at
+    /// another pack, because another writer stored it first, is not counted).
+    pub total_chunks: u64,
+    /// The live chunks of the pack, in offset order: what a repack must copy.
+    pub live: Vec<PackEntry>,
+    /// Sum of the stored lengths of the live chunks.
+    pub live_bytes: u64,
+}
+
+/// A handle on a repository's catalog. Cloning is cheap and shares the connection pool.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    db: Db,
+}
+
+#[derive(Debug, Clone)]
+enum Db {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+/// Calls the backend's implementation of `method` with the pool as first argument.
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
+        match &$self.db {
+            Db::Sqlite(pool) => sqlite::imp::$method(pool $(, $arg)*).await,
+            Db::Postgres(pool) => postgres::imp::$method(pool $(, $arg)*).await,
+        }
+    };
+}
+
+impl Catalog {
+    /// Opens the catalog at `url`, bringing its schema up to date.
+    ///
+    /// `url` is `sqlite:PATH`, `sqlite://PATH`, a bare file path (SQLite), or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (also `postgresql://`). With `create`,
+    /// a missing SQLite file (and its directory) or PostgreSQL database is created; without it,
+    /// a missing one is [`CatalogError::NotFound`]. A server that does not answer within about
+    /// five seconds is [`CatalogError::Unreachable`].
+    pub async fn connect(url: &str, create: bool) -> Result<Catalog, CatalogError> {
+        let db = match connect::parse_target(url)? {
+            connect::Target::Sqlite(path) => Db::Sqlite(connect::sqlite(url, path, create).await?),
+            connect::Target::Postgres => Db::Postgres(connect::postgres(url, create).await?),
+        };
+        Ok(Catalog { db })
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn backend(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection, waiting for operations in progress to finish. Clones of this
+    /// catalog cannot be used afterwards.
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    // -- Projects --------------------------------------------------------------------------
+
+    /// Creates a project. Fails with [`CatalogError::ProjectExists`] if the name is taken.
+    pub async fn create_project(&self, name: &str) -> Result<Project, CatalogError> {
+        dispatch!(self.create_project(name))
+    }
+
+    /// Every project, by name.
+    pub async fn list_projects(&self) -> Result<Vec<Project>, CatalogError> {
+        dispatch!(self.list_projects())
+    }
+
+    /// The project called `name`, or [`CatalogError::ProjectNotFound`].
+    pub async fn get_project(&self, name: &str) -> Result<Project, CatalogError> {
+        dispatch!(self.get_project(name))
+    }
+
+    // -- Assets ----------------------------------------------------------------------------
+
+    /// Creates an asset in `project` after checking its name, type and tags.
+    /// Fails with [`CatalogError::AssetExists`] if the project already has one by that name.
+    pub async fn create_asset(
+        &self,
+        project: &str,
+        asset: &NewAsset,
+    ) -> Result<Asset, CatalogError> {
+        dispatch!(self.create_asset(project, asset))
+    }
+
+    /// The asset `name` of `project`, with its latest version number.
+    pub async fn get_asset(&self, project: &str, name: &str) -> Result<Asset, CatalogError> {
+        dispatch!(self.get_asset(project, name))
+    }
+
+    /// The assets of `project` of the filter's type (if any) carrying all its tags, by name.
+    pub async fn list_assets(
+        &self,
+        project: &str,
+        filter: &AssetFilter,
+    ) -> Result<Vec<Asset>, CatalogError> {
+        dispatch!(self.list_assets(project, filter))
+    }
+
+    // -- Versions --------------------------------------------------------------------------
+
+    /// Commits the next version of `asset`, atomically, under the repository write lock.
+    ///
+    /// The version is numbered one past the latest (whose id becomes its parent). Contents in
+    /// `version.contents` that the catalog does not know yet are recorded, provided every chunk
+    /// they name is in the store index ([`CatalogError::MissingChunks`] otherwise); every file
+    /// must then name a known content ([`CatalogError::UnknownContent`]). Unsafe or repeated
+    /// paths are [`CatalogError::InvalidPath`]. On any error nothing is committed.
+    pub async fn commit_version(
+        &self,
+        project: &str,
+        asset: &str,
+        version: &NewVersion,
+    ) -> Result<Version, CatalogError> {
+        dispatch!(self.commit_version(project, asset, version))
+    }
+
+    /// Every version of `asset`, oldest first.
+    pub async fn list_versions(
+        &self,
+        project: &str,
+        asset: &str,
+    ) -> Result<Vec<Version>, CatalogError> {
+        dispatch!(self.list_versions(project, asset))
+    }
+
+    /// One version of `asset`: [`CatalogError::VersionNotFound`] for a number it does not have,
+    /// [`CatalogError::NoVersions`] for the latest of an asset never published.
+    pub async fn get_version(
+        &self,
+        project: &str,
+        asset: &str,
+        selector: VersionSelector,
+    ) -> Result<Version, CatalogError> {
+        dispatch!(self.get_version(project, asset, selector))
+    }
+
+    /// The files of a version (by [`Version::id`]), ordered by path; empty for an unknown id.
+    pub async fn version_files(&self, version_id: i64) -> Result<Vec<FileEntry>, CatalogError> {
+        dispatch!(self.version_files(version_id))
+    }
+
+    // -- Contents --------------------------------------------------------------------------
+
+    /// Where each chunk of a content is, in file order (a repeated chunk appears each time).
+    /// [`CatalogError::UnknownContent`] if the catalog does not know the content,
+    /// [`CatalogError::MissingChunks`] if one of its chunks has no row.
+    pub async fn content_locations(
+        &self,
+        content: &ContentId,
+    ) -> Result<Vec<ChunkLocation>, CatalogError> {
+        let mut all = self
+            .content_locations_many(std::slice::from_ref(content))
+            .await?;
+        Ok(all.remove(content).unwrap_or_default())
+    }
+
+    /// [`Catalog::content_locations`] for many contents in a few round trips (batches of 500).
+    /// Fails as a whole if any content is unknown or any chunk missing.
+    pub async fn content_locations_many(
+        &self,
+        contents: &[ContentId],
+    ) -> Result<HashMap<ContentId, Vec<ChunkLocation>>, CatalogError> {
+        dispatch!(self.content_locations_many(contents))
+    }
+
+    // -- Store index -----------------------------------------------------------------------
+
+    /// For each chunk, in the same order, whether the store index has it.
+    pub async fn known_chunks(&self, chunks: &[ChunkId]) -> Result<Vec<bool>, CatalogError> {
+        dispatch!(self.known_chunks(chunks))
+    }
+
+    /// Records a sealed pack and its chunks. Idempotent; a chunk that already has a row (another
+    /// writer stored it too) keeps pointing where it did.
+    pub async fn record_pack(&self, pack: &PackRecord) -> Result<(), CatalogError> {
+        self.record_packs(std::slice::from_ref(pack)).await
+    }
+
+    /// [`Catalog::record_pack`] for several packs, in one transaction.
+    pub async fn record_packs(&self, packs: &[PackRecord]) -> Result<(), CatalogError> {
+        dispatch!(self.record_packs(packs))
+    }
+
+    // -- Figures and fsck ------------------------------------------------------------------
+
+    /// Repository-wide figures.
+    pub async fn stats(&self) -> Result<RepoStats, CatalogError> {
+        dispatch!(self.stats())
+    }
+
+    /// Every recorded pack, oldest first.
+    pub async fn list_packs(&self) -> Result<Vec<PackInfo>, CatalogError> {
+        dispatch!(self.list_packs())
+    }
+
+    /// The chunk rows that point into `pack`, in offset order.
+    pub async fn pack_entries(&self, pack: &PackId) -> Result<Vec<PackEntry>, CatalogError> {
+        dispatch!(self.pack_entries(pack))
+    }
+
+    /// `(content, chunk)` pairs where a content names a chunk the store index lacks.
+    pub async fn dangling_chunk_refs(&self) -> Result<Vec<(ContentId, ChunkId)>, CatalogError> {
+        dispatch!(self.dangling_chunk_refs())
+    }
+
+    /// `(asset, version number, path, content)` for each file whose content the catalog lacks.
+    /// The asset is written `project/asset`, since asset names are only unique per project.
+    pub async fn dangling_content_refs(
+        &self,
+    ) -> Result<Vec<(String, i64, String, ContentId)>, CatalogError> {
+        dispatch!(self.dangling_content_refs())
+    }
+
+    /// Chunks whose row points at a pack that has no row.
+    pub async fn chunks_in_missing_packs(&self) -> Result<Vec<ChunkId>, CatalogError> {
+        dispatch!(self.chunks_in_missing_packs())
+    }
+
+    // -- Garbage collection ----------------------------------------------------------------
+
+    /// Forgets contents no version names (and their chunk lists); how many were deleted.
+    pub async fn delete_unreferenced_contents(&self) -> Result<u64, CatalogError> {
+        dispatch!(self.delete_unreferenced_contents())
+    }
+
+    /// Usage of every pack recorded before `older_than` (younger packs may belong to a publish
+    /// in progress and are left alone), oldest first.
+    pub async fn pack_usage(
+        &self,
+        older_than: DateTime<Utc>,
+    ) -> Result<Vec<PackUsage>, CatalogError> {
+        dispatch!(self.pack_usage(older_than))
+    }
+
+    /// Forgets `pack` and its chunk rows if, re-checked under the write lock, none of its chunks
+    /// is live. True if it was forgotten: the pack object may then be deleted.
+    pub async fn delete_dead_pack(&self, pack: &PackId) -> Result<bool, CatalogError> {
+        dispatch!(self.delete_dead_pack(pack))
+    }
+
+    /// Repacking: records `new`, points the chunk rows of `old` listed in `new.entries` at it,
+    /// then forgets `old` if none of its remaining chunks is live, returning true (the old pack
+    /// object may then be deleted). If a chunk of `old` that `new` does not hold became live
+    /// meanwhile, nothing changes and the answer is false (the new pack object is then garbage).
+    pub async fn replace_pack(&self, old: &PackId, new: &PackRecord) -> Result<bool, CatalogError> {
+        dispatch!(self.replace_pack(old, new))
+    }
+}

@@ -1,0 +1,16 @@
+//! The PostgreSQL backend: a shared server, advisory-locked writes.
+
+/// The sqlx database type [`imp`] is compiled for here.
+pub(crate) type DB = sqlx::Postgres;
+
+/// Lets [`imp`] branch where the SQL must differ.
+pub(crate) const IS_POSTGRES: bool = true;
+
+/// The PostgreSQL schema migrations.
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+// Deliberately the same file as the other backend's `imp`: one implementation, compiled once per
+// backend with `DB` bound to that backend's database type.
+#[allow(clippy::duplicate_mod)]
+#[path = "imp.rs"]
+pub(crate) mod imp;
