@@ -12,14 +12,25 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// Start with:  bifrost init && bifrost asset create hero --type prop && bifrost publish hero ./hero/
 #[derive(Debug, Parser)]
-#[command(name = "bifrost", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "bifrost",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Run as if started in PATH (the repository is searched from there upwards).
     #[arg(short = 'C', global = true, value_name = "PATH")]
     pub dir: Option<PathBuf>,
 
     /// Act on this project instead of the current one (see `bifrost project use`).
-    #[arg(long, short = 'p', global = true, value_name = "NAME", env = "BIFROST_PROJECT")]
+    #[arg(
+        long,
+        short = 'p',
+        global = true,
+        value_name = "NAME",
+        env = "BIFROST_PROJECT"
+    )]
     pub project: Option<String>,
 
     /// Print machine-readable JSON instead of text.

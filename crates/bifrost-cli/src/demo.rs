@@ -34,7 +34,10 @@ pub fn edit_one_percent(data: &mut Vec<u8>, seed: u64) {
     let places = 4;
     let span = len / 100 / places;
     for i in 0..places {
-        let at = (seed as usize).wrapping_mul(7919).wrapping_add(i * len / places) % (len - span);
+        let at = (seed as usize)
+            .wrapping_mul(7919)
+            .wrapping_add(i * len / places)
+            % (len - span);
         let patch = random_bytes(span, seed * 31 + i as u64);
         data[at..at + span].copy_from_slice(&patch);
     }
@@ -42,9 +45,17 @@ pub fn edit_one_percent(data: &mut Vec<u8>, seed: u64) {
     data.splice(at..at, seed.to_le_bytes());
 }
 
-pub async fn run(path: &Path, args: &DemoArgs, out: &Out, progress: Arc<dyn bifrost::Progress>) -> Result<()> {
+pub async fn run(
+    path: &Path,
+    args: &DemoArgs,
+    out: &Out,
+    progress: Arc<dyn bifrost::Progress>,
+) -> Result<()> {
     if path.join(bifrost::DOT_DIR).exists() {
-        bail!("{} already holds a repository; pass another path to `bifrost demo`", path.display());
+        bail!(
+            "{} already holds a repository; pass another path to `bifrost demo`",
+            path.display()
+        );
     }
     let repo = Repository::init(path, InitOptions::default()).await?;
     let work = tempfile::tempdir().context("cannot create a scratch directory")?;
@@ -61,9 +72,12 @@ pub async fn run(path: &Path, args: &DemoArgs, out: &Out, progress: Arc<dyn bifr
         tags: tags.iter().map(|s| s.to_string()).collect(),
         metadata: Default::default(),
     };
-    repo.create_asset(&mk("hero_scene", "scene", &["hero"])).await?;
-    repo.create_asset(&mk("barrel_textures", "texture", &["prop"])).await?;
-    repo.create_asset(&mk("sh010_cache", "cache", &["seq01"])).await?;
+    repo.create_asset(&mk("hero_scene", "scene", &["hero"]))
+        .await?;
+    repo.create_asset(&mk("barrel_textures", "texture", &["prop"]))
+        .await?;
+    repo.create_asset(&mk("sh010_cache", "cache", &["seq01"]))
+        .await?;
 
     let scene_dir = work.path().join("scene");
     let tex_dir = work.path().join("textures");
@@ -94,12 +108,29 @@ pub async fn run(path: &Path, args: &DemoArgs, out: &Out, progress: Arc<dyn bifr
         for f in 0..300u64 {
             let size = 1024 + ((f * 7919) % (63 * 1024)) as usize;
             // Most cache files repeat between versions; every tenth changes.
-            let seed = if f % 10 == 0 { f + u64::from(v) * 10_000 } else { f };
-            std::fs::write(cache_dir.join(format!("frame_{f:04}.bin")), random_bytes(size, seed))?;
+            let seed = if f % 10 == 0 {
+                f + u64::from(v) * 10_000
+            } else {
+                f
+            };
+            std::fs::write(
+                cache_dir.join(format!("frame_{f:04}.bin")),
+                random_bytes(size, seed),
+            )?;
         }
-        for (asset, dir) in [("hero_scene", &scene_dir), ("barrel_textures", &tex_dir), ("sh010_cache", &cache_dir)] {
+        for (asset, dir) in [
+            ("hero_scene", &scene_dir),
+            ("barrel_textures", &tex_dir),
+            ("sh010_cache", &cache_dir),
+        ] {
             let o = repo
-                .publish(asset, std::slice::from_ref(dir), "demo", &format!("demo v{v}"), progress.clone())
+                .publish(
+                    asset,
+                    std::slice::from_ref(dir),
+                    "demo",
+                    &format!("demo v{v}"),
+                    progress.clone(),
+                )
                 .await?;
             say(format!(
                 "  {asset}@v{}: {} read, {} stored",

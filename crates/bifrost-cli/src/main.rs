@@ -28,7 +28,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -90,7 +93,8 @@ fn parse_meta(items: &[String]) -> Result<BTreeMap<String, serde_json::Value>> {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     let out = Out::new(cli.json, cli.quiet);
-    let bar = || -> Arc<dyn bifrost::Progress> { Arc::new(progress::Bar::new(cli.quiet || cli.json)) };
+    let bar =
+        || -> Arc<dyn bifrost::Progress> { Arc::new(progress::Bar::new(cli.quiet || cli.json)) };
     match &cli.command {
         Command::Init {
             path,
@@ -99,11 +103,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let base = start_dir(&cli)?;
             let target = path.as_ref().map_or(base.clone(), |p| base.join(p));
+            // Paths typed on the command line are relative to where the user stands.
+            let local = |url: &Option<String>| {
+                url.as_ref()
+                    .map(|u| match u.strip_prefix("sqlite:").unwrap_or(u) {
+                        p if !u.contains("://") => std::path::absolute(base.join(p))
+                            .unwrap_or_else(|_| base.join(p))
+                            .display()
+                            .to_string(),
+                        _ => u.clone(),
+                    })
+            };
             let repo = Repository::init(
                 &target,
                 InitOptions {
-                    catalog: catalog.clone(),
-                    store: store.clone(),
+                    catalog: local(catalog),
+                    store: local(store),
                 },
             )
             .await?;
@@ -114,9 +129,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let mut repo = open(&cli).await?;
             match cmd {
                 ProjectCommand::Create { name } => out.project(&repo.create_project(name).await?),
-                ProjectCommand::List => {
-                    out.projects(&repo.list_projects().await?, repo.project())
-                }
+                ProjectCommand::List => out.projects(&repo.list_projects().await?, repo.project()),
                 ProjectCommand::Use { name } => out.project(&repo.use_project(name).await?),
             }
             repo.close().await;
@@ -218,7 +231,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             repo.close().await;
         }
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "bifrost", &mut std::io::stdout());
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "bifrost",
+                &mut std::io::stdout(),
+            );
         }
         Command::Demo(args) => {
             let base = start_dir(&cli)?;
@@ -229,5 +247,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn absolute(base: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() { p.to_owned() } else { base.join(p) }
+    if p.is_absolute() {
+        p.to_owned()
+    } else {
+        base.join(p)
+    }
 }

@@ -99,7 +99,10 @@ impl Out {
         if self.json {
             self.emit(a);
         } else {
-            self.say(format!("created {} `{}` in project {}", a.asset_type, a.name, a.project));
+            self.say(format!(
+                "created {} `{}` in project {}",
+                a.asset_type, a.name, a.project
+            ));
         }
     }
 
@@ -112,12 +115,28 @@ impl Out {
             self.say("no assets (create one with `bifrost asset create NAME --type TYPE`)");
             return;
         }
-        let w = assets.iter().map(|a| a.name.chars().count()).max().unwrap_or(4).max(4);
-        let tw = assets.iter().map(|a| a.asset_type.chars().count()).max().unwrap_or(4).max(4);
+        let w = assets
+            .iter()
+            .map(|a| a.name.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let tw = assets
+            .iter()
+            .map(|a| a.asset_type.chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(4);
         println!("{:<w$}  {:<tw$}  {:>7}  TAGS", "NAME", "TYPE", "LATEST");
         for a in assets {
             let latest = a.latest_version.map_or("-".into(), |v| format!("v{v}"));
-            println!("{:<w$}  {:<tw$}  {:>7}  {}", a.name, a.asset_type, latest, a.tags.join(","));
+            println!(
+                "{:<w$}  {:<tw$}  {:>7}  {}",
+                a.name,
+                a.asset_type,
+                latest,
+                a.tags.join(",")
+            );
         }
     }
 
@@ -148,7 +167,13 @@ impl Out {
                 human_bytes(last.total_bytes as u64)
             );
             for f in files {
-                println!("  {:>10}  {:o}  {}  {}", human_bytes(f.size), f.mode, f.content.short(), f.path);
+                println!(
+                    "  {:>10}  {:o}  {}  {}",
+                    human_bytes(f.size),
+                    f.mode,
+                    f.content.short(),
+                    f.path
+                );
             }
         }
     }
@@ -175,7 +200,9 @@ impl Out {
             return;
         }
         if versions.is_empty() {
-            self.say(format!("`{asset}` has no versions yet (publish one with `bifrost publish {asset} PATH`)"));
+            self.say(format!(
+                "`{asset}` has no versions yet (publish one with `bifrost publish {asset} PATH`)"
+            ));
         }
         for v in versions.iter().rev() {
             println!(
@@ -206,7 +233,11 @@ impl Out {
     }
 
     pub fn stats(&self, s: &RepoStats) {
-        let ratio = if s.stored_bytes == 0 { 0.0 } else { s.logical_bytes as f64 / s.stored_bytes as f64 };
+        let ratio = if s.stored_bytes == 0 {
+            0.0
+        } else {
+            s.logical_bytes as f64 / s.stored_bytes as f64
+        };
         if self.json {
             let mut v = serde_json::to_value(s).expect("stats serialize");
             v["dedup_ratio"] = serde_json::json!((ratio * 100.0).round() / 100.0);
@@ -217,9 +248,19 @@ impl Out {
         println!("projects       {}", s.projects);
         println!("assets         {}", s.assets);
         println!("versions       {}", s.versions);
-        println!("logical bytes  {} (all files of all versions)", human_bytes(s.logical_bytes));
-        println!("stored bytes   {} in {} packs", human_bytes(s.stored_bytes), s.packs);
-        println!("chunks         {} ({} distinct file contents)", s.chunks, s.contents);
+        println!(
+            "logical bytes  {} (all files of all versions)",
+            human_bytes(s.logical_bytes)
+        );
+        println!(
+            "stored bytes   {} in {} packs",
+            human_bytes(s.stored_bytes),
+            s.packs
+        );
+        println!(
+            "chunks         {} ({} distinct file contents)",
+            s.chunks, s.contents
+        );
         if s.stored_bytes > 0 {
             println!(
                 "deduplication  {ratio:.2}x ({} saved)",
@@ -243,9 +284,17 @@ impl Out {
             ));
         }
         let scope = if r.read_data {
-            format!("{} packs, {} chunks verified, {} read", r.packs_checked, r.chunks_verified, human_bytes(r.bytes_read))
+            format!(
+                "{} packs, {} chunks verified, {} read",
+                r.packs_checked,
+                r.chunks_verified,
+                human_bytes(r.bytes_read)
+            )
         } else {
-            format!("{} packs present (use --read-data to verify contents)", r.packs_checked)
+            format!(
+                "{} packs present (use --read-data to verify contents)",
+                r.packs_checked
+            )
         };
         if r.is_clean() {
             self.say(format!("ok: {scope}"));
