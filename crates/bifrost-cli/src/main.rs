@@ -41,10 +41,24 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", render_error(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, each said once: library errors already quote their cause in their
+/// own message, so a cause is appended only when it adds something new.
+fn render_error(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }
 
 fn start_dir(cli: &Cli) -> Result<PathBuf> {
@@ -179,8 +193,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             author: who,
         } => {
             let repo = open(&cli).await?;
+            let base = start_dir(&cli)?;
+            let paths: Vec<PathBuf> = paths.iter().map(|p| absolute(&base, p)).collect();
             let outcome = repo
-                .publish(name, paths, &author(who.clone()), note, bar())
+                .publish(name, &paths, &author(who.clone()), note, bar())
                 .await?;
             out.published(&outcome);
             repo.close().await;

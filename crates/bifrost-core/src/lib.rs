@@ -13,5 +13,5 @@ pub use model::{
     Asset, AssetFilter, ChunkingParams, FileEntry, FileMode, NewAsset, NewContent, NewVersion,
     Project, RepoStats, Version, VersionRef, VersionRefError, VersionSelector,
 };
-pub use pack::{ChunkLocation, Codec, PackEntry, PackRecord};
 pub use name::{NameError, NameKind, validate_name, validate_tag};
+pub use pack::{ChunkLocation, Codec, PackEntry, PackRecord};

@@ -114,7 +114,9 @@ pub struct VersionRef {
 
 /// Why a `NAME@vN` reference could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("`{input}` is not a version reference: write NAME, NAME@vN or NAME@latest (for example hero@v3)")]
+#[error(
+    "`{input}` is not a version reference: write NAME, NAME@vN or NAME@latest (for example hero@v3)"
+)]
 pub struct VersionRefError {
     /// The text that was given.
     pub input: String,
@@ -220,7 +222,16 @@ mod tests {
         for ok in ["a", "a/b.txt", "dir/sub/file", "..a/b"] {
             assert!(FileEntry::is_safe_path(ok), "{ok}");
         }
-        for bad in ["", "/etc/passwd", "../x", "a/../b", "a//b", "./a", "a\\b", "a/"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../b",
+            "a//b",
+            "./a",
+            "a\\b",
+            "a/",
+        ] {
             assert!(!FileEntry::is_safe_path(bad), "{bad}");
         }
     }

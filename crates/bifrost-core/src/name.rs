@@ -9,6 +9,8 @@ pub enum NameKind {
     Asset,
     /// An asset type such as `prop` or `character`.
     AssetType,
+    /// A tag such as `hero` or `dept:anim`.
+    Tag,
 }
 
 impl std::fmt::Display for NameKind {
@@ -17,6 +19,7 @@ impl std::fmt::Display for NameKind {
             NameKind::Project => "project name",
             NameKind::Asset => "asset name",
             NameKind::AssetType => "asset type",
+            NameKind::Tag => "tag",
         })
     }
 }
@@ -74,10 +77,9 @@ pub fn validate_name(kind: NameKind, name: &str) -> Result<(), NameError> {
 /// Checks a tag: like a name, but `:` is also allowed (`dept:anim`).
 pub fn validate_tag(tag: &str) -> Result<(), NameError> {
     let probe: String = tag.replace(':', "_");
-    validate_name(NameKind::AssetType, &probe).map_err(|e| NameError {
-        kind: e.kind,
+    validate_name(NameKind::Tag, &probe).map_err(|e| NameError {
         name: tag.to_owned(),
-        reason: e.reason.replace("asset type", "tag"),
+        ..e
     })
 }
 
@@ -106,6 +108,7 @@ mod tests {
     #[test]
     fn tags_may_have_colons() {
         validate_tag("dept:anim").unwrap();
-        assert!(validate_tag("a b").is_err());
+        let err = validate_tag("a b").unwrap_err().to_string();
+        assert!(err.starts_with("invalid tag `a b`"), "{err}");
     }
 }

@@ -280,8 +280,9 @@ impl Store {
     }
 
     /// Removes leftovers of interrupted local writes (`*.pack#N` staging files) older than
-    /// `older_than`. Returns how many were removed. S3 uploads are atomic and leave none.
-    pub fn cleanup_staging(&self, older_than: SystemTime) -> Result<u64> {
+    /// `older_than` (with `dry_run`, only counts them). Returns how many there were. S3 uploads
+    /// are atomic and leave none.
+    pub fn cleanup_staging(&self, older_than: SystemTime, dry_run: bool) -> Result<u64> {
         let StoreLocation::Local(dir) = &self.location else {
             return Ok(0);
         };
@@ -299,7 +300,7 @@ impl Store {
                         .metadata()
                         .and_then(|m| m.modified())
                         .is_ok_and(|t| t < older_than);
-                if stale && std::fs::remove_file(entry.path()).is_ok() {
+                if stale && (dry_run || std::fs::remove_file(entry.path()).is_ok()) {
                     removed += 1;
                 }
             }

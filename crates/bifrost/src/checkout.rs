@@ -148,7 +148,8 @@ fn set_mode(path: &Path, mode: u32) -> Result<()> {
         0 => 0o644,
         m => m,
     };
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(Error::output(path))
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(Error::output(path))
 }
 
 fn finish(tmp: tempfile::NamedTempFile, target: &Path, mode: u32, force: bool) -> Result<()> {
@@ -158,7 +159,8 @@ fn finish(tmp: tempfile::NamedTempFile, target: &Path, mode: u32, force: bool) -
 
 fn persist(tmp: tempfile::TempPath, target: &Path, force: bool) -> Result<()> {
     if force {
-        tmp.persist(target).map_err(|e| Error::output(target)(e.error))
+        tmp.persist(target)
+            .map_err(|e| Error::output(target)(e.error))
     } else {
         tmp.persist_noclobber(target).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {

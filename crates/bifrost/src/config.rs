@@ -69,7 +69,8 @@ impl RepoConfig {
         tmp.write_all(format!("# Bifrost repository configuration\n{text}").as_bytes())
             .and_then(|()| tmp.as_file().sync_all())
             .map_err(Error::output(path))?;
-        tmp.persist(path).map_err(|e| Error::output(path)(e.error))?;
+        tmp.persist(path)
+            .map_err(|e| Error::output(path)(e.error))?;
         Ok(())
     }
 

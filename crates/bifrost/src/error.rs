@@ -86,7 +86,9 @@ pub enum Error {
 
 fn hint(e: &std::io::Error) -> &'static str {
     match e.raw_os_error() {
-        Some(28) => " (the disk is full: free space or choose another destination; nothing partial was left behind)",
+        Some(28) => {
+            " (the disk is full: free space or choose another destination; nothing partial was left behind)"
+        }
         Some(30) => " (the filesystem is read-only: choose another destination)",
         Some(13) => " (permission denied: choose a destination you can write to)",
         _ => "",

@@ -148,7 +148,11 @@ impl Repository {
             }
         }
         let known: std::collections::HashSet<PackId> = recorded.iter().map(|p| p.id).collect();
-        report.unreferenced_packs = stored.keys().filter(|id| !known.contains(id)).copied().collect();
+        report.unreferenced_packs = stored
+            .keys()
+            .filter(|id| !known.contains(id))
+            .copied()
+            .collect();
         report.unreferenced_packs.sort();
         for (content, chunk) in self.catalog.dangling_chunk_refs().await? {
             report.problems.push(Problem {
@@ -214,11 +218,13 @@ impl Repository {
                             });
                         }
                     }
-                    Err(StoreError::CorruptChunk { chunk, reason, .. }) => report.problems.push(Problem {
-                        kind: ProblemKind::CorruptChunk,
-                        object: chunk.to_hex(),
-                        detail: format!("in pack {}: {reason}", pack.id),
-                    }),
+                    Err(StoreError::CorruptChunk { chunk, reason, .. }) => {
+                        report.problems.push(Problem {
+                            kind: ProblemKind::CorruptChunk,
+                            object: chunk.to_hex(),
+                            detail: format!("in pack {}: {reason}", pack.id),
+                        })
+                    }
                     Err(StoreError::MissingPack { pack }) => report.problems.push(Problem {
                         kind: ProblemKind::MissingPack,
                         object: pack.to_hex(),
@@ -260,13 +266,21 @@ impl Repository {
                     report.packs_deleted += 1;
                     report.bytes_freed += usage.size;
                 }
-            } else if (usage.live_bytes as f64) < options.repack_below * usage.size as f64 {
+            } else if (usage.live.len() as u64) < usage.total_chunks
+                && (usage.live_bytes as f64) < options.repack_below * usage.size as f64
+            {
+                // Only packs that hold dead chunks are rewritten: a small pack whose framing
+                // outweighs its data is not garbage, and its repack would reproduce it byte for
+                // byte under the same id.
                 if options.dry_run {
                     report.packs_repacked += 1;
                     report.bytes_freed += usage.size.saturating_sub(usage.live_bytes);
                     continue;
                 }
                 let new = self.store.repack(&usage.id, &usage.live).await?;
+                if new.id == usage.id {
+                    continue;
+                }
                 if self.catalog.replace_pack(&usage.id, &new).await? {
                     self.store.delete_pack(&usage.id).await?;
                     report.packs_repacked += 1;
@@ -276,8 +290,13 @@ impl Repository {
                 }
             }
         }
-        let recorded: std::collections::HashSet<PackId> =
-            self.catalog.list_packs().await?.into_iter().map(|p| p.id).collect();
+        let recorded: std::collections::HashSet<PackId> = self
+            .catalog
+            .list_packs()
+            .await?
+            .into_iter()
+            .map(|p| p.id)
+            .collect();
         for pack in self.store.list_packs().await? {
             if !recorded.contains(&pack.id) && pack.modified < cutoff_time {
                 if !options.dry_run {
@@ -287,9 +306,7 @@ impl Repository {
                 report.bytes_freed += pack.size;
             }
         }
-        if !options.dry_run {
-            report.staging_files_removed = self.store.cleanup_staging(cutoff_time)?;
-        }
+        report.staging_files_removed = self.store.cleanup_staging(cutoff_time, options.dry_run)?;
         Ok(report)
     }
 }

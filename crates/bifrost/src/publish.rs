@@ -103,7 +103,13 @@ fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
             add(name, path.clone(), &meta)?;
             continue;
         }
-        for entry in walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name() {
+        let walk = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            // A repository's own data is never part of what it publishes (as git leaves .git).
+            .filter_entry(|e| e.depth() == 0 || e.file_name() != crate::DOT_DIR);
+        for entry in walk {
             let entry = entry.map_err(|e| {
                 let at = e.path().unwrap_or(path).to_owned();
                 let source = e
@@ -116,9 +122,14 @@ fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
             }
             let meta = entry.metadata().map_err(|e| Error::Input {
                 path: entry.path().to_owned(),
-                source: e.into_io_error().unwrap_or_else(|| std::io::Error::other("unreadable")),
+                source: e
+                    .into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("unreadable")),
             })?;
-            let rel = entry.path().strip_prefix(path).expect("walkdir stays under its root");
+            let rel = entry
+                .path()
+                .strip_prefix(path)
+                .expect("walkdir stays under its root");
             let mut parts = Vec::new();
             for part in rel.components() {
                 parts.push(name_to_string(entry.path(), part.as_os_str())?);
@@ -133,10 +144,12 @@ fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
 }
 
 fn name_to_string(path: &Path, name: &std::ffi::OsStr) -> Result<String> {
-    name.to_str().map(str::to_owned).ok_or_else(|| Error::BadInputName {
-        path: path.to_owned(),
-        reason: "its name is not valid UTF-8".into(),
-    })
+    name.to_str()
+        .map(str::to_owned)
+        .ok_or_else(|| Error::BadInputName {
+            path: path.to_owned(),
+            reason: "its name is not valid UTF-8".into(),
+        })
 }
 
 impl Repository {
@@ -171,7 +184,11 @@ impl Repository {
                 .collect();
             let report = self
                 .store
-                .ingest(sources, index.clone(), Arc::new(StoreProgress(progress.clone())))
+                .ingest(
+                    sources,
+                    index.clone(),
+                    Arc::new(StoreProgress(progress.clone())),
+                )
                 .await;
             progress.finish();
             let report = report?;
@@ -198,7 +215,11 @@ impl Repository {
                 files,
                 contents: contents.into_values().collect(),
             };
-            match self.catalog.commit_version(self.project(), asset, &new).await {
+            match self
+                .catalog
+                .commit_version(self.project(), asset, &new)
+                .await
+            {
                 Ok(version) => {
                     return Ok(PublishOutcome {
                         version,

@@ -24,7 +24,9 @@ fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gc_repacks_sparse_packs_and_removes_orphans() {
     let dir = tempfile::tempdir().unwrap();
-    let repo = Repository::init(dir.path(), InitOptions::default()).await.unwrap();
+    let repo = Repository::init(dir.path(), InitOptions::default())
+        .await
+        .unwrap();
     repo.create_asset(&NewAsset {
         name: "hero".into(),
         asset_type: "prop".into(),
@@ -49,7 +51,11 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
         .to_vec();
     // Both files land in one recorded pack; only `keep` gets committed, as if the publish of
     // `drop` had been abandoned after its bytes were written.
-    let report = repo.store.ingest(sources, index, Arc::new(())).await.unwrap();
+    let report = repo
+        .store
+        .ingest(sources, index, Arc::new(()))
+        .await
+        .unwrap();
     assert_eq!(report.packs.len(), 1);
     let k = &report.files[0];
     repo.catalog
@@ -103,7 +109,11 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
         .await
         .unwrap();
     assert_eq!((dry.packs_repacked, dry.orphan_packs_deleted), (1, 1));
-    assert_eq!(repo.store.list_packs().await.unwrap().len(), 2, "dry run deletes nothing");
+    assert_eq!(
+        repo.store.list_packs().await.unwrap().len(),
+        2,
+        "dry run deletes nothing"
+    );
 
     // Within the grace period nothing is touched.
     let young = repo.gc(GcOptions::default()).await.unwrap();
@@ -141,7 +151,9 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repository_on_s3_store() {
-    let server = bifrost_store::testing::S3TestServer::start("assets").await.unwrap();
+    let server = bifrost_store::testing::S3TestServer::start("assets")
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let repo = Repository::init(
         dir.path(),
@@ -165,14 +177,25 @@ async fn repository_on_s3_store() {
     let data = random_bytes(5_000_000, 9);
     std::fs::write(src.path().join("plate.exr"), &data).unwrap();
     let v = repo
-        .publish("plate", &[src.path().to_owned()], "t", "n", Arc::new(NoProgress))
+        .publish(
+            "plate",
+            &[src.path().to_owned()],
+            "t",
+            "n",
+            Arc::new(NoProgress),
+        )
         .await
         .unwrap();
     assert_eq!(v.version.number, 1);
     let reopened = Repository::open(dir.path()).await.unwrap();
     let out = tempfile::tempdir().unwrap();
     reopened
-        .checkout(&"plate@v1".parse().unwrap(), out.path(), CheckoutOptions::default(), Arc::new(NoProgress))
+        .checkout(
+            &"plate@v1".parse().unwrap(),
+            out.path(),
+            CheckoutOptions::default(),
+            Arc::new(NoProgress),
+        )
         .await
         .unwrap();
     assert_eq!(std::fs::read(out.path().join("plate.exr")).unwrap(), data);

@@ -1,0 +1,13 @@
+//! Integration tests of the `bifrost` command-line tool: every test runs the real binary in a
+//! temporary sandbox with a clean environment.
+
+mod bad_input;
+mod concurrency;
+mod corruption;
+mod crash;
+mod discovery;
+mod gc;
+mod happy;
+mod postgres;
+mod s3;
+mod support;
