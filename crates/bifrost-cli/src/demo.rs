@@ -5,45 +5,11 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use bifrost::core::NewAsset;
+use bifrost::core::synthetic::{edit_one_percent, random_bytes};
 use bifrost::{InitOptions, Repository};
 
 use crate::cli::DemoArgs;
 use crate::output::{Out, human_bytes};
-
-/// Fast deterministic pseudo-random bytes (xorshift64*): incompressible like real caches/renders.
-pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut out = Vec::with_capacity(len + 8);
-    while out.len() < len {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        out.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    out.truncate(len);
-    out
-}
-
-/// Changes about 1% of `data` in a few places and inserts a few bytes (shifting what follows).
-pub fn edit_one_percent(data: &mut Vec<u8>, seed: u64) {
-    let len = data.len();
-    if len < 1024 {
-        data.extend_from_slice(&seed.to_le_bytes());
-        return;
-    }
-    let places = 4;
-    let span = len / 100 / places;
-    for i in 0..places {
-        let at = (seed as usize)
-            .wrapping_mul(7919)
-            .wrapping_add(i * len / places)
-            % (len - span);
-        let patch = random_bytes(span, seed * 31 + i as u64);
-        data[at..at + span].copy_from_slice(&patch);
-    }
-    let at = (seed as usize).wrapping_mul(104_729) % len;
-    data.splice(at..at, seed.to_le_bytes());
-}
 
 pub async fn run(
     path: &Path,

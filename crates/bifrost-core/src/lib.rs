@@ -7,6 +7,7 @@ mod id;
 mod model;
 mod name;
 mod pack;
+pub mod synthetic;
 
 pub use id::{ChunkId, ContentId, IdParseError, PackId};
 pub use model::{

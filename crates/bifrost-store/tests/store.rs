@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use bifrost_core::synthetic::random_bytes;
 use bifrost_core::{ChunkId, ChunkLocation, ContentId, PackRecord};
 use bifrost_store::testing::S3TestServer;
 use bifrost_store::{
@@ -38,18 +39,6 @@ impl MemIndex {
         let map = self.0.lock().unwrap();
         chunks.iter().map(|c| map[c]).collect()
     }
-}
-
-fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
 }
 
 fn write(dir: &Path, name: &str, data: &[u8]) -> SourceFile {

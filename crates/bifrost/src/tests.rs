@@ -3,23 +3,12 @@
 
 use std::sync::Arc;
 
+use bifrost_core::synthetic::random_bytes;
 use bifrost_core::{FileEntry, NewAsset, NewContent, NewVersion};
 use bifrost_store::{NothingKnown, SourceFile};
 
 use crate::publish::CatalogIndex;
 use crate::{CheckoutOptions, GcOptions, InitOptions, NoProgress, Repository};
-
-fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 32) as u8
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gc_repacks_sparse_packs_and_removes_orphans() {
