@@ -34,6 +34,7 @@ pub use error::{Result, StoreError};
 pub use ingest::{IngestReport, IngestedFile, KnownChunks, NothingKnown, Progress, SourceFile};
 pub use location::StoreLocation;
 pub use pack::{pack_id_from_key, pack_key, parse_trailer, verify_pack};
+pub use restore::ChunkSink;
 
 use crate::error::backend;
 use crate::pack::PackBuilder;

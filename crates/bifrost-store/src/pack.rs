@@ -74,7 +74,11 @@ pub(crate) fn encode_chunk(raw: &[u8], level: i32) -> (Codec, Vec<u8>) {
 }
 
 /// Decodes one stored blob and checks it against its id. Never returns unverified bytes.
-pub(crate) fn decode_chunk(pack: &PackId, entry: &PackEntry, stored: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn decode_chunk<'a>(
+    pack: &PackId,
+    entry: &PackEntry,
+    stored: &'a [u8],
+) -> Result<std::borrow::Cow<'a, [u8]>> {
     let corrupt = |reason: String| StoreError::CorruptChunk {
         chunk: entry.chunk,
         pack: *pack,
@@ -88,9 +92,11 @@ pub(crate) fn decode_chunk(pack: &PackId, entry: &PackEntry, stored: &[u8]) -> R
         )));
     }
     let raw = match entry.codec {
-        Codec::Raw => stored.to_vec(),
-        Codec::Zstd => zstd::bulk::decompress(stored, entry.raw_len as usize)
-            .map_err(|e| corrupt(format!("zstd: {e}")))?,
+        Codec::Raw => std::borrow::Cow::Borrowed(stored),
+        Codec::Zstd => std::borrow::Cow::Owned(
+            zstd::bulk::decompress(stored, entry.raw_len as usize)
+                .map_err(|e| corrupt(format!("zstd: {e}")))?,
+        ),
     };
     if raw.len() != entry.raw_len as usize {
         return Err(corrupt(format!(
@@ -249,7 +255,7 @@ mod tests {
             prop_assert_eq!(&entries, &rec.entries);
             for (e, c) in entries.iter().zip(&chunks) {
                 let stored = &bytes[e.offset as usize..(e.offset + e.stored_len) as usize];
-                prop_assert_eq!(&decode_chunk(&rec.id, e, stored).unwrap(), c);
+                prop_assert_eq!(&*decode_chunk(&rec.id, e, stored).unwrap(), c.as_slice());
             }
         }
 

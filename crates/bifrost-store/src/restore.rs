@@ -1,5 +1,5 @@
-//! Reading contents back: coalesced range reads, parallel decode and verification, positioned
-//! writes. Chunk bytes are verified against their ids before they are written.
+//! Reading chunks back: coalesced range reads, parallel decode and verification. Chunk bytes are
+//! verified against their ids before any caller sees them.
 
 use std::ops::Range;
 use std::os::unix::fs::FileExt;
@@ -12,46 +12,98 @@ use object_store::ObjectStoreExt;
 use crate::error::{Result, StoreError, backend};
 use crate::{Store, pack};
 
-/// Largest single range read; neighbouring chunks of one pack are fetched together up to this.
+/// Largest single range read; chunks of one pack are fetched together up to this.
 const MAX_READ: u64 = 8 * 1024 * 1024;
-/// Range reads in flight per content.
+/// Unneeded bytes between two wanted chunks that are cheaper to read than to skip with a second
+/// request.
+const MAX_GAP: u64 = 256 * 1024;
+/// Range reads in flight.
 const READS_IN_FLIGHT: usize = 4;
+
+/// Receives verified chunk bytes: `(index into the requested locations, bytes)`. Called from
+/// blocking worker threads, possibly concurrently and in any order.
+pub type ChunkSink = dyn Fn(usize, &[u8]) -> std::io::Result<()> + Send + Sync;
 
 struct ReadGroup {
     pack: PackId,
     range: Range<u64>,
-    /// Entries with the offset their decoded bytes go to in the output.
-    entries: Vec<(PackEntry, u64)>,
+    /// Entries to decode from this range, with their index in the request.
+    entries: Vec<(PackEntry, usize)>,
 }
 
-fn plan(locations: &[ChunkLocation]) -> (Vec<ReadGroup>, u64) {
+/// Groups chunk reads into few range requests: same pack, close together, bounded size.
+fn plan(locations: &[ChunkLocation]) -> Vec<ReadGroup> {
+    let mut order: Vec<usize> = (0..locations.len()).collect();
+    order.sort_by_key(|&i| (locations[i].pack, locations[i].entry.offset));
     let mut groups: Vec<ReadGroup> = Vec::new();
-    let mut out_offset = 0u64;
-    for loc in locations {
-        let e = loc.entry;
-        let start = e.offset as u64;
-        let end = start + e.stored_len as u64;
+    for i in order {
+        let loc = &locations[i];
+        let start = u64::from(loc.entry.offset);
+        let end = start + u64::from(loc.entry.stored_len);
         match groups.last_mut() {
             Some(g)
                 if g.pack == loc.pack
-                    && g.range.end == start
-                    && end - g.range.start <= MAX_READ =>
+                    && start >= g.range.start
+                    && start <= g.range.end + MAX_GAP
+                    && end.max(g.range.end) - g.range.start <= MAX_READ =>
             {
-                g.range.end = end;
-                g.entries.push((e, out_offset));
+                g.range.end = g.range.end.max(end);
+                g.entries.push((loc.entry, i));
             }
             _ => groups.push(ReadGroup {
                 pack: loc.pack,
                 range: start..end,
-                entries: vec![(e, out_offset)],
+                entries: vec![(loc.entry, i)],
             }),
         }
-        out_offset += e.raw_len as u64;
     }
-    (groups, out_offset)
+    groups
 }
 
 impl Store {
+    /// Reads, decodes and verifies every chunk in `locations`, handing each to `sink` with its
+    /// index. Neighbouring chunks of a pack are fetched with one range request, so restoring
+    /// thousands of small files costs a few large reads. A chunk listed twice is delivered twice.
+    pub async fn read_chunks(
+        &self,
+        locations: &[ChunkLocation],
+        sink: Arc<ChunkSink>,
+    ) -> Result<()> {
+        futures::stream::iter(plan(locations))
+            .map(|g| {
+                let sink = sink.clone();
+                async move {
+                    let path = self.pack_path(&g.pack);
+                    let data = match self.backend.get_range(&path, g.range.clone()).await {
+                        Ok(d) => d,
+                        Err(object_store::Error::NotFound { .. }) => {
+                            return Err(StoreError::MissingPack { pack: g.pack });
+                        }
+                        Err(e) => return Err(backend(format!("reading pack {}", g.pack))(e)),
+                    };
+                    tokio::task::spawn_blocking(move || {
+                        for (e, index) in &g.entries {
+                            let from = (u64::from(e.offset) - g.range.start) as usize;
+                            let stored =
+                                data.get(from..from + e.stored_len as usize)
+                                    .ok_or_else(|| StoreError::CorruptPack {
+                                        pack: g.pack,
+                                        reason: "the pack is shorter than its index says".into(),
+                                    })?;
+                            let raw = pack::decode_chunk(&g.pack, e, stored)?;
+                            sink(*index, &raw).map_err(StoreError::WriteOutput)?;
+                        }
+                        Ok(())
+                    })
+                    .await
+                    .map_err(|e| StoreError::Task(e.to_string()))?
+                }
+            })
+            .buffer_unordered(READS_IN_FLIGHT)
+            .try_collect::<()>()
+            .await
+    }
+
     /// Writes the content made of `locations` into `out` (from offset 0), verifying every chunk.
     ///
     /// On error the file may hold part of the content: callers write to a temporary file and
@@ -63,7 +115,12 @@ impl Store {
         locations: &[ChunkLocation],
         out: Arc<std::fs::File>,
     ) -> Result<()> {
-        let (groups, total) = plan(locations);
+        let mut offsets = Vec::with_capacity(locations.len());
+        let mut total = 0u64;
+        for loc in locations {
+            offsets.push(total);
+            total += u64::from(loc.entry.raw_len);
+        }
         if total != size {
             return Err(StoreError::SizeMismatch {
                 content: *content,
@@ -72,39 +129,46 @@ impl Store {
             });
         }
         out.set_len(size).map_err(StoreError::WriteOutput)?;
-        futures::stream::iter(groups)
-            .map(|g| {
-                let out = out.clone();
-                async move {
-                    let path = self.pack_path(&g.pack);
-                    let data = match self.backend.get_range(&path, g.range.clone()).await {
-                        Ok(d) => d,
-                        Err(object_store::Error::NotFound { .. }) => {
-                            return Err(StoreError::MissingPack { pack: g.pack });
-                        }
-                        Err(e) => return Err(backend(format!("reading pack {}", g.pack))(e)),
-                    };
-                    tokio::task::spawn_blocking(move || {
-                        for (e, at) in &g.entries {
-                            let from = (e.offset as u64 - g.range.start) as usize;
-                            let stored =
-                                data.get(from..from + e.stored_len as usize)
-                                    .ok_or_else(|| StoreError::CorruptPack {
-                                        pack: g.pack,
-                                        reason: "the pack is shorter than its index says".into(),
-                                    })?;
-                            let raw = pack::decode_chunk(&g.pack, e, stored)?;
-                            out.write_all_at(&raw, *at)
-                                .map_err(StoreError::WriteOutput)?;
-                        }
-                        Ok(())
-                    })
-                    .await
-                    .map_err(|e| StoreError::Task(e.to_string()))?
-                }
-            })
-            .buffer_unordered(READS_IN_FLIGHT)
-            .try_collect::<()>()
-            .await
+        let sink = move |i: usize, bytes: &[u8]| out.write_all_at(bytes, offsets[i]);
+        self.read_chunks(locations, Arc::new(sink)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bifrost_core::{ChunkId, Codec};
+
+    fn loc(pack: u8, offset: u32, len: u32) -> ChunkLocation {
+        ChunkLocation {
+            pack: PackId([pack; 32]),
+            entry: PackEntry {
+                chunk: ChunkId([offset as u8; 32]),
+                offset,
+                stored_len: len,
+                raw_len: len,
+                codec: Codec::Raw,
+            },
+        }
+    }
+
+    #[test]
+    fn plan_coalesces_neighbours_and_splits_packs_and_far_chunks() {
+        let locations = [
+            loc(1, 8, 100),
+            loc(2, 8, 100),
+            loc(1, 108, 100),
+            loc(1, 10_000_000, 100),
+            loc(1, 300, 50),
+        ];
+        let groups = plan(&locations);
+        assert_eq!(groups.len(), 3);
+        assert_eq!(groups[0].range, 8..350);
+        assert_eq!(
+            groups[0].entries.iter().map(|e| e.1).collect::<Vec<_>>(),
+            vec![0, 2, 4]
+        );
+        assert_eq!(groups[1].range, 10_000_000..10_000_100);
+        assert_eq!(groups[2].pack, PackId([2; 32]));
     }
 }

@@ -1,11 +1,20 @@
-//! Checkout: materialise a version into a directory, each file appearing whole or not at all.
+//! Checkout: materialise a version into a directory without ever showing wrong or partial bytes.
+//!
+//! Into a new destination, everything is written into a hidden staging directory beside it that
+//! is renamed into place at the end: the checkout appears whole or not at all. Into an existing
+//! directory, each file is written under a temporary name beside its target and renamed into place
+//! once verified. Small files (one chunk each) are restored in one batch whose neighbouring chunks
+//! are fetched with a few large range reads; larger files are restored a few at a time with
+//! parallel verification. Files repeating a content already written are cloned with a reflink
+//! where the filesystem supports it, else copied.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use bifrost_core::{ContentId, FileEntry, Version, VersionRef};
+use bifrost_core::{ChunkLocation, ContentId, FileEntry, Version, VersionRef};
 use bifrost_store::StoreError;
 use futures::{StreamExt, TryStreamExt};
 
@@ -13,8 +22,8 @@ use crate::Repository;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
-/// Contents restored at once.
-const FILES_IN_FLIGHT: usize = 8;
+/// Multi-chunk files restored at once.
+const FILES_IN_FLIGHT: usize = 4;
 
 /// How to check out.
 #[derive(Debug, Clone, Copy, Default)]
@@ -39,13 +48,135 @@ pub struct CheckoutOutcome {
     pub cloned: u64,
 }
 
+/// Where and how files are written.
+struct Writer {
+    root: PathBuf,
+    /// Writing into a private staging directory: create files in place, no temporary names.
+    staging: bool,
+    force: bool,
+}
+
+impl Writer {
+    fn target(&self, entry: &FileEntry) -> PathBuf {
+        self.root.join(&entry.path)
+    }
+
+    /// Writes a whole small file.
+    fn write_whole(&self, entry: &FileEntry, bytes: &[u8]) -> Result<()> {
+        let target = self.target(entry);
+        let out = Error::output(&target);
+        if self.staging {
+            let mut f = std::fs::File::create_new(&target).map_err(Error::output(&target))?;
+            f.write_all(bytes).map_err(Error::output(&target))?;
+            f.set_permissions(permissions(entry.mode)).map_err(out)
+        } else {
+            let mut tmp = temp_beside(&target)?;
+            tmp.write_all(bytes).map_err(Error::output(&target))?;
+            tmp.as_file()
+                .set_permissions(permissions(entry.mode))
+                .map_err(out)?;
+            self.persist(tmp.into_temp_path(), &target)
+        }
+    }
+
+    /// Opens the file a multi-chunk content is restored into.
+    fn open_for_restore(
+        &self,
+        entry: &FileEntry,
+    ) -> Result<(std::fs::File, Option<tempfile::TempPath>)> {
+        let target = self.target(entry);
+        if self.staging {
+            let f = std::fs::File::create_new(&target).map_err(Error::output(&target))?;
+            Ok((f, None))
+        } else {
+            let tmp = temp_beside(&target)?;
+            let f = tmp.as_file().try_clone().map_err(Error::output(&target))?;
+            Ok((f, Some(tmp.into_temp_path())))
+        }
+    }
+
+    fn finish_restore(
+        &self,
+        entry: &FileEntry,
+        file: &std::fs::File,
+        tmp: Option<tempfile::TempPath>,
+    ) -> Result<()> {
+        let target = self.target(entry);
+        file.set_permissions(permissions(entry.mode))
+            .map_err(Error::output(&target))?;
+        match tmp {
+            Some(tmp) => self.persist(tmp, &target),
+            None => Ok(()),
+        }
+    }
+
+    /// Makes `entry` a clone of the already written `source`.
+    fn clone_file(&self, source: &Path, entry: &FileEntry) -> Result<()> {
+        let target = self.target(entry);
+        let clone = |to: &Path| {
+            reflink_copy::reflink_or_copy(source, to)
+                .and_then(|_| std::fs::set_permissions(to, permissions(entry.mode)))
+                .map_err(Error::output(&target))
+        };
+        if self.staging {
+            return clone(&target);
+        }
+        // The temporary name is reserved by creating the file, then freed for the clone; the
+        // TempPath still removes whatever is there if anything fails.
+        let tmp = temp_beside(&target)?.into_temp_path();
+        std::fs::remove_file(&tmp).map_err(Error::output(&target))?;
+        clone(&tmp)?;
+        self.persist(tmp, &target)
+    }
+
+    fn persist(&self, tmp: tempfile::TempPath, target: &Path) -> Result<()> {
+        if self.force {
+            tmp.persist(target)
+                .map_err(|e| Error::output(target)(e.error))
+        } else {
+            tmp.persist_noclobber(target).map_err(|e| {
+                if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                    Error::DestinationExists {
+                        path: target.to_owned(),
+                    }
+                } else {
+                    Error::output(target)(e.error)
+                }
+            })
+        }
+    }
+}
+
+/// ENOTDIR, so the message reads like the system's own ("Not a directory").
+fn not_a_directory() -> std::io::Error {
+    std::io::Error::from_raw_os_error(20)
+}
+
+fn permissions(mode: u32) -> std::fs::Permissions {
+    std::fs::Permissions::from_mode(match mode & 0o777 {
+        0 => 0o644,
+        m => m,
+    })
+}
+
+fn temp_beside(target: &Path) -> Result<tempfile::NamedTempFile> {
+    let parent = target.parent().expect("targets live under the destination");
+    tempfile::Builder::new()
+        .prefix(".bifrost-tmp-")
+        .tempfile_in(parent)
+        .map_err(Error::output(parent))
+}
+
+fn store_error(path: &Path) -> impl FnOnce(StoreError) -> Error {
+    let path = path.to_owned();
+    move |e| match e {
+        StoreError::WriteOutput(source) => Error::Output { path, source },
+        other => other.into(),
+    }
+}
+
 impl Repository {
-    /// Materialises `reference` under `dest` (created if missing).
-    ///
-    /// Each file is written to a temporary name beside its target and renamed into place once
-    /// every chunk is verified, so a failure (corrupt pack, full disk, killed process) leaves no
-    /// partial or wrong file under a real name. Files repeating a content written earlier in the
-    /// same checkout are cloned with a reflink where the filesystem supports it, else copied.
+    /// Materialises `reference` under `dest`. See the module docs for the guarantees.
     pub async fn checkout(
         &self,
         reference: &VersionRef,
@@ -55,8 +186,6 @@ impl Repository {
     ) -> Result<CheckoutOutcome> {
         let version = self.resolve(reference).await?;
         let files = self.catalog.version_files(version.id).await?;
-        std::fs::create_dir_all(dest).map_err(Error::output(dest))?;
-        let dest = dest.canonicalize().map_err(Error::output(dest))?;
         for f in &files {
             if !FileEntry::is_safe_path(&f.path) {
                 return Err(Error::BadInputName {
@@ -64,66 +193,77 @@ impl Repository {
                     reason: "the catalog holds an unsafe path; run `bifrost fsck`".into(),
                 });
             }
-            let target = dest.join(&f.path);
-            if !options.force && std::fs::symlink_metadata(&target).is_ok() {
-                return Err(Error::DestinationExists { path: target });
+        }
+        let dest = std::path::absolute(dest).map_err(Error::output(dest))?;
+        let fresh = std::fs::symlink_metadata(&dest).is_err();
+        let mut staging_dir = None;
+        let writer = if fresh {
+            let parent = dest.parent().unwrap_or(Path::new("/"));
+            std::fs::create_dir_all(parent).map_err(|e| {
+                // create_dir_all reports a file in the way as "File exists".
+                let e = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    not_a_directory()
+                } else {
+                    e
+                };
+                Error::output(parent)(e)
+            })?;
+            let staging = tempfile::Builder::new()
+                .prefix(".bifrost-checkout-")
+                .tempdir_in(parent)
+                .map_err(Error::output(parent))?;
+            let root = staging.path().to_owned();
+            staging_dir = Some(staging);
+            Writer {
+                root,
+                staging: true,
+                force: options.force,
             }
+        } else {
+            if !dest.is_dir() {
+                return Err(Error::output(&dest)(not_a_directory()));
+            }
+            if !options.force {
+                for f in &files {
+                    let target = dest.join(&f.path);
+                    if std::fs::symlink_metadata(&target).is_ok() {
+                        return Err(Error::DestinationExists { path: target });
+                    }
+                }
+            }
+            Writer {
+                root: dest.clone(),
+                staging: false,
+                force: options.force,
+            }
+        };
+        let dirs: BTreeSet<PathBuf> = files
+            .iter()
+            .filter_map(|f| writer.target(f).parent().map(Path::to_owned))
+            .collect();
+        for d in &dirs {
+            std::fs::create_dir_all(d).map_err(Error::output(d))?;
         }
-        let mut groups: HashMap<ContentId, Vec<&FileEntry>> = HashMap::new();
-        for f in &files {
-            groups.entry(f.content).or_default().push(f);
-        }
-        let ids: Vec<ContentId> = groups.keys().copied().collect();
-        let mut locations = self.catalog.content_locations_many(&ids).await?;
+
         let total: u64 = files.iter().map(|f| f.size).sum();
         progress.start("checking out", total);
-        let result = futures::stream::iter(groups)
-            .map(|(content, group)| {
-                let locations = locations.remove(&content).unwrap_or_default();
-                let dest = dest.clone();
-                let progress = progress.clone();
-                async move {
-                    let first = group[0];
-                    let first_path = dest.join(&first.path);
-                    let tmp = temp_beside(&first_path)?;
-                    let file = Arc::new(
-                        tmp.as_file()
-                            .try_clone()
-                            .map_err(Error::output(tmp.path()))?,
-                    );
-                    self.store
-                        .restore(&content, first.size, &locations, file)
-                        .await
-                        .map_err(|e| match e {
-                            StoreError::WriteOutput(source) => Error::Output {
-                                path: first_path.clone(),
-                                source,
-                            },
-                            other => other.into(),
-                        })?;
-                    finish(tmp, &first_path, first.mode, options.force)?;
-                    progress.advance(first.size);
-                    let mut cloned = 0u64;
-                    for other in &group[1..] {
-                        let path = dest.join(&other.path);
-                        let tmp = temp_beside(&path)?;
-                        let tmp_path = tmp.into_temp_path();
-                        std::fs::remove_file(&tmp_path).map_err(Error::output(&path))?;
-                        reflink_copy::reflink_or_copy(&first_path, &tmp_path)
-                            .map_err(Error::output(&path))?;
-                        set_mode(&tmp_path, other.mode)?;
-                        persist(tmp_path, &path, options.force)?;
-                        progress.advance(other.size);
-                        cloned += 1;
-                    }
-                    Ok::<_, Error>(cloned)
-                }
-            })
-            .buffer_unordered(FILES_IN_FLIGHT)
-            .try_fold(0u64, |acc, n| async move { Ok(acc + n) })
+        let result = self
+            .materialise(&files, Arc::new(writer), progress.clone())
             .await;
         progress.finish();
         let cloned = result?;
+
+        if let Some(staging) = staging_dir {
+            let staged = staging.keep();
+            if let Err(e) = std::fs::rename(&staged, &dest) {
+                let _ = std::fs::remove_dir_all(&staged);
+                return Err(if e.kind() == std::io::ErrorKind::DirectoryNotEmpty {
+                    Error::DestinationExists { path: dest }
+                } else {
+                    Error::output(&dest)(e)
+                });
+            }
+        }
         Ok(CheckoutOutcome {
             version,
             destination: dest,
@@ -132,44 +272,104 @@ impl Repository {
             cloned,
         })
     }
-}
 
-fn temp_beside(target: &Path) -> Result<tempfile::NamedTempFile> {
-    let parent = target.parent().expect("targets live under the destination");
-    std::fs::create_dir_all(parent).map_err(Error::output(parent))?;
-    tempfile::Builder::new()
-        .prefix(".bifrost-tmp-")
-        .tempfile_in(parent)
-        .map_err(Error::output(parent))
-}
-
-fn set_mode(path: &Path, mode: u32) -> Result<()> {
-    let mode = match mode & 0o777 {
-        0 => 0o644,
-        m => m,
-    };
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-        .map_err(Error::output(path))
-}
-
-fn finish(tmp: tempfile::NamedTempFile, target: &Path, mode: u32, force: bool) -> Result<()> {
-    set_mode(tmp.path(), mode)?;
-    persist(tmp.into_temp_path(), target, force)
-}
-
-fn persist(tmp: tempfile::TempPath, target: &Path, force: bool) -> Result<()> {
-    if force {
-        tmp.persist(target)
-            .map_err(|e| Error::output(target)(e.error))
-    } else {
-        tmp.persist_noclobber(target).map_err(|e| {
-            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                Error::DestinationExists {
-                    path: target.to_owned(),
+    /// Writes every file through `writer`; returns how many were cloned from another.
+    async fn materialise(
+        &self,
+        files: &[FileEntry],
+        writer: Arc<Writer>,
+        progress: Arc<dyn Progress>,
+    ) -> Result<u64> {
+        let mut groups: HashMap<ContentId, Vec<&FileEntry>> = HashMap::new();
+        for f in files {
+            groups.entry(f.content).or_default().push(f);
+        }
+        let ids: Vec<ContentId> = groups.keys().copied().collect();
+        let mut locations = self.catalog.content_locations_many(&ids).await?;
+        let mut small: Vec<(FileEntry, ChunkLocation)> = Vec::new();
+        let mut large: Vec<(FileEntry, Vec<ChunkLocation>)> = Vec::new();
+        for (content, group) in &groups {
+            let first = group[0].clone();
+            let locs = locations.remove(content).unwrap_or_default();
+            let size: u64 = locs.iter().map(|l| u64::from(l.entry.raw_len)).sum();
+            if size != first.size {
+                return Err(StoreError::SizeMismatch {
+                    content: *content,
+                    expected: first.size,
+                    actual: size,
                 }
-            } else {
-                Error::output(target)(e.error)
+                .into());
             }
-        })
+            match locs.as_slice() {
+                [] => {
+                    writer.write_whole(&first, &[])?;
+                    progress.advance(0);
+                }
+                [one] => small.push((first, *one)),
+                _ => large.push((first, locs)),
+            }
+        }
+
+        // One batched read for every single-chunk file.
+        let (entries, chunk_locations): (Vec<FileEntry>, Vec<ChunkLocation>) =
+            small.into_iter().unzip();
+        let failure: Arc<Mutex<Option<Error>>> = Arc::default();
+        let sink = {
+            let failure = failure.clone();
+            let progress = progress.clone();
+            let writer = writer.clone();
+            move |i: usize, bytes: &[u8]| match writer.write_whole(&entries[i], bytes) {
+                Ok(()) => {
+                    progress.advance(entries[i].size);
+                    Ok(())
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    failure.lock().expect("failure slot").get_or_insert(e);
+                    Err(std::io::Error::other(msg))
+                }
+            }
+        };
+        let batch = self
+            .store
+            .read_chunks(&chunk_locations, Arc::new(sink))
+            .await;
+        if let Some(e) = failure.lock().expect("failure slot").take() {
+            return Err(e);
+        }
+        batch?;
+
+        // Larger files, a few at a time.
+        futures::stream::iter(large)
+            .map(|(entry, locs)| {
+                let progress = progress.clone();
+                let writer = writer.clone();
+                async move {
+                    let (file, tmp) = writer.open_for_restore(&entry)?;
+                    let file = Arc::new(file);
+                    self.store
+                        .restore(&entry.content, entry.size, &locs, file.clone())
+                        .await
+                        .map_err(store_error(&writer.target(&entry)))?;
+                    writer.finish_restore(&entry, &file, tmp)?;
+                    progress.advance(entry.size);
+                    Ok::<_, Error>(())
+                }
+            })
+            .buffer_unordered(FILES_IN_FLIGHT)
+            .try_collect::<()>()
+            .await?;
+
+        // Repeats of a content: clone the copy just written.
+        let mut cloned = 0;
+        for group in groups.values() {
+            let source = writer.target(group[0]);
+            for other in &group[1..] {
+                writer.clone_file(&source, other)?;
+                progress.advance(other.size);
+                cloned += 1;
+            }
+        }
+        Ok(cloned)
     }
 }
