@@ -7,6 +7,8 @@ mod id;
 mod model;
 mod name;
 mod pack;
+pub mod production;
+pub mod query;
 pub mod synthetic;
 
 pub use id::{ChunkId, ContentId, IdParseError, PackId};
@@ -14,5 +16,6 @@ pub use model::{
     Asset, AssetFilter, ChunkingParams, FileEntry, FileMode, NewAsset, NewContent, NewVersion,
     Project, RepoStats, Version, VersionRef, VersionRefError, VersionSelector,
 };
-pub use name::{NameError, NameKind, validate_name, validate_tag};
+pub use name::{MAX_NAME_CHARS, NameError, NameKind, validate_name, validate_tag};
 pub use pack::{ChunkLocation, Codec, PackEntry, PackRecord};
+pub use query::{Query, QueryError};
