@@ -108,6 +108,7 @@ pub(crate) async fn sqlite(
         .connect_with(options)
         .await?;
     crate::sqlite::MIGRATOR.run(&pool).await?;
+    crate::sqlite::search::run_pending_jobs(&pool).await?;
     tracing::debug!(path = %path.display(), "sqlite catalog open");
     Ok(pool)
 }
@@ -228,6 +229,7 @@ pub(crate) async fn postgres(url: &str, create: bool) -> Result<PgPool, CatalogE
         .await
         .map_err(|e| connect_error(&shown, e))?;
     crate::postgres::MIGRATOR.run(&pool).await?;
+    crate::postgres::search::run_pending_jobs(&pool).await?;
     tracing::debug!(url = %shown, "postgres catalog open");
     Ok(pool)
 }

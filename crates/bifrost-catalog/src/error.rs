@@ -1,5 +1,6 @@
 //! Everything the catalog can refuse or fail at, phrased for the person who has to act on it.
 
+use bifrost_core::production::ProductionNameError;
 use bifrost_core::{ChunkId, ContentId, NameError};
 
 /// Why a catalog operation failed. Each message says what went wrong and what to do about it.
@@ -8,6 +9,10 @@ pub enum CatalogError {
     /// A project, asset, type or tag name breaks the naming rules.
     #[error(transparent)]
     InvalidName(#[from] NameError),
+
+    /// A sequence, shot, status, department, collection or user name breaks the naming rules.
+    #[error(transparent)]
+    InvalidProductionName(#[from] ProductionNameError),
 
     /// The catalog URL cannot be understood.
     #[error(
@@ -160,6 +165,298 @@ pub enum CatalogError {
         reason: String,
     },
 
+    /// A value given to a production operation is not acceptable (an empty comment, …).
+    #[error("invalid {what} `{value}`: {reason}")]
+    InvalidValue {
+        /// What the value is for.
+        what: String,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it, phrased as advice.
+        reason: String,
+    },
+
+    /// `create_sequence` with a name already taken in the project.
+    #[error(
+        "sequence `{name}` already exists in project `{project}`; pick another name or add shots to it"
+    )]
+    SequenceExists {
+        /// The project.
+        project: String,
+        /// The taken name.
+        name: String,
+    },
+
+    /// No sequence by that name in the project.
+    #[error(
+        "sequence `{name}` does not exist in project `{project}`; see `bifrost seq list` or create it with `bifrost seq create`"
+    )]
+    SequenceNotFound {
+        /// The project.
+        project: String,
+        /// The name looked for.
+        name: String,
+    },
+
+    /// `create_shot` with a name already taken in the sequence.
+    #[error("shot `{shot}` already exists in project `{project}`; pick another name")]
+    ShotExists {
+        /// The project.
+        project: String,
+        /// The shot, `SEQ/SHOT`.
+        shot: String,
+    },
+
+    /// No shot by that name in the project.
+    #[error(
+        "shot `{shot}` does not exist in project `{project}`; see `bifrost shot list` or create it with `bifrost shot create`"
+    )]
+    ShotNotFound {
+        /// The project.
+        project: String,
+        /// The shot, `SEQ/SHOT`.
+        shot: String,
+    },
+
+    /// A shot's frame range is reversed or negative.
+    #[error(
+        "frame range {start}-{end} of shot `{shot}` is invalid: frames cannot be negative and the first frame must not come after the last; give FIRST-LAST such as 1001-1100"
+    )]
+    InvalidFrameRange {
+        /// The shot, `SEQ/SHOT`.
+        shot: String,
+        /// First frame given.
+        start: i64,
+        /// Last frame given.
+        end: i64,
+    },
+
+    /// A shot's frame rate is not a positive number.
+    #[error(
+        "frame rate {fps} of shot `{shot}` is invalid; give a positive number such as 24 or 23.976"
+    )]
+    InvalidFps {
+        /// The shot, `SEQ/SHOT`.
+        shot: String,
+        /// The rate given.
+        fps: f64,
+    },
+
+    /// A status that the project's workflow does not have.
+    #[error(
+        "status `{status}` is not in the workflow of project `{project}`; known statuses: {}", .known.join(", ")
+    )]
+    UnknownStatus {
+        /// The project.
+        project: String,
+        /// The status given.
+        status: String,
+        /// The workflow's statuses, in order.
+        known: Vec<String>,
+    },
+
+    /// A status change the workflow does not allow.
+    #[error("illegal status change `{from} → {to}` for {entity}; allowed next: {}", allowed_phrase(.allowed))]
+    IllegalTransition {
+        /// The asset, shot, or `ENTITY [department]` for a task.
+        entity: String,
+        /// Its current status.
+        from: String,
+        /// The status asked for.
+        to: String,
+        /// The statuses it may change to, in workflow order.
+        allowed: Vec<String>,
+    },
+
+    /// `add_status` with a status the workflow already has.
+    #[error("status `{status}` is already in the workflow of project `{project}`")]
+    StatusExists {
+        /// The project.
+        project: String,
+        /// The status.
+        status: String,
+    },
+
+    /// `add_transition` with a transition the workflow already has.
+    #[error("the workflow of project `{project}` already allows `{from} → {to}`")]
+    TransitionExists {
+        /// The project.
+        project: String,
+        /// From (`*` = any).
+        from: String,
+        /// To.
+        to: String,
+    },
+
+    /// `remove_transition` with a transition the workflow does not have.
+    #[error(
+        "the workflow of project `{project}` has no transition `{from} → {to}`; see `bifrost workflow show`"
+    )]
+    TransitionNotFound {
+        /// The project.
+        project: String,
+        /// From (`*` = any).
+        from: String,
+        /// To.
+        to: String,
+    },
+
+    /// `add_department` with a department the project already has.
+    #[error("department `{department}` already exists in project `{project}`")]
+    DepartmentExists {
+        /// The project.
+        project: String,
+        /// The department.
+        department: String,
+    },
+
+    /// A department the project does not have.
+    #[error(
+        "department `{department}` does not exist in project `{project}`; known departments: {}; add it first (`bifrost dept add`)", .known.join(", ")
+    )]
+    DepartmentNotFound {
+        /// The project.
+        project: String,
+        /// The department given.
+        department: String,
+        /// The project's departments, in order.
+        known: Vec<String>,
+    },
+
+    /// `remove_department` while tasks still belong to it.
+    #[error(
+        "department `{department}` of project `{project}` still has {tasks} task(s); delete or move them first"
+    )]
+    DepartmentInUse {
+        /// The project.
+        project: String,
+        /// The department.
+        department: String,
+        /// How many tasks it has.
+        tasks: u64,
+    },
+
+    /// `create_task` for an entity that already has a task in that department.
+    #[error(
+        "{entity} already has a task in department `{department}`; update it instead (`bifrost task update`)"
+    )]
+    TaskExists {
+        /// The asset or shot.
+        entity: String,
+        /// The department.
+        department: String,
+    },
+
+    /// No task of that department on the entity.
+    #[error(
+        "{entity} has no task in department `{department}`; see `bifrost task list` or create it first"
+    )]
+    TaskNotFound {
+        /// The asset or shot.
+        entity: String,
+        /// The department.
+        department: String,
+    },
+
+    /// `link` from an entity to itself.
+    #[error("cannot link {entity} to itself")]
+    SelfLink {
+        /// The entity.
+        entity: String,
+    },
+
+    /// `link` with a link that already exists.
+    #[error("{src} already has a {kind} link to {dst}; unlink it first to change its pin")]
+    LinkExists {
+        /// The user.
+        src: String,
+        /// What it uses.
+        dst: String,
+        /// The link kind.
+        kind: String,
+    },
+
+    /// `unlink` with a link that does not exist.
+    #[error("{src} has no {kind} link to {dst}; see `bifrost deps {src}`")]
+    LinkNotFound {
+        /// The user.
+        src: String,
+        /// What it would use.
+        dst: String,
+        /// The link kind.
+        kind: String,
+    },
+
+    /// `link` that would make a dependency cycle.
+    #[error("cannot link: it would create a cycle {}; remove one of these links first", .cycle.join(" → "))]
+    LinkCycle {
+        /// The entities around the cycle, the first repeated at the end.
+        cycle: Vec<String>,
+    },
+
+    /// A pin on a link to something that has no versions (a shot).
+    #[error("cannot pin {dst} to v{pin}: only links to assets can be pinned to a version")]
+    InvalidPin {
+        /// What the link points to.
+        dst: String,
+        /// The pin given.
+        pin: i64,
+    },
+
+    /// `delete_asset` of an asset other entities use, without force.
+    #[error(
+        "asset `{asset}` is used by {}; unlink them first or delete with --force (which removes those links too)", .dependants.join(", ")
+    )]
+    HasDependants {
+        /// The asset.
+        asset: String,
+        /// What uses it (`NAME` or `SEQ/SHOT`), sorted.
+        dependants: Vec<String>,
+    },
+
+    /// A search query the catalog cannot run.
+    #[error("invalid search: {reason}")]
+    InvalidQuery {
+        /// What is wrong, phrased as advice.
+        reason: String,
+    },
+
+    /// No saved search by that name.
+    #[error("there is no saved search `{name}` in project `{project}`; see `bifrost search list`")]
+    SavedSearchNotFound {
+        /// The project.
+        project: String,
+        /// The name looked for.
+        name: String,
+    },
+
+    /// `create_collection` with a name already taken.
+    #[error("collection `{name}` already exists in project `{project}`; add to it instead")]
+    CollectionExists {
+        /// The project.
+        project: String,
+        /// The taken name.
+        name: String,
+    },
+
+    /// No collection by that name.
+    #[error(
+        "collection `{name}` does not exist in project `{project}`; see `bifrost collection list`"
+    )]
+    CollectionNotFound {
+        /// The project.
+        project: String,
+        /// The name looked for.
+        name: String,
+    },
+
+    /// A bulk import whose data contradicts itself or the catalog.
+    #[error("cannot import: {reason}; nothing was imported")]
+    InvalidBatch {
+        /// What is wrong, phrased as advice.
+        reason: String,
+    },
+
     /// A value does not fit what the catalog can store (a size beyond 2^63, …).
     #[error(
         "{what} is out of range; the catalog stores sizes and offsets as signed 64-bit integers"
@@ -201,6 +498,14 @@ fn latest_phrase(latest: Option<i64>) -> String {
     match latest {
         Some(n) => format!("latest is v{n}"),
         None => "no version has been published yet".to_owned(),
+    }
+}
+
+fn allowed_phrase(allowed: &[String]) -> String {
+    if allowed.is_empty() {
+        "none (the workflow has no transition out of this status)".to_owned()
+    } else {
+        allowed.join(", ")
     }
 }
 

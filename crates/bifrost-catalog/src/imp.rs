@@ -28,12 +28,12 @@ use crate::{CatalogError, PackInfo, PackUsage};
 
 /// A connection pool of this backend.
 pub(crate) type Pool = sqlx::Pool<DB>;
-type Tx = sqlx::Transaction<'static, DB>;
-type Conn = <DB as sqlx::Database>::Connection;
-type DbRow = <DB as sqlx::Database>::Row;
-type Query = sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>;
-type Result<T> = std::result::Result<T, CatalogError>;
-type Metadata = BTreeMap<String, serde_json::Value>;
+pub(super) type Tx = sqlx::Transaction<'static, DB>;
+pub(super) type Conn = <DB as sqlx::Database>::Connection;
+pub(super) type DbRow = <DB as sqlx::Database>::Row;
+pub(super) type Query = sqlx::query::Query<'static, DB, <DB as sqlx::Database>::Arguments>;
+pub(super) type Result<T> = std::result::Result<T, CatalogError>;
+pub(super) type Metadata = BTreeMap<String, serde_json::Value>;
 
 /// Key of the PostgreSQL advisory lock that serialises repository writes ("bifrost" + 1).
 const WRITE_LOCK_KEY: i64 = 0x6269_6672_6f73_7401;
@@ -45,7 +45,7 @@ const WRITE_LOCK_KEY: i64 = 0x6269_6672_6f73_7401;
 /// database write lock, waited for up to the busy timeout), a transaction-scoped advisory lock
 /// on PostgreSQL. Commits, gc deletions and store-index updates all take it, so each sees the
 /// others' effects in full or not at all.
-async fn begin_locked(pool: &Pool) -> Result<Tx> {
+pub(super) async fn begin_locked(pool: &Pool) -> Result<Tx> {
     if IS_POSTGRES {
         let mut tx = pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -61,7 +61,7 @@ async fn begin_locked(pool: &Pool) -> Result<Tx> {
 /// Starts a write transaction that does not need the repository write lock (creating projects
 /// and assets, which unique constraints protect). SQLite still needs `BEGIN IMMEDIATE`: a
 /// deferred transaction that reads then writes cannot wait for a concurrent writer.
-async fn begin_write(pool: &Pool) -> Result<Tx> {
+pub(super) async fn begin_write(pool: &Pool) -> Result<Tx> {
     if IS_POSTGRES {
         Ok(pool.begin().await?)
     } else {
@@ -74,7 +74,7 @@ async fn begin_write(pool: &Pool) -> Result<Tx> {
 
 /// Inserts `rows` with multi-row `INSERT`s of at most [`INSERT_ROWS`] rows:
 /// `{head} VALUES (…), (…){tail}`, each row bound by `bind`.
-async fn insert_rows<R>(
+pub(super) async fn insert_rows<R>(
     conn: &mut Conn,
     head: &str,
     cols: usize,
@@ -119,7 +119,7 @@ async fn existing_ids(conn: &mut Conn, table: &str, ids: &[[u8; 32]]) -> Result<
 }
 
 /// `ids` without repeats, first occurrence order kept.
-fn distinct<T: Copy + Eq + std::hash::Hash>(ids: impl IntoIterator<Item = T>) -> Vec<T> {
+pub(super) fn distinct<T: Copy + Eq + std::hash::Hash>(ids: impl IntoIterator<Item = T>) -> Vec<T> {
     let mut seen = HashSet::new();
     ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }
@@ -135,7 +135,7 @@ fn project_from_row(row: &DbRow) -> Result<Project> {
     })
 }
 
-async fn project_id(conn: &mut Conn, project: &str) -> Result<i64> {
+pub(super) async fn project_id(conn: &mut Conn, project: &str) -> Result<i64> {
     sqlx::query_scalar::<_, i64>("SELECT id FROM projects WHERE name = $1")
         .bind(project)
         .fetch_optional(&mut *conn)
@@ -148,24 +148,30 @@ async fn project_id(conn: &mut Conn, project: &str) -> Result<i64> {
 pub(crate) async fn create_project(pool: &Pool, name: &str) -> Result<Project> {
     validate_name(NameKind::Project, name)?;
     let created_at = now();
+    let mut tx = begin_write(pool).await?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO projects (name, created_at) VALUES ($1, $2) RETURNING id",
     )
     .bind(name)
     .bind(created_at)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await;
-    match inserted {
-        Ok(id) => Ok(Project {
-            id,
-            name: name.to_owned(),
-            created_at,
-        }),
-        Err(e) if is_unique_violation(&e) => Err(CatalogError::ProjectExists {
-            name: name.to_owned(),
-        }),
-        Err(e) => Err(e.into()),
-    }
+    let id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(CatalogError::ProjectExists {
+                name: name.to_owned(),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    super::production::insert_project_defaults(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(Project {
+        id,
+        name: name.to_owned(),
+        created_at,
+    })
 }
 
 pub(crate) async fn list_projects(pool: &Pool) -> Result<Vec<Project>> {
@@ -215,7 +221,12 @@ fn asset_from_row(row: &DbRow, tags: Vec<String>) -> Result<Asset> {
 
 /// The id of `asset` in `project`; with `lock`, the asset row is locked (`FOR UPDATE`, PostgreSQL
 /// only: SQLite's `BEGIN IMMEDIATE` already locks the whole database).
-async fn asset_id(conn: &mut Conn, project: &str, asset: &str, lock: bool) -> Result<i64> {
+pub(super) async fn asset_id(
+    conn: &mut Conn,
+    project: &str,
+    asset: &str,
+    lock: bool,
+) -> Result<i64> {
     let sql = if IS_POSTGRES && lock {
         "SELECT a.id FROM assets a JOIN projects p ON p.id = a.project_id \
          WHERE p.name = $1 AND a.name = $2 FOR UPDATE OF a"
@@ -253,15 +264,17 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
 
     let mut tx = begin_write(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
+    let status = super::production::initial_status(&mut tx, project_id).await?;
     let inserted = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO assets (project_id, name, asset_type, metadata, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO assets (project_id, name, asset_type, metadata, created_at, status) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(project_id)
     .bind(&new.name)
     .bind(&new.asset_type)
     .bind(Json(&new.metadata))
     .bind(created_at)
+    .bind(&status)
     .fetch_one(&mut *tx)
     .await;
     let id = match inserted {
@@ -283,6 +296,7 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
         |q, tag| q.bind(id).bind(tag),
     )
     .await?;
+    super::search::refresh_asset_doc(&mut tx, id).await?;
     tx.commit().await?;
     tracing::debug!(project, asset = %new.name, "asset created");
     Ok(Asset {
@@ -389,7 +403,7 @@ macro_rules! version_select {
     };
 }
 
-fn version_from_row(row: &DbRow, asset: &str) -> Result<Version> {
+pub(super) fn version_from_row(row: &DbRow, asset: &str) -> Result<Version> {
     Ok(Version {
         id: row.try_get("id")?,
         asset: asset.to_owned(),
@@ -408,6 +422,7 @@ pub(crate) async fn commit_version(
     project: &str,
     asset: &str,
     new: &NewVersion,
+    metadata: &Metadata,
 ) -> Result<Version> {
     // Everything that can be checked without the database is checked before taking the lock.
     check_paths(&new.files)?;
@@ -520,9 +535,9 @@ pub(crate) async fn commit_version(
     let number = previous.map_or(1, |(_, n)| n + 1);
     let parent = previous.map(|(id, _)| id);
     let version_id = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO versions \
-         (asset_id, number, author, note, created_at, parent_id, file_count, total_bytes) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO versions (asset_id, number, author, note, created_at, parent_id, \
+         file_count, total_bytes, metadata) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(asset_id)
     .bind(number)
@@ -532,6 +547,7 @@ pub(crate) async fn commit_version(
     .bind(parent)
     .bind(file_count)
     .bind(total_bytes)
+    .bind(Json(metadata))
     .fetch_one(&mut *tx)
     .await?;
     insert_rows(
@@ -549,6 +565,8 @@ pub(crate) async fn commit_version(
         },
     )
     .await?;
+    super::search::refresh_version_doc(&mut tx, version_id).await?;
+    super::search::refresh_asset_doc(&mut tx, asset_id).await?;
     tx.commit().await?;
     tracing::debug!(
         project,

@@ -42,8 +42,9 @@ mod error;
 mod postgres;
 mod sql;
 mod sqlite;
+mod text;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -97,14 +98,34 @@ enum Db {
     Postgres(sqlx::PgPool),
 }
 
-/// Calls the backend's implementation of `method` with the pool as first argument.
+/// Calls the backend's implementation of `method` (in module `imp`, or the module named first)
+/// with the pool as first argument.
 macro_rules! dispatch {
     ($self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
+        dispatch!(imp, $self.$method($($arg),*))
+    };
+    ($module:ident, $self:ident . $method:ident ( $($arg:expr),* $(,)? )) => {
         match &$self.db {
-            Db::Sqlite(pool) => sqlite::imp::$method(pool $(, $arg)*).await,
-            Db::Postgres(pool) => postgres::imp::$method(pool $(, $arg)*).await,
+            $crate::Db::Sqlite(pool) => $crate::sqlite::$module::$method(pool $(, $arg)*).await,
+            $crate::Db::Postgres(pool) => {
+                $crate::postgres::$module::$method(pool $(, $arg)*).await
+            }
         }
     };
+}
+
+// The production model's methods (declared after `dispatch!`, which they use).
+mod api;
+
+/// What [`Catalog::delete_asset`] removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedAsset {
+    /// Versions deleted (their contents are left for garbage collection).
+    pub versions: u64,
+    /// Links removed (to and from the asset).
+    pub links: u64,
+    /// What used the asset (`NAME` or `SEQ/SHOT`), sorted: empty unless forced.
+    pub dependants: Vec<String>,
 }
 
 impl Catalog {
@@ -198,7 +219,20 @@ impl Catalog {
         asset: &str,
         version: &NewVersion,
     ) -> Result<Version, CatalogError> {
-        dispatch!(self.commit_version(project, asset, version))
+        self.commit_version_with_meta(project, asset, version, &BTreeMap::new())
+            .await
+    }
+
+    /// [`Catalog::commit_version`], recording `metadata` with the version (see
+    /// [`Catalog::version_metadata`]).
+    pub async fn commit_version_with_meta(
+        &self,
+        project: &str,
+        asset: &str,
+        version: &NewVersion,
+        metadata: &BTreeMap<String, serde_json::Value>,
+    ) -> Result<Version, CatalogError> {
+        dispatch!(self.commit_version(project, asset, version, metadata))
     }
 
     /// Every version of `asset`, oldest first.

@@ -14,3 +14,14 @@ pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 #[allow(clippy::duplicate_mod)]
 #[path = "imp.rs"]
 pub(crate) mod imp;
+
+// The production model, search and bulk import: more of the same single implementation.
+#[allow(clippy::duplicate_mod)]
+#[path = "bulk.rs"]
+pub(crate) mod bulk;
+#[allow(clippy::duplicate_mod)]
+#[path = "production.rs"]
+pub(crate) mod production;
+#[allow(clippy::duplicate_mod)]
+#[path = "search.rs"]
+pub(crate) mod search;

@@ -131,6 +131,8 @@ pub enum Command {
     },
     /// Create a demo repository, publish generated assets and show the deduplication.
     Demo(DemoArgs),
+    #[command(flatten)]
+    Production(crate::production::ProductionCommand),
 }
 
 #[derive(Debug, Args)]
@@ -195,4 +197,36 @@ pub enum AssetCommand {
         /// Asset name.
         name: String,
     },
+    /// Change an asset's metadata.
+    ///
+    /// Example: bifrost asset update barrel --meta poly=9000 --meta old_key=null
+    Update {
+        /// Asset name.
+        name: String,
+        /// Metadata KEY=VALUE to set (repeatable; VALUE null removes the key).
+        #[arg(long = "meta", value_name = "KEY=VALUE", required = true)]
+        meta: Vec<String>,
+        /// Replace all metadata with the given pairs instead of merging.
+        #[arg(long)]
+        replace_meta: bool,
+    },
+    /// Delete an asset and its versions (refused while others depend on it, unless --force).
+    /// Its stored bytes are freed by the next `bifrost gc`.
+    Delete {
+        /// Asset name.
+        name: String,
+        /// Delete even if other assets or shots use it (their links are removed).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn grammar_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -4,6 +4,7 @@
 mod cli;
 mod demo;
 mod output;
+mod production;
 mod progress;
 
 use std::collections::BTreeMap;
@@ -82,7 +83,7 @@ async fn open(cli: &Cli) -> Result<Repository> {
     })
 }
 
-fn author(explicit: Option<String>) -> String {
+pub(crate) fn author(explicit: Option<String>) -> String {
     explicit
         .or_else(|| std::env::var("BIFROST_AUTHOR").ok())
         .or_else(|| std::env::var("USER").ok())
@@ -90,7 +91,7 @@ fn author(explicit: Option<String>) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-fn parse_meta(items: &[String]) -> Result<BTreeMap<String, serde_json::Value>> {
+pub(crate) fn parse_meta(items: &[String]) -> Result<BTreeMap<String, serde_json::Value>> {
     let mut meta = BTreeMap::new();
     for item in items {
         let Some((k, v)) = item.split_once('=') else {
@@ -183,6 +184,36 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     };
                     out.asset_show(&asset, &versions, &files);
                 }
+                AssetCommand::Update {
+                    name,
+                    meta,
+                    replace_meta,
+                } => {
+                    use bifrost::core::production::MetadataUpdate;
+                    let meta = parse_meta(meta)?;
+                    let update = if *replace_meta {
+                        MetadataUpdate::Replace(meta)
+                    } else {
+                        MetadataUpdate::Merge(meta)
+                    };
+                    let now = repo.update_asset_metadata(name, &update).await?;
+                    out.value(&now, || format!("updated metadata of {name}"));
+                }
+                AssetCommand::Delete { name, force } => {
+                    let deleted = repo.delete_asset(name, *force).await?;
+                    let json = serde_json::json!({
+                        "asset": name,
+                        "versions": deleted.versions,
+                        "links": deleted.links,
+                        "dependants": deleted.dependants,
+                    });
+                    out.value(&json, || {
+                        format!(
+                            "deleted {name}: {} versions, {} links (run `bifrost gc` to free its bytes)",
+                            deleted.versions, deleted.links
+                        )
+                    });
+                }
             }
             repo.close().await;
         }
@@ -253,6 +284,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 "bifrost",
                 &mut std::io::stdout(),
             );
+        }
+        Command::Production(cmd) => {
+            let repo = open(&cli).await?;
+            let result = production::run(cmd, &repo, &out).await;
+            repo.close().await;
+            result?;
         }
         Command::Demo(args) => {
             let base = start_dir(&cli)?;

@@ -43,7 +43,7 @@ impl Out {
     }
 
     /// A one-line confirmation, suppressed by --quiet.
-    fn say(&self, text: impl AsRef<str>) {
+    pub fn say(&self, text: impl AsRef<str>) {
         if !self.quiet {
             println!("{}", text.as_ref());
         }
@@ -51,6 +51,15 @@ impl Out {
 
     pub fn json(&self) -> bool {
         self.json
+    }
+
+    /// JSON of `value`, or a one-line confirmation.
+    pub fn value<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            self.emit(value);
+        } else {
+            self.say(text());
+        }
     }
 
     pub fn init(&self, repo: &Repository) {

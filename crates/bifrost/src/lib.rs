@@ -8,19 +8,22 @@
 mod checkout;
 mod config;
 mod error;
+mod history;
 mod maintenance;
+mod production;
 mod progress;
 mod publish;
 mod repo;
 #[cfg(test)]
 mod tests;
 
-pub use bifrost_catalog::CatalogError;
+pub use bifrost_catalog::{CatalogError, DeletedAsset};
 pub use bifrost_core as core;
 pub use bifrost_store::StoreError;
 pub use checkout::{CheckoutOptions, CheckoutOutcome};
 pub use config::{FORMAT_VERSION, RepoConfig};
 pub use error::{Error, Result, parse_duration};
+pub use history::{ChangedFile, MetaChange, VersionDiff};
 pub use maintenance::{FsckReport, GcOptions, GcReport, Problem, ProblemKind};
 pub use progress::{NoProgress, Progress};
 pub use publish::PublishOutcome;

@@ -1,0 +1,997 @@
+//! Search: one document per asset, sequence, shot and version, kept in step with the catalog in
+//! the same transactions as the writes that change them, and the compilation of a parsed
+//! [`Query`] into SQL. Compiled once per backend, like `imp.rs`.
+//!
+//! The full-text index is FTS5 (`search_fts`, external content over `search_docs.body`,
+//! maintained by triggers) on SQLite and a `tsvector` column with a GIN index on PostgreSQL.
+//! Both index the tokens the catalog produced itself ([`crate::text`]), so they match the same
+//! documents. Every user value reaches the database as a bound parameter; the SQL text is
+//! assembled only from fixed fragments and placeholder numbers.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use sqlx::types::Json;
+use sqlx::{AssertSqlSafe, Row};
+
+use bifrost_core::production::{EntityKind, SearchHit};
+use bifrost_core::query::{CmpOp, Field, Query, Term, TermKind, Value};
+
+use super::IS_POSTGRES;
+use super::imp::{Conn, Metadata, Pool, Result, begin_locked, insert_rows, project_id};
+use crate::CatalogError;
+use crate::sql::corrupt;
+use crate::text::{
+    DocText, TextTerm, asset_text, glob_pattern, like_pattern, sequence_text, shot_text, snippet,
+    version_text,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+
+/// A search document, ready to be written.
+#[derive(Debug, Clone)]
+pub(super) struct Doc {
+    pub(super) project_id: i64,
+    pub(super) kind: EntityKind,
+    pub(super) entity_id: i64,
+    /// The asset of an asset or version document.
+    pub(super) asset_id: Option<i64>,
+    /// The sequence of a shot or sequence document.
+    pub(super) sequence_id: Option<i64>,
+    /// Shown in results: `NAME`, `SEQ/SHOT`, `SEQ` or `NAME@vN`.
+    pub(super) name: String,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) text: DocText,
+    /// The short name `name:` filters match, before lowercasing.
+    pub(super) short_name: String,
+}
+
+const DOC_INSERT: &str = "INSERT INTO search_docs (project_id, kind, entity_id, asset_id, \
+     sequence_id, name, name_key, created_at, content, body)";
+
+fn bind_doc(q: super::imp::Query, doc: &Doc) -> super::imp::Query {
+    q.bind(doc.project_id)
+        .bind(doc.kind.as_str())
+        .bind(doc.entity_id)
+        .bind(doc.asset_id)
+        .bind(doc.sequence_id)
+        .bind(doc.name.clone())
+        .bind(doc.short_name.to_lowercase())
+        .bind(doc.created_at)
+        .bind(doc.text.content.clone())
+        .bind(doc.text.body.clone())
+}
+
+/// Writes a document, replacing the entity's previous one.
+async fn upsert_doc(conn: &mut Conn, doc: &Doc) -> Result<()> {
+    let sql = format!(
+        "{DOC_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (kind, entity_id) DO UPDATE SET project_id = excluded.project_id, \
+         asset_id = excluded.asset_id, sequence_id = excluded.sequence_id, \
+         name = excluded.name, name_key = excluded.name_key, created_at = excluded.created_at, \
+         content = excluded.content, body = excluded.body"
+    );
+    bind_doc(sqlx::query(AssertSqlSafe(sql)), doc)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts new documents with multi-row inserts (bulk imports, reindexing).
+pub(super) async fn insert_docs(conn: &mut Conn, docs: &[Doc]) -> Result<()> {
+    insert_rows(conn, DOC_INSERT, 10, "", docs, bind_doc).await?;
+    Ok(())
+}
+
+async fn delete_doc(conn: &mut Conn, kind: EntityKind, id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM search_docs WHERE kind = $1 AND entity_id = $2")
+        .bind(kind.as_str())
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The document name of a version.
+pub(super) fn version_doc_name(asset: &str, number: i64) -> String {
+    format!("{asset}@v{number}")
+}
+
+/// Rebuilds the document of an asset from its rows (or drops it if the asset is gone).
+pub(super) async fn refresh_asset_doc(conn: &mut Conn, id: i64) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT project_id, name, asset_type, metadata, created_at FROM assets WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return delete_doc(conn, EntityKind::Asset, id).await;
+    };
+    let name: String = row.try_get("name")?;
+    let asset_type: String = row.try_get("asset_type")?;
+    let metadata: Json<Metadata> = row.try_get("metadata")?;
+    let tags = sqlx::query_scalar::<_, String>(
+        "SELECT tag FROM asset_tags WHERE asset_id = $1 ORDER BY tag",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let notes = sqlx::query_scalar::<_, String>(
+        "SELECT note FROM versions WHERE asset_id = $1 ORDER BY number",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let comments: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT c.id, c.body FROM comments c WHERE c.target_kind = 'asset' AND c.target_id = $1 \
+         UNION ALL \
+         SELECT c.id, c.body FROM versions v \
+         JOIN comments c ON c.target_kind = 'version' AND c.target_id = v.id \
+         WHERE v.asset_id = $2 ORDER BY 1",
+    )
+    .bind(id)
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let text = asset_text(
+        &name,
+        &asset_type,
+        &tags,
+        &metadata.0,
+        notes.iter().map(String::as_str),
+        comments.iter().map(|(_, body)| body.as_str()),
+    );
+    upsert_doc(
+        conn,
+        &Doc {
+            project_id: row.try_get("project_id")?,
+            kind: EntityKind::Asset,
+            entity_id: id,
+            asset_id: Some(id),
+            sequence_id: None,
+            short_name: name.clone(),
+            name,
+            created_at: row.try_get("created_at")?,
+            text,
+        },
+    )
+    .await
+}
+
+async fn comments_on(conn: &mut Conn, kind: EntityKind, id: i64) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar::<_, String>(
+        "SELECT body FROM comments WHERE target_kind = $1 AND target_id = $2 ORDER BY id",
+    )
+    .bind(kind.as_str())
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Rebuilds the document of a version.
+pub(super) async fn refresh_version_doc(conn: &mut Conn, id: i64) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT a.project_id, a.name AS asset, v.asset_id, v.number, v.note, v.metadata, \
+         v.created_at FROM versions v JOIN assets a ON a.id = v.asset_id WHERE v.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return delete_doc(conn, EntityKind::Version, id).await;
+    };
+    let asset: String = row.try_get("asset")?;
+    let note: String = row.try_get("note")?;
+    let metadata: Json<Metadata> = row.try_get("metadata")?;
+    let comments = comments_on(conn, EntityKind::Version, id).await?;
+    upsert_doc(
+        conn,
+        &Doc {
+            project_id: row.try_get("project_id")?,
+            kind: EntityKind::Version,
+            entity_id: id,
+            asset_id: Some(row.try_get("asset_id")?),
+            sequence_id: None,
+            name: version_doc_name(&asset, row.try_get("number")?),
+            short_name: asset,
+            created_at: row.try_get("created_at")?,
+            text: version_text(&note, &metadata.0, comments.iter().map(String::as_str)),
+        },
+    )
+    .await
+}
+
+/// Rebuilds the document of a shot.
+pub(super) async fn refresh_shot_doc(conn: &mut Conn, id: i64) -> Result<()> {
+    let row = sqlx::query(
+        "SELECT s.project_id, s.sequence_id, q.name AS sequence, s.name, s.metadata, \
+         s.created_at FROM shots s JOIN sequences q ON q.id = s.sequence_id WHERE s.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return delete_doc(conn, EntityKind::Shot, id).await;
+    };
+    let sequence: String = row.try_get("sequence")?;
+    let name: String = row.try_get("name")?;
+    let metadata: Json<Metadata> = row.try_get("metadata")?;
+    let comments = comments_on(conn, EntityKind::Shot, id).await?;
+    upsert_doc(
+        conn,
+        &Doc {
+            project_id: row.try_get("project_id")?,
+            kind: EntityKind::Shot,
+            entity_id: id,
+            asset_id: None,
+            sequence_id: Some(row.try_get("sequence_id")?),
+            name: format!("{sequence}/{name}"),
+            text: shot_text(
+                &sequence,
+                &name,
+                &metadata.0,
+                comments.iter().map(String::as_str),
+            ),
+            short_name: name,
+            created_at: row.try_get("created_at")?,
+        },
+    )
+    .await
+}
+
+/// Rebuilds the document of a sequence.
+pub(super) async fn refresh_sequence_doc(conn: &mut Conn, id: i64) -> Result<()> {
+    let row =
+        sqlx::query("SELECT project_id, name, metadata, created_at FROM sequences WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(row) = row else {
+        return delete_doc(conn, EntityKind::Sequence, id).await;
+    };
+    let name: String = row.try_get("name")?;
+    let metadata: Json<Metadata> = row.try_get("metadata")?;
+    upsert_doc(
+        conn,
+        &Doc {
+            project_id: row.try_get("project_id")?,
+            kind: EntityKind::Sequence,
+            entity_id: id,
+            asset_id: None,
+            sequence_id: Some(id),
+            text: sequence_text(&name, &metadata.0),
+            short_name: name.clone(),
+            name,
+            created_at: row.try_get("created_at")?,
+        },
+    )
+    .await
+}
+
+/// Rebuilds every document (of one project, or of all), set-wise. Returns how many it wrote.
+async fn reindex(conn: &mut Conn, project: Option<i64>) -> Result<u64> {
+    // `scope` restricts a query on a table aliased `x` carrying `project_id`.
+    let scope = if project.is_some() {
+        " WHERE x.project_id = $1"
+    } else {
+        ""
+    };
+    macro_rules! fetch {
+        ($sql:expr, $order:expr) => {{
+            let sql = format!("{}{} ORDER BY {}", $sql, scope, $order);
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            if let Some(p) = project {
+                q = q.bind(p);
+            }
+            q.fetch_all(&mut *conn).await?
+        }};
+    }
+    let delete = format!("DELETE FROM search_docs{}", scope.replace("x.", ""));
+    let mut q = sqlx::query(AssertSqlSafe(delete));
+    if let Some(p) = project {
+        q = q.bind(p);
+    }
+    q.execute(&mut *conn).await?;
+
+    // Comments by target, in id order; and per asset, those on it and on its versions.
+    let mut comments: HashMap<(String, i64), Vec<String>> = HashMap::new();
+    let mut asset_comments: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in fetch!(
+        "SELECT x.target_kind, x.target_id, v.asset_id, x.body FROM comments x \
+         LEFT JOIN versions v ON x.target_kind = 'version' AND v.id = x.target_id",
+        "x.id"
+    ) {
+        let kind: String = row.try_get("target_kind")?;
+        let target: i64 = row.try_get("target_id")?;
+        let body: String = row.try_get("body")?;
+        let owner: Option<i64> = match kind.as_str() {
+            "asset" => Some(target),
+            "version" => row.try_get("asset_id")?,
+            _ => None,
+        };
+        if let Some(owner) = owner {
+            asset_comments.entry(owner).or_default().push(body.clone());
+        }
+        comments.entry((kind, target)).or_default().push(body);
+    }
+    let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
+    for row in fetch!(
+        "SELECT t.asset_id, t.tag FROM asset_tags t JOIN assets x ON x.id = t.asset_id",
+        "t.asset_id, t.tag"
+    ) {
+        tags.entry(row.try_get("asset_id")?)
+            .or_default()
+            .push(row.try_get("tag")?);
+    }
+    let assets = fetch!(
+        "SELECT x.id, x.project_id, x.name, x.asset_type, x.metadata, x.created_at FROM assets x",
+        "x.id"
+    );
+    let mut asset_names: HashMap<i64, String> = HashMap::with_capacity(assets.len());
+    for row in &assets {
+        asset_names.insert(row.try_get("id")?, row.try_get("name")?);
+    }
+    let mut notes: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut docs: Vec<Doc> = Vec::new();
+    for row in fetch!(
+        "SELECT v.id, v.asset_id, v.number, v.note, v.metadata, v.created_at, x.project_id \
+         FROM versions v JOIN assets x ON x.id = v.asset_id",
+        "v.asset_id, v.number"
+    ) {
+        let id: i64 = row.try_get("id")?;
+        let asset_id: i64 = row.try_get("asset_id")?;
+        let note: String = row.try_get("note")?;
+        let metadata: Json<Metadata> = row.try_get("metadata")?;
+        let asset = asset_names
+            .get(&asset_id)
+            .cloned()
+            .ok_or_else(|| corrupt(format!("version #{id} belongs to no asset")))?;
+        let on_version = comments
+            .get(&("version".to_owned(), id))
+            .cloned()
+            .unwrap_or_default();
+        docs.push(Doc {
+            project_id: row.try_get("project_id")?,
+            kind: EntityKind::Version,
+            entity_id: id,
+            asset_id: Some(asset_id),
+            sequence_id: None,
+            name: version_doc_name(&asset, row.try_get("number")?),
+            short_name: asset,
+            created_at: row.try_get("created_at")?,
+            text: version_text(&note, &metadata.0, on_version.iter().map(String::as_str)),
+        });
+        notes.entry(asset_id).or_default().push(note);
+    }
+    for row in &assets {
+        let id: i64 = row.try_get("id")?;
+        let name: String = row.try_get("name")?;
+        let asset_type: String = row.try_get("asset_type")?;
+        let metadata: Json<Metadata> = row.try_get("metadata")?;
+        let tags = tags.remove(&id).unwrap_or_default();
+        let notes = notes.remove(&id).unwrap_or_default();
+        let on_asset = asset_comments.remove(&id).unwrap_or_default();
+        docs.push(Doc {
+            project_id: row.try_get("project_id")?,
+            kind: EntityKind::Asset,
+            entity_id: id,
+            asset_id: Some(id),
+            sequence_id: None,
+            text: asset_text(
+                &name,
+                &asset_type,
+                &tags,
+                &metadata.0,
+                notes.iter().map(String::as_str),
+                on_asset.iter().map(String::as_str),
+            ),
+            short_name: name.clone(),
+            name,
+            created_at: row.try_get("created_at")?,
+        });
+    }
+    let mut sequence_names: HashMap<i64, String> = HashMap::new();
+    for row in fetch!(
+        "SELECT x.id, x.project_id, x.name, x.metadata, x.created_at FROM sequences x",
+        "x.id"
+    ) {
+        let id: i64 = row.try_get("id")?;
+        let name: String = row.try_get("name")?;
+        let metadata: Json<Metadata> = row.try_get("metadata")?;
+        sequence_names.insert(id, name.clone());
+        docs.push(Doc {
+            project_id: row.try_get("project_id")?,
+            kind: EntityKind::Sequence,
+            entity_id: id,
+            asset_id: None,
+            sequence_id: Some(id),
+            text: sequence_text(&name, &metadata.0),
+            short_name: name.clone(),
+            name,
+            created_at: row.try_get("created_at")?,
+        });
+    }
+    for row in fetch!(
+        "SELECT x.id, x.project_id, x.sequence_id, x.name, x.metadata, x.created_at FROM shots x",
+        "x.id"
+    ) {
+        let id: i64 = row.try_get("id")?;
+        let sequence_id: i64 = row.try_get("sequence_id")?;
+        let name: String = row.try_get("name")?;
+        let metadata: Json<Metadata> = row.try_get("metadata")?;
+        let sequence = sequence_names
+            .get(&sequence_id)
+            .cloned()
+            .ok_or_else(|| corrupt(format!("shot #{id} belongs to no sequence")))?;
+        let on_shot = comments
+            .get(&("shot".to_owned(), id))
+            .cloned()
+            .unwrap_or_default();
+        docs.push(Doc {
+            project_id: row.try_get("project_id")?,
+            kind: EntityKind::Shot,
+            entity_id: id,
+            asset_id: None,
+            sequence_id: Some(sequence_id),
+            name: format!("{sequence}/{name}"),
+            text: shot_text(
+                &sequence,
+                &name,
+                &metadata.0,
+                on_shot.iter().map(String::as_str),
+            ),
+            short_name: name,
+            created_at: row.try_get("created_at")?,
+        });
+    }
+    insert_docs(conn, &docs).await?;
+    Ok(docs.len() as u64)
+}
+
+/// Rebuilds the search documents of a project (or of every project).
+pub(crate) async fn reindex_search(pool: &Pool, project: Option<&str>) -> Result<u64> {
+    let mut tx = begin_locked(pool).await?;
+    let id = match project {
+        Some(name) => Some(project_id(&mut tx, name).await?),
+        None => None,
+    };
+    let written = reindex(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(written)
+}
+
+/// Runs the work migrations left for the catalog (building the search documents of data that
+/// existed before search did). Cheap when there is none: one indexed lookup.
+pub(crate) async fn run_pending_jobs(pool: &Pool) -> Result<()> {
+    let pending: Option<String> =
+        sqlx::query_scalar("SELECT name FROM pending_jobs WHERE name = 'search-backfill'")
+            .fetch_optional(pool)
+            .await?;
+    if pending.is_none() {
+        return Ok(());
+    }
+    let mut tx = begin_locked(pool).await?;
+    let deleted = sqlx::query("DELETE FROM pending_jobs WHERE name = 'search-backfill'")
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if deleted > 0 {
+        let written = reindex(&mut tx, None).await?;
+        tracing::info!(documents = written, "search index built");
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Query compilation
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone, PartialEq)]
+enum Bind {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Time(DateTime<Utc>),
+}
+
+/// Builds the `WHERE` condition of a search: SQL made of fixed fragments and `$N` placeholders,
+/// and the values to bind to them, in order.
+#[derive(Debug, Default)]
+struct Compiler {
+    binds: Vec<Bind>,
+}
+
+fn invalid(reason: impl Into<String>) -> CatalogError {
+    CatalogError::InvalidQuery {
+        reason: reason.into(),
+    }
+}
+
+/// The SQL comparison operator for `op`.
+fn op_sql(op: CmpOp) -> &'static str {
+    match op {
+        CmpOp::Eq => "=",
+        CmpOp::Ne => "<>",
+        CmpOp::Lt => "<",
+        CmpOp::Le => "<=",
+        CmpOp::Gt => ">",
+        CmpOp::Ge => ">=",
+    }
+}
+
+/// A value as text, for fields compared as text.
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::Text(s) | Value::Pattern(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+fn day_start(date: NaiveDate) -> DateTime<Utc> {
+    date.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// The kinds of document each field applies to (what `!=` is restricted to).
+fn applies_to(field: &Field) -> &'static str {
+    match field {
+        Field::Type | Field::Tag => "d.kind = 'asset'",
+        Field::Status | Field::Author => "d.kind IN ('asset', 'shot', 'version')",
+        Field::Seq => "(d.sequence_id IS NOT NULL OR d.kind = 'asset')",
+        Field::Dept | Field::Assignee => "d.kind IN ('asset', 'shot')",
+        Field::Name
+        | Field::Kind
+        | Field::Project
+        | Field::Created
+        | Field::Version
+        | Field::Meta(_) => "1 = 1",
+    }
+}
+
+impl Compiler {
+    fn param(&mut self, bind: Bind) -> String {
+        self.binds.push(bind);
+        format!("${}", self.binds.len())
+    }
+
+    /// The condition of a whole query (all clauses).
+    fn query(&mut self, query: &Query) -> Result<String> {
+        if query.clauses.is_empty() {
+            return Ok("1 = 1".to_owned());
+        }
+        let mut parts = Vec::with_capacity(query.clauses.len());
+        for clause in &query.clauses {
+            if clause.alternatives.is_empty() {
+                return Err(invalid("a clause has no terms"));
+            }
+            let mut alternatives = Vec::with_capacity(clause.alternatives.len());
+            for term in &clause.alternatives {
+                alternatives.push(self.term(term)?);
+            }
+            parts.push(format!("({})", alternatives.join(" OR ")));
+        }
+        Ok(parts.join(" AND "))
+    }
+
+    /// One term: never NULL (so that negation is plain two-valued logic).
+    fn term(&mut self, term: &Term) -> Result<String> {
+        let condition = match &term.kind {
+            TermKind::Text {
+                text,
+                phrase,
+                prefix,
+            } => self.text(&TextTerm::new(text, *phrase, *prefix)),
+            TermKind::Filter { field, op, value } => self.filter(field, *op, value)?,
+        };
+        let condition = format!("COALESCE(({condition}), FALSE)");
+        Ok(if term.negated {
+            format!("NOT {condition}")
+        } else {
+            condition
+        })
+    }
+
+    fn text(&mut self, term: &TextTerm) -> String {
+        if term.tokens.is_empty() {
+            // Nothing searchable (only punctuation): matches nothing.
+            return "1 = 0".to_owned();
+        }
+        if IS_POSTGRES {
+            let p = self.param(Bind::Text(term.tsquery_text()));
+            format!("d.tsv @@ to_tsquery('simple', {p})")
+        } else {
+            let p = self.param(Bind::Text(term.fts5_expression()));
+            format!("d.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {p})")
+        }
+    }
+
+    /// `expr` matches `value` (equality, or a `*` pattern), case-sensitively.
+    fn matches(&mut self, expr: &str, value: &Value, lowercase: bool) -> String {
+        let text = value_text(value);
+        let text = if lowercase { text.to_lowercase() } else { text };
+        match value {
+            Value::Pattern(_) if IS_POSTGRES => {
+                let p = self.param(Bind::Text(like_pattern(&text)));
+                format!("{expr} LIKE {p} ESCAPE '\\'")
+            }
+            Value::Pattern(_) => {
+                let p = self.param(Bind::Text(glob_pattern(&text)));
+                format!("{expr} GLOB {p}")
+            }
+            _ => {
+                let p = self.param(Bind::Text(text));
+                format!("{expr} = {p}")
+            }
+        }
+    }
+
+    fn filter(&mut self, field: &Field, op: CmpOp, value: &Value) -> Result<String> {
+        match field {
+            Field::Created => return self.created(op, value),
+            Field::Version => return self.version(op, value),
+            Field::Meta(path) => return self.meta(path, op, value),
+            _ => {}
+        }
+        if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
+            return Err(invalid(format!(
+                "`{field}` can only be compared with `:` or `!=`; `<`, `<=`, `>` and `>=` work \
+                 with created, version and meta.KEY"
+            )));
+        }
+        let matched = match field {
+            Field::Name => self.matches("d.name_key", value, true),
+            Field::Kind => self.matches("d.kind", value, true),
+            Field::Type => {
+                let m = self.matches("x.asset_type", value, false);
+                format!(
+                    "d.kind = 'asset' AND EXISTS (SELECT 1 FROM assets x \
+                     WHERE x.id = d.entity_id AND {m})"
+                )
+            }
+            Field::Tag => {
+                let m = self.matches("x.tag", value, false);
+                format!(
+                    "d.kind = 'asset' AND EXISTS (SELECT 1 FROM asset_tags x \
+                     WHERE x.asset_id = d.entity_id AND {m})"
+                )
+            }
+            Field::Status => {
+                let a = self.matches("x.status", value, false);
+                let s = self.matches("x.status", value, false);
+                let v = self.matches("x.review_status", value, false);
+                format!(
+                    "(d.kind = 'asset' AND EXISTS (SELECT 1 FROM assets x WHERE x.id = d.entity_id AND {a})) \
+                     OR (d.kind = 'shot' AND EXISTS (SELECT 1 FROM shots x WHERE x.id = d.entity_id AND {s})) \
+                     OR (d.kind = 'version' AND EXISTS (SELECT 1 FROM versions x WHERE x.id = d.entity_id AND {v}))"
+                )
+            }
+            Field::Author => {
+                let c = self.matches("x.author", value, false);
+                let a = self.matches("x.author", value, false);
+                let v = self.matches("x.author", value, false);
+                format!(
+                    "(d.kind IN ('asset', 'shot', 'version') AND EXISTS (SELECT 1 FROM comments x \
+                     WHERE x.target_kind = d.kind AND x.target_id = d.entity_id AND {c})) \
+                     OR (d.kind = 'asset' AND EXISTS (SELECT 1 FROM versions x \
+                     WHERE x.asset_id = d.entity_id AND {a})) \
+                     OR (d.kind = 'version' AND EXISTS (SELECT 1 FROM versions x \
+                     WHERE x.id = d.entity_id AND {v}))"
+                )
+            }
+            Field::Project => {
+                let m = self.matches("x.name", value, false);
+                format!("EXISTS (SELECT 1 FROM projects x WHERE x.id = d.project_id AND {m})")
+            }
+            Field::Seq => {
+                let q = self.matches("x.name", value, false);
+                let a = self.matches("q.name", value, false);
+                format!(
+                    "EXISTS (SELECT 1 FROM sequences x WHERE x.id = d.sequence_id AND {q}) \
+                     OR (d.kind = 'asset' AND EXISTS (SELECT 1 FROM links l \
+                     JOIN shots s ON s.id = l.src_id JOIN sequences q ON q.id = s.sequence_id \
+                     WHERE l.dst_kind = 'asset' AND l.dst_id = d.entity_id \
+                     AND l.src_kind = 'shot' AND {a}))"
+                )
+            }
+            Field::Dept | Field::Assignee => {
+                let column = if *field == Field::Dept {
+                    "x.department"
+                } else {
+                    "x.assignee"
+                };
+                let m = self.matches(column, value, false);
+                format!(
+                    "d.kind IN ('asset', 'shot') AND EXISTS (SELECT 1 FROM tasks x \
+                     WHERE x.entity_kind = d.kind AND x.entity_id = d.entity_id AND {m})"
+                )
+            }
+            Field::Created | Field::Version | Field::Meta(_) => unreachable!("handled above"),
+        };
+        Ok(match op {
+            CmpOp::Eq => matched,
+            _ => format!("{} AND NOT COALESCE(({matched}), FALSE)", applies_to(field)),
+        })
+    }
+
+    fn created(&mut self, op: CmpOp, value: &Value) -> Result<String> {
+        let Value::Date(date) = value else {
+            return Err(invalid(format!(
+                "`created` takes a date written YYYY-MM-DD, not `{}`",
+                value_text(value)
+            )));
+        };
+        let start = day_start(*date);
+        let end = day_start(
+            date.checked_add_days(Days::new(1))
+                .ok_or_else(|| invalid("that date is out of range"))?,
+        );
+        Ok(match op {
+            CmpOp::Eq | CmpOp::Ne => {
+                let a = self.param(Bind::Time(start));
+                let b = self.param(Bind::Time(end));
+                let within = format!("d.created_at >= {a} AND d.created_at < {b}");
+                if op == CmpOp::Eq {
+                    within
+                } else {
+                    format!("NOT ({within})")
+                }
+            }
+            CmpOp::Lt => format!("d.created_at < {}", self.param(Bind::Time(start))),
+            CmpOp::Le => format!("d.created_at < {}", self.param(Bind::Time(end))),
+            CmpOp::Gt => format!("d.created_at >= {}", self.param(Bind::Time(end))),
+            CmpOp::Ge => format!("d.created_at >= {}", self.param(Bind::Time(start))),
+        })
+    }
+
+    fn version(&mut self, op: CmpOp, value: &Value) -> Result<String> {
+        let Value::Number(n) = value else {
+            return Err(invalid(format!(
+                "`version` takes a number (3 or v3), not `{}`",
+                value_text(value)
+            )));
+        };
+        let p = self.param(Bind::Float(*n));
+        Ok(format!(
+            "(CASE WHEN d.kind = 'asset' THEN \
+             (SELECT MAX(x.number) FROM versions x WHERE x.asset_id = d.entity_id) \
+             WHEN d.kind = 'version' THEN \
+             (SELECT x.number FROM versions x WHERE x.id = d.entity_id) END) {} {p}",
+            op_sql(op)
+        ))
+    }
+
+    /// `meta.PATH` compared with a value, on the metadata of every kind of document.
+    fn meta(&mut self, path: &[String], op: CmpOp, value: &Value) -> Result<String> {
+        if path.is_empty() {
+            return Err(invalid("write a metadata key after `meta.`"));
+        }
+        for key in path {
+            if key.is_empty() || key.chars().any(|c| c == '"' || c == '\\' || c.is_control()) {
+                return Err(invalid(format!(
+                    "metadata key `{key}` cannot be searched; keys are letters, digits, `_` and `-`"
+                )));
+            }
+        }
+        let mut parts = Vec::with_capacity(4);
+        for (kind, table) in [
+            ("asset", "assets"),
+            ("sequence", "sequences"),
+            ("shot", "shots"),
+            ("version", "versions"),
+        ] {
+            let condition = self.meta_condition("x.metadata", path, op, value)?;
+            parts.push(format!(
+                "(d.kind = '{kind}' AND EXISTS (SELECT 1 FROM {table} x \
+                 WHERE x.id = d.entity_id AND {condition}))"
+            ));
+        }
+        Ok(parts.join(" OR "))
+    }
+
+    /// The JSON path of `path` as an SQLite path (`$."a"."b"`), bound.
+    fn sqlite_path(&mut self, path: &[String]) -> String {
+        let mut text = String::from("$");
+        for key in path {
+            text.push_str(".\"");
+            text.push_str(key);
+            text.push('"');
+        }
+        self.param(Bind::Text(text))
+    }
+
+    /// The JSON path of `path` as a PostgreSQL text array (`ARRAY[$1, $2]`), each key bound.
+    fn pg_path(&mut self, path: &[String]) -> String {
+        let keys: Vec<String> = path
+            .iter()
+            .map(|key| self.param(Bind::Text(key.clone())))
+            .collect();
+        format!("ARRAY[{}]::text[]", keys.join(", "))
+    }
+
+    fn meta_condition(
+        &mut self,
+        column: &str,
+        path: &[String],
+        op: CmpOp,
+        value: &Value,
+    ) -> Result<String> {
+        // (typed value expression, guard) per backend.
+        let typed = |c: &mut Compiler, json_kind: &str| -> String {
+            if IS_POSTGRES {
+                let p1 = c.pg_path(path);
+                let p2 = c.pg_path(path);
+                let extract = if json_kind == "number" {
+                    format!("CAST({column} #>> {p2} AS DOUBLE PRECISION)")
+                } else {
+                    format!("({column} #>> {p2})")
+                };
+                format!(
+                    "(CASE WHEN jsonb_typeof({column} #> {p1}) = '{json_kind}' THEN {extract} END)"
+                )
+            } else {
+                let p1 = c.sqlite_path(path);
+                let p2 = c.sqlite_path(path);
+                let types = if json_kind == "number" {
+                    "('integer', 'real')"
+                } else {
+                    "('text')"
+                };
+                format!(
+                    "(CASE WHEN json_type({column}, {p1}) IN {types} THEN json_extract({column}, {p2}) END)"
+                )
+            }
+        };
+        match value {
+            Value::Number(n) => {
+                let expr = typed(self, "number");
+                let p = self.param(Bind::Float(*n));
+                Ok(format!("{expr} {} {p}", op_sql(op)))
+            }
+            Value::Bool(b) => {
+                let wanted = match op {
+                    CmpOp::Eq => *b,
+                    CmpOp::Ne => !*b,
+                    _ => {
+                        return Err(invalid(
+                            "true and false can only be compared with `:` or `!=`",
+                        ));
+                    }
+                };
+                if IS_POSTGRES {
+                    let p1 = self.pg_path(path);
+                    let p2 = self.pg_path(path);
+                    let v = self.param(Bind::Text(wanted.to_string()));
+                    Ok(format!(
+                        "jsonb_typeof({column} #> {p1}) = 'boolean' AND ({column} #>> {p2}) = {v}"
+                    ))
+                } else {
+                    let p = self.sqlite_path(path);
+                    let v = self.param(Bind::Text(wanted.to_string()));
+                    Ok(format!("json_type({column}, {p}) = {v}"))
+                }
+            }
+            Value::Pattern(_) => {
+                let expr = typed(self, "string");
+                let m = self.matches(&expr, value, false);
+                Ok(match op {
+                    CmpOp::Eq => m,
+                    CmpOp::Ne => format!("{expr} IS NOT NULL AND NOT ({m})"),
+                    _ => return Err(invalid("patterns can only be compared with `:` or `!=`")),
+                })
+            }
+            Value::Text(_) | Value::Date(_) => {
+                let expr = typed(self, "string");
+                // Byte-wise ordering on both backends.
+                let expr = if IS_POSTGRES && op != CmpOp::Eq && op != CmpOp::Ne {
+                    format!("{expr} COLLATE \"C\"")
+                } else {
+                    expr
+                };
+                let p = self.param(Bind::Text(value_text(value)));
+                Ok(format!("{expr} {} {p}", op_sql(op)))
+            }
+        }
+    }
+}
+
+/// Checks that a query can be compiled (field/operator/value combinations, metadata keys).
+pub(crate) fn check_query(query: &Query) -> Result<()> {
+    Compiler::default().query(query).map(|_| ())
+}
+
+/// The text terms of a query that are not negated (what snippets show).
+fn positive_text_terms(query: &Query) -> Vec<TextTerm> {
+    query
+        .clauses
+        .iter()
+        .flat_map(|c| &c.alternatives)
+        .filter(|t| !t.negated)
+        .filter_map(|t| match &t.kind {
+            TermKind::Text {
+                text,
+                phrase,
+                prefix,
+            } => Some(TextTerm::new(text, *phrase, *prefix)),
+            TermKind::Filter { .. } => None,
+        })
+        .filter(|t| !t.tokens.is_empty())
+        .collect()
+}
+
+pub(crate) async fn search(
+    pool: &Pool,
+    project: Option<&str>,
+    query: &Query,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<SearchHit>> {
+    let mut conn = pool.acquire().await?;
+    let mut c = Compiler::default();
+    let mut conditions = Vec::new();
+    if let Some(name) = project {
+        let id = project_id(&mut conn, name).await?;
+        conditions.push(format!("d.project_id = {}", c.param(Bind::Int(id))));
+    }
+    conditions.push(c.query(query)?);
+    let limit = c.param(Bind::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+    let offset = c.param(Bind::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+    let sql = format!(
+        "SELECT d.kind, p.name AS project, d.name, d.content, ha.status AS asset_status, \
+         ha.asset_type AS asset_type, hs.status AS shot_status, \
+         hv.review_status AS review_status, hva.asset_type AS version_type \
+         FROM search_docs d JOIN projects p ON p.id = d.project_id \
+         LEFT JOIN assets ha ON d.kind = 'asset' AND ha.id = d.entity_id \
+         LEFT JOIN shots hs ON d.kind = 'shot' AND hs.id = d.entity_id \
+         LEFT JOIN versions hv ON d.kind = 'version' AND hv.id = d.entity_id \
+         LEFT JOIN assets hva ON d.kind = 'version' AND hva.id = d.asset_id \
+         WHERE {} ORDER BY d.kind, d.name, p.name LIMIT {limit} OFFSET {offset}",
+        conditions.join(" AND ")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for bind in c.binds {
+        q = match bind {
+            Bind::Text(s) => q.bind(s),
+            Bind::Int(i) => q.bind(i),
+            Bind::Float(f) => q.bind(f),
+            Bind::Time(t) => q.bind(t),
+        };
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let terms = positive_text_terms(query);
+    rows.iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            let kind: EntityKind = kind
+                .parse()
+                .map_err(|e| corrupt(format!("a search document has an unknown kind: {e}")))?;
+            let status: Option<String> = match kind {
+                EntityKind::Asset => row.try_get("asset_status")?,
+                EntityKind::Shot => row.try_get("shot_status")?,
+                EntityKind::Version => row.try_get("review_status")?,
+                EntityKind::Sequence => None,
+            };
+            let asset_type: Option<String> = match kind {
+                EntityKind::Asset => row.try_get("asset_type")?,
+                EntityKind::Version => row.try_get("version_type")?,
+                _ => None,
+            };
+            let content: String = row.try_get("content")?;
+            Ok(SearchHit {
+                kind,
+                project: row.try_get("project")?,
+                name: row.try_get("name")?,
+                status,
+                asset_type,
+                snippet: if terms.is_empty() {
+                    None
+                } else {
+                    snippet(&content, &terms)
+                },
+            })
+        })
+        .collect()
+}

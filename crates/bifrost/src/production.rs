@@ -1,0 +1,138 @@
+//! Production tracking on the current project: workflow, sequences, shots, tasks, links, reviews,
+//! comments, search, collections and reports. These are catalog operations scoped to the
+//! repository's current project; the facade adds the project so front ends never pass it.
+
+use bifrost_catalog::DeletedAsset;
+use bifrost_core::production::{
+    Collection, Comment, Dependency, EntityRef, HistoryEntry, Link, LinkKind, Metadata,
+    MetadataUpdate, NewShot, ReviewStatus, SavedSearch, SearchHit, Sequence, Shot, ShotUpdate,
+    StatusReport, Target, Task, TaskFilter, TaskUpdate, VersionDetails, Workflow,
+};
+use bifrost_core::{Query, VersionSelector};
+
+use crate::Repository;
+use crate::error::Result;
+
+/// Generates methods that call the catalog method of the same name with the current project.
+macro_rules! scoped {
+    ($( $(#[$doc:meta])* fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty; )*) => {
+        impl Repository {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self, $($arg: $ty),*) -> Result<$ret> {
+                    Ok(self.catalog.$name(self.project(), $($arg),*).await?)
+                }
+            )*
+        }
+    };
+}
+
+scoped! {
+    /// The status workflow of the project.
+    fn workflow() -> Workflow;
+    /// Adds a status to the workflow.
+    fn add_status(status: &str) -> Workflow;
+    /// Allows a status change.
+    fn add_transition(from: &str, to: &str) -> Workflow;
+    /// Forbids a status change.
+    fn remove_transition(from: &str, to: &str) -> Workflow;
+    /// Departments, in order.
+    fn departments() -> Vec<String>;
+    /// Adds a department.
+    fn add_department(department: &str) -> Vec<String>;
+    /// Removes a department (refused while tasks use it).
+    fn remove_department(department: &str) -> Vec<String>;
+    /// Creates a sequence.
+    fn create_sequence(name: &str, metadata: &Metadata) -> Sequence;
+    /// Lists sequences.
+    fn list_sequences() -> Vec<Sequence>;
+    /// One sequence.
+    fn get_sequence(name: &str) -> Sequence;
+    /// Creates a shot.
+    fn create_shot(shot: &NewShot) -> Shot;
+    /// Lists shots, of one sequence or all.
+    fn list_shots(sequence: Option<&str>) -> Vec<Shot>;
+    /// One shot.
+    fn get_shot(sequence: &str, shot: &str) -> Shot;
+    /// Changes a shot's frames, fps or metadata.
+    fn update_shot(sequence: &str, shot: &str, update: &ShotUpdate) -> Shot;
+    /// Changes an asset's metadata.
+    fn update_asset_metadata(asset: &str, update: &MetadataUpdate) -> Metadata;
+    /// The workflow status of an asset or shot.
+    fn entity_status(entity: &EntityRef) -> String;
+    /// Moves an asset or shot to another status, if the workflow allows it.
+    fn set_status(entity: &EntityRef, status: &str, author: &str) -> HistoryEntry;
+    /// Status and review changes of an entity or version, newest first.
+    fn history(target: &Target) -> Vec<HistoryEntry>;
+    /// Creates a department task on an asset or shot.
+    fn create_task(entity: &EntityRef, department: &str, assignee: Option<&str>) -> Task;
+    /// Changes a task's assignee or status.
+    fn update_task(entity: &EntityRef, department: &str, update: &TaskUpdate, author: &str) -> Task;
+    /// Deletes a task.
+    fn delete_task(entity: &EntityRef, department: &str) -> ();
+    /// Lists tasks.
+    fn list_tasks(filter: &TaskFilter) -> Vec<Task>;
+    /// Links two entities (refusing cycles).
+    fn link(link: &Link) -> ();
+    /// Removes a link.
+    fn unlink(src: &EntityRef, dst: &EntityRef, kind: LinkKind) -> ();
+    /// What an entity uses.
+    fn deps(entity: &EntityRef, transitive: bool) -> Vec<Dependency>;
+    /// What uses an entity: the impact of changing it.
+    fn used_by(entity: &EntityRef, transitive: bool) -> Vec<Dependency>;
+    /// Deletes an asset (refused while others depend on it, unless forced). Its stored bytes
+    /// become garbage for `gc`.
+    fn delete_asset(name: &str, force: bool) -> DeletedAsset;
+    /// A version with its review status and metadata.
+    fn version_details(asset: &str, selector: VersionSelector) -> VersionDetails;
+    /// Every version of an asset with review status and metadata.
+    fn list_version_details(asset: &str) -> Vec<VersionDetails>;
+    /// Sets the review status of a version.
+    fn set_review_status(asset: &str, number: i64, status: ReviewStatus, author: &str) -> HistoryEntry;
+    /// Comments on an asset, shot or version.
+    fn add_comment(target: &Target, author: &str, body: &str) -> Comment;
+    /// Comments, oldest first.
+    fn list_comments(target: &Target) -> Vec<Comment>;
+    /// Saves a search under a name.
+    fn save_search(name: &str, query: &str) -> SavedSearch;
+    /// Saved searches.
+    fn saved_searches() -> Vec<SavedSearch>;
+    /// Deletes a saved search.
+    fn delete_saved_search(name: &str) -> ();
+    /// Runs a saved search.
+    fn run_saved_search(name: &str, limit: u64, offset: u64) -> Vec<SearchHit>;
+    /// Creates a collection.
+    fn create_collection(name: &str) -> Collection;
+    /// Deletes a collection.
+    fn delete_collection(name: &str) -> ();
+    /// Collections.
+    fn collections() -> Vec<Collection>;
+    /// Adds an entity to a collection.
+    fn add_to_collection(name: &str, entity: &EntityRef) -> bool;
+    /// Removes an entity from a collection.
+    fn remove_from_collection(name: &str, entity: &EntityRef) -> bool;
+    /// Members of a collection.
+    fn collection_members(name: &str) -> Vec<EntityRef>;
+    /// Marks an entity as a favourite of `user`.
+    fn add_favourite(user: &str, entity: &EntityRef) -> bool;
+    /// Unmarks a favourite.
+    fn remove_favourite(user: &str, entity: &EntityRef) -> bool;
+    /// A user's favourites.
+    fn favourites(user: &str) -> Vec<EntityRef>;
+    /// Shots per status, tasks per department and status, assets per type, versions per week.
+    fn report_status() -> StatusReport;
+}
+
+impl Repository {
+    /// Full-text and filtered search in the current project (`all_projects`: everywhere).
+    pub async fn search(
+        &self,
+        query: &Query,
+        all_projects: bool,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<SearchHit>> {
+        let project = (!all_projects).then(|| self.project());
+        Ok(self.catalog.search(project, query, limit, offset).await?)
+    }
+}
