@@ -9,5 +9,6 @@ mod discovery;
 mod gc;
 mod happy;
 mod postgres;
+mod production;
 mod s3;
 mod support;
