@@ -60,7 +60,46 @@ fn plan(locations: &[ChunkLocation]) -> Vec<ReadGroup> {
     groups
 }
 
+/// Bytes of a pack range: mapped straight from the page cache for a local store (no copy before
+/// hashing), fetched for an object store.
+enum RangeBytes {
+    Mapped {
+        map: memmap2::Mmap,
+        start: usize,
+        len: usize,
+    },
+    Fetched(bytes::Bytes),
+}
+
+impl std::ops::Deref for RangeBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            RangeBytes::Mapped { map, start, len } => &map[*start..*start + *len],
+            RangeBytes::Fetched(b) => b,
+        }
+    }
+}
+
 impl Store {
+    async fn read_range(&self, pack: &PackId, range: Range<u64>) -> Result<RangeBytes> {
+        if let crate::StoreLocation::Local(dir) = self.location() {
+            let path = dir.join(pack::pack_key(pack));
+            let pack = *pack;
+            return tokio::task::spawn_blocking(move || map_range(&path, &pack, range))
+                .await
+                .map_err(|e| StoreError::Task(e.to_string()))?;
+        }
+        let path = self.pack_path(pack);
+        match self.backend.get_range(&path, range).await {
+            Ok(d) => Ok(RangeBytes::Fetched(d)),
+            Err(object_store::Error::NotFound { .. }) => {
+                Err(StoreError::MissingPack { pack: *pack })
+            }
+            Err(e) => Err(backend(format!("reading pack {pack}"))(e)),
+        }
+    }
+
     /// Reads, decodes and verifies every chunk in `locations`, handing each to `sink` with its
     /// index. Neighbouring chunks of a pack are fetched with one range request, so restoring
     /// thousands of small files costs a few large reads. A chunk listed twice is delivered twice.
@@ -73,14 +112,7 @@ impl Store {
             .map(|g| {
                 let sink = sink.clone();
                 async move {
-                    let path = self.pack_path(&g.pack);
-                    let data = match self.backend.get_range(&path, g.range.clone()).await {
-                        Ok(d) => d,
-                        Err(object_store::Error::NotFound { .. }) => {
-                            return Err(StoreError::MissingPack { pack: g.pack });
-                        }
-                        Err(e) => return Err(backend(format!("reading pack {}", g.pack))(e)),
-                    };
+                    let data = self.read_range(&g.pack, g.range.clone()).await?;
                     tokio::task::spawn_blocking(move || {
                         for (e, index) in &g.entries {
                             let from = (u64::from(e.offset) - g.range.start) as usize;
@@ -132,6 +164,58 @@ impl Store {
         let sink = move |i: usize, bytes: &[u8]| out.write_all_at(bytes, offsets[i]);
         self.read_chunks(locations, Arc::new(sink)).await
     }
+}
+
+/// Maps `range` of a local pack file.
+fn map_range(path: &std::path::Path, pack: &PackId, range: Range<u64>) -> Result<RangeBytes> {
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(StoreError::MissingPack { pack: *pack });
+        }
+        Err(e) => {
+            return Err(StoreError::CorruptPack {
+                pack: *pack,
+                reason: format!("cannot open {}: {e}", path.display()),
+            });
+        }
+    };
+    let size = file
+        .metadata()
+        .map_err(|e| StoreError::CorruptPack {
+            pack: *pack,
+            reason: e.to_string(),
+        })?
+        .len();
+    if range.end > size {
+        return Err(StoreError::CorruptPack {
+            pack: *pack,
+            reason: format!("the pack is {size} bytes, shorter than its index says"),
+        });
+    }
+    let len = (range.end - range.start) as usize;
+    if len == 0 {
+        return Ok(RangeBytes::Fetched(bytes::Bytes::new()));
+    }
+    // Map from a page boundary; the range starts `start` bytes into the mapping.
+    let page = 4096u64;
+    let map_offset = range.start / page * page;
+    let start = (range.start - map_offset) as usize;
+    // SAFETY: packs are immutable once visible: they are written under a staging name and
+    // renamed into place, never modified or truncated in place, and deletion (unlink) leaves an
+    // existing mapping intact. The file length was checked above to cover the mapped range.
+    #[allow(unsafe_code)]
+    let map = unsafe {
+        memmap2::MmapOptions::new()
+            .offset(map_offset)
+            .len(start + len)
+            .map(&file)
+    }
+    .map_err(|e| StoreError::CorruptPack {
+        pack: *pack,
+        reason: format!("cannot map {}: {e}", path.display()),
+    })?;
+    Ok(RangeBytes::Mapped { map, start, len })
 }
 
 #[cfg(test)]
