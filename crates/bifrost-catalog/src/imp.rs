@@ -21,8 +21,8 @@ use bifrost_core::{
 use super::{DB, IS_POSTGRES};
 use crate::error::is_unique_violation;
 use crate::sql::{
-    INSERT_ROWS, check_paths, chunk_id, content_id, corrupt, lookup_batches, now, pack_entry,
-    pack_id, placeholders, to_i64, to_u32, to_u64, value_rows,
+    INSERT_ROWS, anonymous_rows, check_paths, chunk_id, content_id, corrupt, lookup_batches, now,
+    pack_entry, pack_id, placeholders, to_i64, to_u32, to_u64, value_rows,
 };
 use crate::{CatalogError, PackInfo, PackUsage};
 
@@ -73,7 +73,8 @@ pub(super) async fn begin_write(pool: &Pool) -> Result<Tx> {
 // Batched statements
 
 /// Inserts `rows` with multi-row `INSERT`s of at most [`INSERT_ROWS`] rows:
-/// `{head} VALUES (…), (…){tail}`, each row bound by `bind`.
+/// `{head} VALUES (…), (…){tail}`, each row bound by `bind`. `head` and `tail` must not hold
+/// placeholders: on SQLite the rows use anonymous `?` ones (see [`anonymous_rows`]).
 pub(super) async fn insert_rows<R>(
     conn: &mut Conn,
     head: &str,
@@ -84,7 +85,12 @@ pub(super) async fn insert_rows<R>(
 ) -> Result<u64> {
     let mut inserted = 0;
     for batch in rows.chunks(INSERT_ROWS) {
-        let sql = format!("{head} VALUES {}{tail}", value_rows(1, batch.len(), cols));
+        let values = if IS_POSTGRES {
+            value_rows(1, batch.len(), cols)
+        } else {
+            anonymous_rows(batch.len(), cols)
+        };
+        let sql = format!("{head} VALUES {values}{tail}");
         // Only full batches are worth keeping prepared; the odd tail would churn the cache.
         let mut query = sqlx::query(AssertSqlSafe(sql)).persistent(batch.len() == INSERT_ROWS);
         for row in batch {

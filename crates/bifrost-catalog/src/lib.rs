@@ -1,5 +1,6 @@
-//! Bifrost's catalog: projects, assets, versions, and the store's index of packs and chunks, in
-//! SQLite (one file per repository) or PostgreSQL (a shared server).
+//! Bifrost's catalog: projects, assets, versions, the store's index of packs and chunks, and the
+//! production model (workflow, sequences, shots, tasks, links, history, comments, search,
+//! collections, reports), in SQLite (one file per repository) or PostgreSQL (a shared server).
 //!
 //! # Role and invariants
 //!
@@ -11,8 +12,9 @@
 //!   has and reads through [`Catalog::content_locations_many`].
 //! - **Only SQL in the workspace.** No other crate writes SQL. Every statement is plain runtime
 //!   SQL with `$N` placeholders, which both SQLite and PostgreSQL accept, so each operation is
-//!   written once (`src/imp.rs`, compiled once per backend) and branches only where the dialects
-//!   differ.
+//!   written once (`src/imp.rs`, `src/production.rs`, `src/search.rs`, `src/bulk.rs`, each
+//!   compiled once per backend) and branches only where the dialects differ. User values are
+//!   always bound, never spliced into SQL text (search queries included).
 //! - **One migration set per database**, `migrations/sqlite` and `migrations/postgres`, kept
 //!   table-for-table identical except for column types; both run on every connect.
 //!
@@ -25,6 +27,25 @@
 //! `SELECT … FOR UPDATE` on the asset row when committing. So two processes publishing the same
 //! asset get consecutive numbers, and a garbage collection never deletes a chunk that a commit
 //! has just checked.
+//!
+//! # Production model
+//!
+//! Every project has a workflow (ordered statuses, allowed changes) and departments, created
+//! with the project (and by the migration for projects that predate them). Assets and shots
+//! carry a workflow status; status, review and task changes are checked against the workflow and
+//! recorded in `history`. Links (`src` uses `dst`) form a graph kept acyclic across all link
+//! kinds; it is walked with recursive queries over indexes on both ends (`deps`, `used_by`).
+//! Changes to the link graph take a second advisory lock on PostgreSQL so that two concurrent
+//! links cannot close a cycle neither saw.
+//!
+//! # Search
+//!
+//! One document per asset, sequence, shot and version (`search_docs`) holds its searchable text
+//! as tokens the catalog produced itself (`src/text.rs`), so that SQLite's FTS5 index and
+//! PostgreSQL's `tsvector` (with the `simple` configuration) match the same documents. Documents
+//! are rewritten in the same transaction as the writes that change them. Parsed queries
+//! ([`bifrost_core::query`]) compile to SQL with bound parameters; results are ordered by kind,
+//! name and project, identically on both backends.
 //!
 //! # Liveness
 //!

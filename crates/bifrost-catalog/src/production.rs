@@ -37,9 +37,6 @@ use crate::{CatalogError, DeletedAsset};
 /// so that two concurrent links cannot close a cycle that neither saw.
 const GRAPH_LOCK_KEY: i64 = 0x6269_6672_6f73_7402;
 
-/// Deepest dependency walk (links form a DAG, so this only guards against hand-edited cycles).
-const MAX_DEPTH: i64 = 10_000;
-
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
@@ -1507,7 +1504,12 @@ pub(crate) async fn unlink(
 }
 
 /// Walks the links of `entity` forward (what it uses) or backward (what uses it), one level or
-/// all the way, with a recursive query over the two link indexes.
+/// all the way.
+///
+/// One recursive query over the two link indexes finds every entity reachable (each once:
+/// `UNION` over `(kind, id)`, so a deep graph with many paths stays linear) and returns the
+/// links leaving them, with the name of what each reaches; a breadth-first pass here then gives
+/// each `(entity, link kind, pin)` the smallest depth at which such a link reaches it.
 async fn walk(
     pool: &Pool,
     project: &str,
@@ -1524,39 +1526,74 @@ async fn walk(
     } else {
         ("dst", "src")
     };
-    let sql = format!(
-        "WITH RECURSIVE r (kind, id, link_kind, pin, depth) AS ( \
-             SELECT {far}_kind, {far}_id, kind, pin, CAST(1 AS BIGINT) FROM links \
-             WHERE {near}_kind = $1 AND {near}_id = $2 \
-             UNION \
-             SELECT l.{far}_kind, l.{far}_id, l.kind, l.pin, r.depth + 1 \
-             FROM r CROSS JOIN links l \
-             WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id AND r.depth < $3) \
-         SELECT r.link_kind, r.pin, MIN(r.depth) AS depth, {ENTITY_COLUMNS} FROM r{} \
-         GROUP BY r.kind, r.id, r.link_kind, r.pin, ea.name, es.name, eq.name",
-        entity_joins!("r.kind", "r.id")
+    let edges = format!(
+        "SELECT l.{near}_kind AS near_kind, l.{near}_id AS near_id, l.{far}_kind AS far_kind, \
+         l.{far}_id AS far_id, l.kind AS link_kind, l.pin, {ENTITY_COLUMNS}"
     );
-    let rows = sqlx::query(AssertSqlSafe(sql))
+    let names = format!(
+        " LEFT JOIN assets ea ON l.{far}_kind = 'asset' AND ea.id = l.{far}_id \
+         LEFT JOIN shots es ON l.{far}_kind = 'shot' AND es.id = l.{far}_id \
+         LEFT JOIN sequences eq ON eq.id = es.sequence_id"
+    );
+    let sql = if transitive {
+        format!(
+            "WITH RECURSIVE r (kind, id) AS ( \
+                 SELECT {far}_kind, {far}_id FROM links WHERE {near}_kind = $1 AND {near}_id = $2 \
+                 UNION \
+                 SELECT l.{far}_kind, l.{far}_id FROM r CROSS JOIN links l \
+                 WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id) \
+             {edges} FROM links l{names} WHERE l.{near}_kind = $3 AND l.{near}_id = $4 \
+             UNION ALL \
+             {edges} FROM r CROSS JOIN links l{names} \
+             WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id"
+        )
+    } else {
+        format!("{edges} FROM links l{names} WHERE l.{near}_kind = $1 AND l.{near}_id = $2")
+    };
+    let mut query = sqlx::query(AssertSqlSafe(sql))
         .bind(kind_str(entity))
-        .bind(id)
-        .bind(if transitive { MAX_DEPTH } else { 1 })
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut out = rows
-        .iter()
-        .map(|row| {
-            let kind: String = row.try_get("link_kind")?;
-            let depth: i64 = row.try_get("depth")?;
-            Ok(Dependency {
-                depth: u32::try_from(depth).unwrap_or(u32::MAX),
-                entity: entity_from_row(row)?,
-                kind: kind
-                    .parse()
-                    .map_err(|e| corrupt(format!("a link has an unknown kind: {e}")))?,
-                pin: row.try_get("pin")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+        .bind(id);
+    if transitive {
+        query = query.bind(kind_str(entity)).bind(id);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+
+    // Links by the entity they leave from; then breadth first from `entity`.
+    type Node = (String, i64);
+    let mut out_of: HashMap<Node, Vec<usize>> = HashMap::new();
+    let mut reached: Vec<(Node, EntityRef, LinkKind, Option<i64>)> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let near: Node = (row.try_get("near_kind")?, row.try_get("near_id")?);
+        let far: Node = (row.try_get("far_kind")?, row.try_get("far_id")?);
+        let kind: String = row.try_get("link_kind")?;
+        let kind: LinkKind = kind
+            .parse()
+            .map_err(|e| corrupt(format!("a link has an unknown kind: {e}")))?;
+        reached.push((far, entity_from_row(row)?, kind, row.try_get("pin")?));
+        out_of.entry(near).or_default().push(i);
+    }
+    let start: Node = (kind_str(entity).to_owned(), id);
+    let mut found: HashSet<(Node, LinkKind, Option<i64>)> = HashSet::new();
+    let mut out: Vec<Dependency> = Vec::new();
+    let mut seen: HashSet<Node> = HashSet::from([start.clone()]);
+    let mut queue: VecDeque<(Node, u32)> = VecDeque::from([(start, 0)]);
+    while let Some((node, depth)) = queue.pop_front() {
+        for &i in out_of.get(&node).into_iter().flatten() {
+            let (far, name, kind, pin) = &reached[i];
+            // Breadth first: the first time a key is met is at its smallest depth.
+            if found.insert((far.clone(), *kind, *pin)) {
+                out.push(Dependency {
+                    depth: depth + 1,
+                    entity: name.clone(),
+                    kind: *kind,
+                    pin: *pin,
+                });
+            }
+            if seen.insert(far.clone()) {
+                queue.push_back((far.clone(), depth + 1));
+            }
+        }
+    }
     out.sort();
     Ok(out)
 }

@@ -577,17 +577,23 @@ impl Compiler {
         Ok(parts.join(" AND "))
     }
 
-    /// One term: never NULL (so that negation is plain two-valued logic).
+    /// One term: never NULL, so that negation is plain two-valued logic. Conditions that can
+    /// be NULL (comparisons with values a document may lack) are wrapped in `COALESCE`; the
+    /// others are left bare so that the planner can use indexes for them.
     fn term(&mut self, term: &Term) -> Result<String> {
-        let condition = match &term.kind {
+        let (condition, nullable) = match &term.kind {
             TermKind::Text {
                 text,
                 phrase,
                 prefix,
-            } => self.text(&TextTerm::new(text, *phrase, *prefix)),
+            } => (self.text(&TextTerm::new(text, *phrase, *prefix)), false),
             TermKind::Filter { field, op, value } => self.filter(field, *op, value)?,
         };
-        let condition = format!("COALESCE(({condition}), FALSE)");
+        let condition = if nullable {
+            format!("COALESCE(({condition}), FALSE)")
+        } else {
+            format!("({condition})")
+        };
         Ok(if term.negated {
             format!("NOT {condition}")
         } else {
@@ -629,11 +635,12 @@ impl Compiler {
         }
     }
 
-    fn filter(&mut self, field: &Field, op: CmpOp, value: &Value) -> Result<String> {
+    /// A filter's condition, and whether it can be NULL.
+    fn filter(&mut self, field: &Field, op: CmpOp, value: &Value) -> Result<(String, bool)> {
         match field {
-            Field::Created => return self.created(op, value),
-            Field::Version => return self.version(op, value),
-            Field::Meta(path) => return self.meta(path, op, value),
+            Field::Created => return Ok((self.created(op, value)?, false)),
+            Field::Version => return Ok((self.version(op, value)?, true)),
+            Field::Meta(path) => return Ok((self.meta(path, op, value)?, true)),
             _ => {}
         }
         if !matches!(op, CmpOp::Eq | CmpOp::Ne) {
@@ -712,8 +719,10 @@ impl Compiler {
             Field::Created | Field::Version | Field::Meta(_) => unreachable!("handled above"),
         };
         Ok(match op {
-            CmpOp::Eq => matched,
-            _ => format!("{} AND NOT COALESCE(({matched}), FALSE)", applies_to(field)),
+            // Columns and bound values are never NULL here (a NULL assignee only fails to
+            // match inside its EXISTS), so neither is `matched`.
+            CmpOp::Eq => (matched, false),
+            _ => (format!("{} AND NOT ({matched})", applies_to(field)), false),
         })
     }
 

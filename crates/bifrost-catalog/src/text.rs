@@ -30,8 +30,29 @@ pub(crate) fn tokens(text: &str) -> Vec<String> {
     text.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_BYTES)
-        .map(str::to_owned)
+        .map(|t| t.chars().map(fold).collect())
         .collect()
+}
+
+/// The lowercase letters that FTS5's case folding still changes (its `unicode61` tokenizer
+/// folds them; PostgreSQL's `lower()` does not): folded here so that both indexes see the same
+/// words (`σίς*` must match `σίσυφος` on both, or on neither).
+fn fold(c: char) -> char {
+    match c {
+        '\u{b5}' => '\u{3bc}',    // micro sign -> mu
+        '\u{17f}' => 's',         // long s
+        '\u{3c2}' => '\u{3c3}',   // final sigma -> sigma
+        '\u{3d0}' => '\u{3b2}',   // beta symbol
+        '\u{3d1}' => '\u{3b8}',   // theta symbol
+        '\u{3d5}' => '\u{3c6}',   // phi symbol
+        '\u{3d6}' => '\u{3c0}',   // pi symbol
+        '\u{3f0}' => '\u{3ba}',   // kappa symbol
+        '\u{3f1}' => '\u{3c1}',   // rho symbol
+        '\u{3f5}' => '\u{3b5}',   // lunate epsilon
+        '\u{1e9b}' => '\u{1e61}', // long s with dot above
+        '\u{1fbe}' => '\u{3b9}',  // prosgegrammeni -> iota
+        c => c,
+    }
 }
 
 /// The texts of a metadata map worth searching: every string, number and boolean, depth first,
@@ -335,6 +356,7 @@ mod tests {
         );
         assert!(tokens(" -- ").is_empty());
         assert!(tokens(&"a".repeat(300)).is_empty());
+        assert_eq!(tokens("ΣΊΣΥΦΟΣ ΣΊΣ"), vec!["σίσυφοσ", "σίσ"]);
     }
 
     #[test]
