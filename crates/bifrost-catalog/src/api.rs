@@ -14,7 +14,7 @@ use bifrost_core::production::{
 };
 use bifrost_core::{Query, VersionSelector};
 
-use crate::{Catalog, CatalogError, DeletedAsset};
+use crate::{Catalog, CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 
 impl Catalog {
     // -- Workflow and departments ----------------------------------------------------------
@@ -50,6 +50,32 @@ impl Catalog {
         to: &str,
     ) -> Result<Workflow, CatalogError> {
         dispatch!(production, self.remove_transition(project, from, to))
+    }
+
+    /// Removes a status from the workflow, with every transition to or from it; returns the new
+    /// workflow. Refused with [`CatalogError::StatusInUse`] while an asset, shot or task of the
+    /// project is in it (history rows keep naming it), [`CatalogError::UnknownStatus`] if the
+    /// workflow lacks it, and [`CatalogError::InvalidValue`] for the last status (a workflow
+    /// needs one). Removing the first status makes the next one the initial status.
+    pub async fn remove_status(
+        &self,
+        project: &str,
+        status: &str,
+    ) -> Result<Workflow, CatalogError> {
+        dispatch!(production, self.remove_status(project, status))
+    }
+
+    /// Moves a status to `position` in the workflow order, counting from 1 (position 1 is the
+    /// initial status new assets, shots and tasks start in); the others keep their relative
+    /// order. Returns the new workflow. A position past the last is
+    /// [`CatalogError::InvalidValue`].
+    pub async fn move_status(
+        &self,
+        project: &str,
+        status: &str,
+        position: u32,
+    ) -> Result<Workflow, CatalogError> {
+        dispatch!(production, self.move_status(project, status, position))
     }
 
     /// The departments of `project`, in order.
@@ -98,6 +124,30 @@ impl Catalog {
         dispatch!(production, self.get_sequence(project, name))
     }
 
+    /// Renames a sequence ([`CatalogError::SequenceExists`] if the new name is taken); its shots
+    /// follow (`NEW/SHOT`), and the search documents of the sequence and of every shot are
+    /// rewritten in the same transaction. Renaming to the current name changes nothing.
+    pub async fn rename_sequence(
+        &self,
+        project: &str,
+        name: &str,
+        new_name: &str,
+    ) -> Result<Sequence, CatalogError> {
+        dispatch!(production, self.rename_sequence(project, name, new_name))
+    }
+
+    /// Deletes a sequence. One that still has shots is refused with
+    /// [`CatalogError::SequenceHasShots`] unless `force`, which deletes every shot as
+    /// [`Catalog::delete_shot`] with `force` does, in the same transaction.
+    pub async fn delete_sequence(
+        &self,
+        project: &str,
+        name: &str,
+        force: bool,
+    ) -> Result<DeletedSequence, CatalogError> {
+        dispatch!(production, self.delete_sequence(project, name, force))
+    }
+
     /// Creates a shot in an existing sequence, in the workflow's initial status. Frames must be
     /// `0 <= start <= end` ([`CatalogError::InvalidFrameRange`]); the rate defaults to 24.
     pub async fn create_shot(&self, project: &str, shot: &NewShot) -> Result<Shot, CatalogError> {
@@ -135,6 +185,38 @@ impl Catalog {
             production,
             self.update_shot(project, sequence, shot, update)
         )
+    }
+
+    /// Renames a shot within its sequence ([`CatalogError::ShotExists`] if the sequence has a
+    /// shot by the new name), records the change in its history (field
+    /// [`bifrost_core::production::FIELD_NAME`]) and rewrites its search document; returns the
+    /// shot. Renaming to the current name changes nothing.
+    pub async fn rename_shot(
+        &self,
+        project: &str,
+        sequence: &str,
+        shot: &str,
+        new_name: &str,
+        author: &str,
+    ) -> Result<Shot, CatalogError> {
+        dispatch!(
+            production,
+            self.rename_shot(project, sequence, shot, new_name, author)
+        )
+    }
+
+    /// Deletes a shot with its tasks, history, comments, collection memberships, search document
+    /// and links (its own, to what it uses, and those of anything using it), in one
+    /// transaction. Refused with [`CatalogError::ShotHasDependants`] while something uses it,
+    /// unless `force`.
+    pub async fn delete_shot(
+        &self,
+        project: &str,
+        sequence: &str,
+        shot: &str,
+        force: bool,
+    ) -> Result<DeletedShot, CatalogError> {
+        dispatch!(production, self.delete_shot(project, sequence, shot, force))
     }
 
     /// Changes an asset's metadata (merged or replaced); returns the new metadata.
@@ -366,7 +448,20 @@ impl Catalog {
         limit: u64,
         offset: u64,
     ) -> Result<Vec<SearchHit>, CatalogError> {
-        dispatch!(search, self.search(project, query, limit, offset))
+        dispatch!(search, self.search(project, query, limit, offset, false))
+    }
+
+    /// [`Catalog::search`] without drivers: always the walk over the documents in result
+    /// order. Same results, other costs; for tests and benchmarks that compare the two plans.
+    #[doc(hidden)]
+    pub async fn search_walking(
+        &self,
+        project: Option<&str>,
+        query: &Query,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<SearchHit>, CatalogError> {
+        dispatch!(search, self.search(project, query, limit, offset, true))
     }
 
     /// Rebuilds the search documents of a project (or of all); how many it wrote. Never needed

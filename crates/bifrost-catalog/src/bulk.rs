@@ -689,6 +689,11 @@ pub(crate) async fn bulk_import(
         search::refresh_asset_doc(&mut tx, id).await?;
     }
     tx.commit().await?;
+    if IS_POSTGRES {
+        // Fresh planner statistics for the tables that just grew: until autovacuum gets round
+        // to it, PostgreSQL would plan with the estimates of nearly empty tables.
+        sqlx::query("ANALYZE").execute(pool).await?;
+    }
     let summary = ImportSummary {
         assets: rows.len() as u64,
         sequences: sequence_rows.len() as u64,

@@ -414,6 +414,50 @@ pub enum CatalogError {
         dependants: Vec<String>,
     },
 
+    /// `delete_shot` of a shot other entities use, without force.
+    #[error(
+        "shot `{shot}` is used by {}; unlink them first or delete with --force (which removes those links too)", .dependants.join(", ")
+    )]
+    ShotHasDependants {
+        /// The shot, `SEQ/SHOT`.
+        shot: String,
+        /// What uses it (`NAME` or `SEQ/SHOT`), sorted.
+        dependants: Vec<String>,
+    },
+
+    /// `delete_sequence` of a sequence that still has shots, without force.
+    #[error(
+        "sequence `{sequence}` of project `{project}` still has {} shot(s) ({}); delete them first (`bifrost shot delete`) or delete the sequence with --force (which deletes its shots with their tasks, links, comments and history)",
+        .shots.len(),
+        name_list(.shots)
+    )]
+    SequenceHasShots {
+        /// The project.
+        project: String,
+        /// The sequence.
+        sequence: String,
+        /// Its shots (short names), sorted.
+        shots: Vec<String>,
+    },
+
+    /// `remove_status` of a status that assets, shots or tasks are in.
+    #[error(
+        "status `{status}` of project `{project}` is still used by {}; move them to another status first (`bifrost status ENTITY STATUS`, `bifrost task update ENTITY --dept DEPT --status STATUS`)",
+        usage_phrase(*.assets, *.shots, *.tasks)
+    )]
+    StatusInUse {
+        /// The project.
+        project: String,
+        /// The status.
+        status: String,
+        /// Assets in that status.
+        assets: u64,
+        /// Shots in that status.
+        shots: u64,
+        /// Tasks in that status.
+        tasks: u64,
+    },
+
     /// A search query the catalog cannot run.
     #[error("invalid search: {reason}")]
     InvalidQuery {
@@ -509,6 +553,35 @@ fn allowed_phrase(allowed: &[String]) -> String {
     }
 }
 
+/// At most ten names, then how many more.
+fn name_list(names: &[String]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = names
+        .iter()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if names.len() > SHOWN {
+        text.push_str(&format!(" and {} more", names.len() - SHOWN));
+    }
+    text
+}
+
+/// `2 asset(s), 1 shot(s) and 3 task(s)`, leaving out the zeros.
+fn usage_phrase(assets: u64, shots: u64, tasks: u64) -> String {
+    let parts: Vec<String> = [(assets, "asset(s)"), (shots, "shot(s)"), (tasks, "task(s)")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    match parts.as_slice() {
+        [] => "nothing".to_owned(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
 fn first_chunk(missing: &[ChunkId]) -> String {
     missing
         .first()
@@ -575,5 +648,28 @@ mod tests {
         };
         assert!(e.to_string().contains("publish again"), "{e}");
         assert!(e.to_string().contains(&"ab".repeat(32)), "{e}");
+        let e = CatalogError::StatusInUse {
+            project: "film".into(),
+            status: "ip".into(),
+            assets: 2,
+            shots: 0,
+            tasks: 3,
+        };
+        assert!(
+            e.to_string().starts_with(
+                "status `ip` of project `film` is still used by 2 asset(s) and 3 task(s); move them"
+            ),
+            "{e}"
+        );
+        let e = CatalogError::SequenceHasShots {
+            project: "film".into(),
+            sequence: "SQ".into(),
+            shots: (0..12).map(|i| format!("SH{i:02}")).collect(),
+        };
+        assert!(
+            e.to_string()
+                .contains("still has 12 shot(s) (SH00, SH01, SH02, SH03, SH04, SH05, SH06, SH07, SH08, SH09 and 2 more)"),
+            "{e}"
+        );
     }
 }

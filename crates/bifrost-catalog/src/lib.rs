@@ -149,6 +149,30 @@ pub struct DeletedAsset {
     pub dependants: Vec<String>,
 }
 
+/// What [`Catalog::delete_shot`] removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedShot {
+    /// Links removed (its casting and what used it).
+    pub links: u64,
+    /// Tasks removed.
+    pub tasks: u64,
+    /// What used the shot (`NAME` or `SEQ/SHOT`), sorted: empty unless forced.
+    pub dependants: Vec<String>,
+}
+
+/// What [`Catalog::delete_sequence`] removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedSequence {
+    /// Its shots that were deleted (short names), sorted: empty unless forced.
+    pub shots: Vec<String>,
+    /// Links removed (to and from those shots).
+    pub links: u64,
+    /// Tasks removed (of those shots).
+    pub tasks: u64,
+    /// What outside the sequence used its shots (`NAME` or `SEQ/SHOT`), sorted.
+    pub dependants: Vec<String>,
+}
+
 impl Catalog {
     /// Opens the catalog at `url`, bringing its schema up to date.
     ///

@@ -4,8 +4,8 @@
 //!
 //! Assets and shots are both *entities*. Tables that point at either (tasks, links, history,
 //! comments, collection members) store the kind (`'asset'`, `'shot'`; `'version'` for comments)
-//! next to the row id; no foreign key can follow such a pair, so deleting an asset removes those
-//! rows explicitly, in the same transaction.
+//! next to the row id; no foreign key can follow such a pair, so deleting an asset or a shot
+//! removes those rows explicitly, in the same transaction.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -15,11 +15,11 @@ use sqlx::{AssertSqlSafe, Row};
 
 use bifrost_core::production::{
     ANY_STATUS, Collection, Comment, DEFAULT_DEPARTMENTS, DEFAULT_FPS, DEFAULT_STATUSES,
-    DEFAULT_TRANSITIONS, Dependency, EntityKind, EntityRef, FIELD_REVIEW_STATUS, FIELD_STATUS,
-    FIELD_TASK_ASSIGNEE, FIELD_TASK_STATUS, HistoryEntry, Link, LinkKind, MetadataUpdate, NewShot,
-    ProductionNameKind, ReviewStatus, SavedSearch, Sequence, Shot, ShotUpdate, StatusReport,
-    Target, Task, TaskFilter, TaskUpdate, Transition, VersionDetails, Workflow, iso_week_label,
-    valid_fps, valid_frame_range, validate_production_name,
+    DEFAULT_TRANSITIONS, Dependency, EntityKind, EntityRef, FIELD_NAME, FIELD_REVIEW_STATUS,
+    FIELD_STATUS, FIELD_TASK_ASSIGNEE, FIELD_TASK_STATUS, HistoryEntry, Link, LinkKind,
+    MetadataUpdate, NewShot, ProductionNameKind, ReviewStatus, SavedSearch, Sequence, Shot,
+    ShotUpdate, StatusReport, Target, Task, TaskFilter, TaskUpdate, Transition, VersionDetails,
+    Workflow, iso_week_label, valid_fps, valid_frame_range, validate_production_name,
 };
 use bifrost_core::{VersionSelector, query};
 
@@ -31,7 +31,7 @@ use super::imp::{
 use super::search;
 use crate::error::is_unique_violation;
 use crate::sql::{corrupt, now, to_u64};
-use crate::{CatalogError, DeletedAsset};
+use crate::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 
 /// Key of the PostgreSQL advisory lock that serialises changes to the link graph ("bifrost" + 2),
 /// so that two concurrent links cannot close a cycle that neither saw.
@@ -199,8 +199,9 @@ async fn resolve_status(
     row.ok_or_else(|| not_found(project, entity))
 }
 
-/// Joins that name the entity `(kind, id)` of each row: select `ename` and `eseq` with
-/// [`ENTITY_COLUMNS`] and read them back with [`entity_from_row`].
+/// Joins that name the entity `(kind, id)` of each row: select
+/// `COALESCE(ea.name, es.name) AS ename, eq.name AS eseq` and read them back with
+/// [`entity_from_row`].
 macro_rules! entity_joins {
     ($kind:literal, $id:literal) => {
         concat!(
@@ -217,12 +218,12 @@ macro_rules! entity_joins {
     };
 }
 
-/// The columns [`entity_joins`] provide.
-const ENTITY_COLUMNS: &str = "COALESCE(ea.name, es.name) AS ename, eq.name AS eseq";
-
 fn entity_from_row(row: &DbRow) -> Result<EntityRef> {
-    let name: Option<String> = row.try_get("ename")?;
-    let sequence: Option<String> = row.try_get("eseq")?;
+    entity_from_names(row.try_get("ename")?, row.try_get("eseq")?)
+}
+
+/// The entity named by an `ename` and an `eseq` (see [`entity_joins`]).
+fn entity_from_names(name: Option<String>, sequence: Option<String>) -> Result<EntityRef> {
     match (name, sequence) {
         (Some(name), None) => Ok(EntityRef::Asset(name)),
         (Some(shot), Some(sequence)) => Ok(EntityRef::Shot { sequence, shot }),
@@ -290,15 +291,20 @@ pub(super) async fn insert_project_defaults(conn: &mut Conn, project_id: i64) ->
     Ok(())
 }
 
-/// The status new assets, shots and tasks of the project start in.
+/// The status new assets, shots and tasks of the project start in, held until the transaction
+/// ends (see [`hold_status`]).
 pub(super) async fn initial_status(conn: &mut Conn, project_id: i64) -> Result<String> {
-    sqlx::query_scalar::<_, String>(
-        "SELECT name FROM workflow_statuses WHERE project_id = $1 ORDER BY position LIMIT 1",
-    )
-    .bind(project_id)
-    .fetch_optional(&mut *conn)
-    .await?
-    .ok_or_else(|| corrupt(format!("project #{project_id} has no workflow statuses")))
+    let sql = if IS_POSTGRES {
+        "SELECT name FROM workflow_statuses WHERE project_id = $1 ORDER BY position LIMIT 1 \
+         FOR SHARE"
+    } else {
+        "SELECT name FROM workflow_statuses WHERE project_id = $1 ORDER BY position LIMIT 1"
+    };
+    sqlx::query_scalar::<_, String>(sql)
+        .bind(project_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| corrupt(format!("project #{project_id} has no workflow statuses")))
 }
 
 async fn load_workflow(conn: &mut Conn, project_id: i64) -> Result<Workflow> {
@@ -322,6 +328,33 @@ async fn load_workflow(conn: &mut Conn, project_id: i64) -> Result<Workflow> {
         statuses,
         transitions,
     })
+}
+
+/// Keeps `status` in the workflow until the transaction ends, for a write that puts an entity or
+/// task in it: PostgreSQL locks its row `FOR SHARE`, so a concurrent [`remove_status`] either
+/// waits for this transaction and then counts the entity, or removes the status first and this
+/// fails here with [`CatalogError::UnknownStatus`]. (SQLite write transactions exclude each
+/// other.)
+async fn hold_status(conn: &mut Conn, project_id: i64, project: &str, status: &str) -> Result<()> {
+    if !IS_POSTGRES {
+        return Ok(());
+    }
+    let held = sqlx::query_scalar::<_, i64>(
+        "SELECT position FROM workflow_statuses WHERE project_id = $1 AND name = $2 FOR SHARE",
+    )
+    .bind(project_id)
+    .bind(status)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if held.is_none() {
+        let workflow = load_workflow(conn, project_id).await?;
+        return Err(CatalogError::UnknownStatus {
+            project: project.to_owned(),
+            status: status.to_owned(),
+            known: workflow.statuses,
+        });
+    }
+    Ok(())
 }
 
 /// Refuses a status change the workflow does not allow.
@@ -358,7 +391,9 @@ pub(crate) async fn workflow(pool: &Pool, project: &str) -> Result<Workflow> {
 
 pub(crate) async fn add_status(pool: &Pool, project: &str, status: &str) -> Result<Workflow> {
     validate_production_name(ProductionNameKind::Status, status)?;
-    let mut tx = begin_write(pool).await?;
+    // Under the write lock, like every change to the statuses (positions are recomputed by
+    // `remove_status` and `move_status`).
+    let mut tx = begin_locked(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let inserted = sqlx::query(
         "INSERT INTO workflow_statuses (project_id, name, position) \
@@ -457,6 +492,144 @@ pub(crate) async fn remove_transition(
             from: from.to_owned(),
             to: to.to_owned(),
         });
+    }
+    let workflow = load_workflow(&mut tx, project_id).await?;
+    tx.commit().await?;
+    Ok(workflow)
+}
+
+/// The statuses of a project in order, their rows locked `FOR UPDATE` on PostgreSQL.
+async fn lock_statuses(conn: &mut Conn, project_id: i64) -> Result<Vec<String>> {
+    let sql = if IS_POSTGRES {
+        "SELECT name FROM workflow_statuses WHERE project_id = $1 ORDER BY position FOR UPDATE"
+    } else {
+        "SELECT name FROM workflow_statuses WHERE project_id = $1 ORDER BY position"
+    };
+    Ok(sqlx::query_scalar::<_, String>(sql)
+        .bind(project_id)
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
+/// Gives the statuses of a project the positions 0, 1, 2… in the order of `order`, which must
+/// name each of them once. `UNIQUE (project_id, position)` is checked row by row, so every
+/// position is first moved out of the way (to a distinct negative number).
+async fn write_positions(conn: &mut Conn, project_id: i64, order: &[String]) -> Result<()> {
+    sqlx::query("UPDATE workflow_statuses SET position = -1 - position WHERE project_id = $1")
+        .bind(project_id)
+        .execute(&mut *conn)
+        .await?;
+    for (position, name) in order.iter().enumerate() {
+        let position = i64::try_from(position).map_err(|_| CatalogError::OutOfRange {
+            what: "a workflow position".to_owned(),
+        })?;
+        sqlx::query(
+            "UPDATE workflow_statuses SET position = $1 WHERE project_id = $2 AND name = $3",
+        )
+        .bind(position)
+        .bind(project_id)
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn unknown_status(project: &str, status: &str, known: Vec<String>) -> CatalogError {
+    CatalogError::UnknownStatus {
+        project: project.to_owned(),
+        status: status.to_owned(),
+        known,
+    }
+}
+
+pub(crate) async fn remove_status(pool: &Pool, project: &str, status: &str) -> Result<Workflow> {
+    let mut tx = begin_locked(pool).await?;
+    let project_id = project_id(&mut tx, project).await?;
+    // Locking the rows first makes a concurrent write that puts something in this status (which
+    // holds it, see `hold_status`) either finish before the counts below or fail.
+    let mut statuses = lock_statuses(&mut tx, project_id).await?;
+    let Some(index) = statuses.iter().position(|s| s == status) else {
+        return Err(unknown_status(project, status, statuses));
+    };
+    if statuses.len() == 1 {
+        return Err(invalid_value(
+            "status removal",
+            status,
+            "it is the only status of the workflow, and new assets, shots and tasks need one to \
+             start in; add another status first (`bifrost workflow status add`)",
+        ));
+    }
+    let mut counts = [0u64; 3];
+    for (count, table) in counts.iter_mut().zip(["assets", "shots", "tasks"]) {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE project_id = $1 AND status = $2");
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(project_id)
+            .bind(status)
+            .fetch_one(&mut *tx)
+            .await?;
+        *count = to_u64(n, "a status count")?;
+    }
+    if counts.iter().any(|&n| n > 0) {
+        let [assets, shots, tasks] = counts;
+        return Err(CatalogError::StatusInUse {
+            project: project.to_owned(),
+            status: status.to_owned(),
+            assets,
+            shots,
+            tasks,
+        });
+    }
+    sqlx::query(
+        "DELETE FROM workflow_transitions \
+         WHERE project_id = $1 AND (from_status = $2 OR to_status = $2)",
+    )
+    .bind(project_id)
+    .bind(status)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM workflow_statuses WHERE project_id = $1 AND name = $2")
+        .bind(project_id)
+        .bind(status)
+        .execute(&mut *tx)
+        .await?;
+    statuses.remove(index);
+    write_positions(&mut tx, project_id, &statuses).await?;
+    let workflow = load_workflow(&mut tx, project_id).await?;
+    tx.commit().await?;
+    Ok(workflow)
+}
+
+pub(crate) async fn move_status(
+    pool: &Pool,
+    project: &str,
+    status: &str,
+    position: u32,
+) -> Result<Workflow> {
+    let mut tx = begin_locked(pool).await?;
+    let project_id = project_id(&mut tx, project).await?;
+    let mut statuses = lock_statuses(&mut tx, project_id).await?;
+    let Some(from) = statuses.iter().position(|s| s == status) else {
+        return Err(unknown_status(project, status, statuses));
+    };
+    let count = statuses.len();
+    let to = match usize::try_from(position) {
+        Ok(p) if (1..=count).contains(&p) => p - 1,
+        _ => {
+            return Err(invalid_value(
+                "workflow position",
+                &position.to_string(),
+                &format!(
+                    "the workflow of project `{project}` has {count} statuses; give a position \
+                     from 1 (the initial status) to {count}"
+                ),
+            ));
+        }
+    };
+    if from != to {
+        let moved = statuses.remove(from);
+        statuses.insert(to, moved);
+        write_positions(&mut tx, project_id, &statuses).await?;
     }
     let workflow = load_workflow(&mut tx, project_id).await?;
     tx.commit().await?;
@@ -618,8 +791,18 @@ pub(crate) async fn list_sequences(pool: &Pool, project: &str) -> Result<Vec<Seq
         .collect()
 }
 
-async fn sequence_id(conn: &mut Conn, project_id: i64, project: &str, name: &str) -> Result<i64> {
-    sqlx::query_scalar::<_, i64>("SELECT id FROM sequences WHERE project_id = $1 AND name = $2")
+async fn sequence_id(
+    conn: &mut Conn,
+    project_id: i64,
+    project: &str,
+    name: &str,
+    lock: Lock,
+) -> Result<i64> {
+    let sql = format!(
+        "SELECT q.id FROM sequences q WHERE q.project_id = $1 AND q.name = $2{}",
+        lock.suffix("q")
+    );
+    sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
         .bind(project_id)
         .bind(name)
         .fetch_optional(&mut *conn)
@@ -644,6 +827,115 @@ pub(crate) async fn get_sequence(pool: &Pool, project: &str, name: &str) -> Resu
             name: name.to_owned(),
         })?;
     sequence_from_row(&row)
+}
+
+pub(crate) async fn rename_sequence(
+    pool: &Pool,
+    project: &str,
+    name: &str,
+    new_name: &str,
+) -> Result<Sequence> {
+    validate_production_name(ProductionNameKind::Sequence, new_name)?;
+    let mut tx = begin_locked(pool).await?;
+    let project_id = project_id(&mut tx, project).await?;
+    // Locked first, so that a shot being created in it meanwhile (whose insert waits on this
+    // row) is either already there for the loop below or sees the new name.
+    let id = sequence_id(&mut tx, project_id, project, name, Lock::Update).await?;
+    if new_name != name {
+        let renamed = sqlx::query("UPDATE sequences SET name = $1 WHERE id = $2")
+            .bind(new_name)
+            .bind(id)
+            .execute(&mut *tx)
+            .await;
+        match renamed {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(CatalogError::SequenceExists {
+                    project: project.to_owned(),
+                    name: new_name.to_owned(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        // Shot documents are named `SEQ/SHOT` and hold the sequence's name as text.
+        search::refresh_sequence_doc(&mut tx, id).await?;
+        let shots =
+            sqlx::query_scalar::<_, i64>("SELECT id FROM shots WHERE sequence_id = $1 ORDER BY id")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await?;
+        for shot in &shots {
+            search::refresh_shot_doc(&mut tx, *shot).await?;
+        }
+        tracing::debug!(
+            project,
+            sequence = name,
+            new_name,
+            shots = shots.len(),
+            "sequence renamed"
+        );
+    }
+    let sql = format!("{SEQUENCE_SELECT} WHERE q.id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let sequence = sequence_from_row(&row)?;
+    tx.commit().await?;
+    Ok(sequence)
+}
+
+pub(crate) async fn delete_sequence(
+    pool: &Pool,
+    project: &str,
+    name: &str,
+    force: bool,
+) -> Result<DeletedSequence> {
+    let mut tx = begin_locked(pool).await?;
+    lock_graph(&mut tx).await?;
+    let project_id = project_id(&mut tx, project).await?;
+    let id = sequence_id(&mut tx, project_id, project, name, Lock::Update).await?;
+    let sql = format!(
+        "SELECT s.name FROM shots s WHERE s.sequence_id = $1 ORDER BY s.name{}",
+        Lock::Update.suffix("s")
+    );
+    let shots = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+    if !shots.is_empty() && !force {
+        return Err(CatalogError::SequenceHasShots {
+            project: project.to_owned(),
+            sequence: name.to_owned(),
+            shots,
+        });
+    }
+    let scope = ShotScope::Sequence(id);
+    let dependants = shot_dependants(&mut tx, scope).await?;
+    let (links, tasks) = delete_shot_rows(&mut tx, scope).await?;
+    sqlx::query("DELETE FROM search_docs WHERE kind = 'sequence' AND entity_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sequences WHERE id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    tracing::debug!(
+        project,
+        sequence = name,
+        shots = shots.len(),
+        links,
+        tasks,
+        "sequence deleted"
+    );
+    Ok(DeletedSequence {
+        shots,
+        links,
+        tasks,
+        dependants,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -696,7 +988,7 @@ pub(crate) async fn create_shot(pool: &Pool, project: &str, new: &NewShot) -> Re
     let created_at = now();
     let mut tx = begin_write(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
-    let sequence_id = sequence_id(&mut tx, project_id, project, &new.sequence).await?;
+    let sequence_id = sequence_id(&mut tx, project_id, project, &new.sequence, Lock::None).await?;
     let status = initial_status(&mut tx, project_id).await?;
     let inserted = sqlx::query_scalar::<_, i64>(
         "INSERT INTO shots (project_id, sequence_id, name, frame_start, frame_end, fps, status, \
@@ -748,7 +1040,8 @@ pub(crate) async fn list_shots(
     let project_id = project_id(&mut conn, project).await?;
     let rows = match sequence {
         Some(sequence) => {
-            let sequence_id = sequence_id(&mut conn, project_id, project, sequence).await?;
+            let sequence_id =
+                sequence_id(&mut conn, project_id, project, sequence, Lock::None).await?;
             let sql = format!("{SHOT_SELECT} WHERE s.sequence_id = $1 ORDER BY s.name");
             sqlx::query(AssertSqlSafe(sql))
                 .bind(sequence_id)
@@ -827,6 +1120,188 @@ pub(crate) async fn update_shot(
     }
     tx.commit().await?;
     Ok(current)
+}
+
+pub(crate) async fn rename_shot(
+    pool: &Pool,
+    project: &str,
+    sequence: &str,
+    shot: &str,
+    new_name: &str,
+    author: &str,
+) -> Result<Shot> {
+    validate_production_name(ProductionNameKind::Shot, new_name)?;
+    check_author(author)?;
+    let entity = EntityRef::shot(sequence, shot);
+    let mut tx = begin_locked(pool).await?;
+    let project_id = project_id(&mut tx, project).await?;
+    let id = resolve(&mut tx, project_id, project, &entity, Lock::Update).await?;
+    if new_name != shot {
+        let renamed = EntityRef::shot(sequence, new_name);
+        let updated = sqlx::query("UPDATE shots SET name = $1 WHERE id = $2")
+            .bind(new_name)
+            .bind(id)
+            .execute(&mut *tx)
+            .await;
+        match updated {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(CatalogError::ShotExists {
+                    project: project.to_owned(),
+                    shot: renamed.to_string(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        search::refresh_shot_doc(&mut tx, id).await?;
+        record_history(
+            &mut tx,
+            project_id,
+            HistoryTarget {
+                kind: EntityKind::Shot,
+                id,
+                version_id: None,
+                department: None,
+                target: Target::Entity(renamed),
+            },
+            FIELD_NAME,
+            Some(shot),
+            Some(new_name),
+            author,
+        )
+        .await?;
+    }
+    let renamed = shot_by_id(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(renamed)
+}
+
+/// The shots a deletion removes: one, or every shot of a sequence.
+#[derive(Debug, Clone, Copy)]
+enum ShotScope {
+    /// The shot with this id.
+    One(i64),
+    /// The shots of the sequence with this id.
+    Sequence(i64),
+}
+
+impl ShotScope {
+    /// A condition on a shot id column that holds for the shots in scope, with `$1` bound to
+    /// [`ShotScope::id`].
+    fn condition(self, column: &str) -> String {
+        match self {
+            ShotScope::One(_) => format!("{column} = $1"),
+            ShotScope::Sequence(_) => {
+                format!("{column} IN (SELECT id FROM shots WHERE sequence_id = $1)")
+            }
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            ShotScope::One(id) | ShotScope::Sequence(id) => id,
+        }
+    }
+}
+
+/// What uses the shots in scope, from outside it (`NAME` or `SEQ/SHOT`), sorted.
+async fn shot_dependants(conn: &mut Conn, scope: ShotScope) -> Result<Vec<String>> {
+    let sql = format!(
+        concat!(
+            "SELECT DISTINCT COALESCE(ea.name, es.name) AS ename, eq.name AS eseq FROM links l",
+            entity_joins!("l.src_kind", "l.src_id"),
+            " WHERE l.dst_kind = 'shot' AND {} AND NOT (l.src_kind = 'shot' AND {})"
+        ),
+        scope.condition("l.dst_id"),
+        scope.condition("l.src_id"),
+    );
+    let users = sqlx::query(AssertSqlSafe(sql))
+        .bind(scope.id())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut dependants: Vec<String> = users
+        .iter()
+        .map(|row| entity_from_row(row).map(|e| e.to_string()))
+        .collect::<Result<_>>()?;
+    dependants.sort();
+    Ok(dependants)
+}
+
+/// Deletes the shots in scope with every row that names them (links both ways, tasks, history,
+/// comments, collection memberships, search documents); returns how many links and tasks went.
+async fn delete_shot_rows(conn: &mut Conn, scope: ShotScope) -> Result<(u64, u64)> {
+    let id = scope.id();
+    let sql = format!(
+        "DELETE FROM links WHERE (src_kind = 'shot' AND {}) OR (dst_kind = 'shot' AND {})",
+        scope.condition("src_id"),
+        scope.condition("dst_id")
+    );
+    let links = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let sql = format!(
+        "DELETE FROM tasks WHERE entity_kind = 'shot' AND {}",
+        scope.condition("entity_id")
+    );
+    let tasks = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    let by_shot = [
+        ("history", "entity_kind", "entity_id"),
+        ("comments", "target_kind", "target_id"),
+        ("collection_members", "entity_kind", "entity_id"),
+        ("search_docs", "kind", "entity_id"),
+    ];
+    for (table, kind, entity) in by_shot {
+        let sql = format!(
+            "DELETE FROM {table} WHERE {kind} = 'shot' AND {}",
+            scope.condition(entity)
+        );
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let sql = match scope {
+        ShotScope::One(_) => "DELETE FROM shots WHERE id = $1",
+        ShotScope::Sequence(_) => "DELETE FROM shots WHERE sequence_id = $1",
+    };
+    sqlx::query(sql).bind(id).execute(&mut *conn).await?;
+    Ok((links, tasks))
+}
+
+pub(crate) async fn delete_shot(
+    pool: &Pool,
+    project: &str,
+    sequence: &str,
+    shot: &str,
+    force: bool,
+) -> Result<DeletedShot> {
+    let entity = EntityRef::shot(sequence, shot);
+    let mut tx = begin_locked(pool).await?;
+    lock_graph(&mut tx).await?;
+    let project_id = project_id(&mut tx, project).await?;
+    let id = resolve(&mut tx, project_id, project, &entity, Lock::Update).await?;
+    let scope = ShotScope::One(id);
+    let dependants = shot_dependants(&mut tx, scope).await?;
+    if !dependants.is_empty() && !force {
+        return Err(CatalogError::ShotHasDependants {
+            shot: entity.to_string(),
+            dependants,
+        });
+    }
+    let (links, tasks) = delete_shot_rows(&mut tx, scope).await?;
+    tx.commit().await?;
+    tracing::debug!(project, shot = %entity, links, tasks, "shot deleted");
+    Ok(DeletedShot {
+        links,
+        tasks,
+        dependants,
+    })
 }
 
 /// Changes the metadata of an asset (merge patch or replacement).
@@ -932,6 +1407,7 @@ pub(crate) async fn set_status(
     let (id, current) = resolve_status(&mut tx, project_id, project, entity, Lock::Update).await?;
     let workflow = load_workflow(&mut tx, project_id).await?;
     check_change(&workflow, project, &entity.to_string(), &current, status)?;
+    hold_status(&mut tx, project_id, project, status).await?;
     let sql = match entity {
         EntityRef::Asset(_) => "UPDATE assets SET status = $1 WHERE id = $2",
         EntityRef::Shot { .. } => "UPDATE shots SET status = $1 WHERE id = $2",
@@ -1218,6 +1694,7 @@ pub(crate) async fn update_task(
             &status,
             to,
         )?;
+        hold_status(&mut tx, project_id, project, to).await?;
         record_history(
             &mut tx,
             project_id,
@@ -1526,51 +2003,110 @@ async fn walk(
     } else {
         ("dst", "src")
     };
+    // Shots' sequences are named after the walk, once per sequence rather than once per
+    // link.
     let edges = format!(
         "SELECT l.{near}_kind AS near_kind, l.{near}_id AS near_id, l.{far}_kind AS far_kind, \
-         l.{far}_id AS far_id, l.kind AS link_kind, l.pin, {ENTITY_COLUMNS}"
+         l.{far}_id AS far_id, l.kind AS link_kind, l.pin, \
+         COALESCE(ea.name, es.name) AS ename, es.sequence_id AS eseq"
     );
     let names = format!(
         " LEFT JOIN assets ea ON l.{far}_kind = 'asset' AND ea.id = l.{far}_id \
-         LEFT JOIN shots es ON l.{far}_kind = 'shot' AND es.id = l.{far}_id \
-         LEFT JOIN sequences eq ON eq.id = es.sequence_id"
+         LEFT JOIN shots es ON l.{far}_kind = 'shot' AND es.id = l.{far}_id"
     );
-    let sql = if transitive {
-        format!(
-            "WITH RECURSIVE r (kind, id) AS ( \
+    let (prefix, body) = if transitive {
+        (
+            format!(
+                "WITH RECURSIVE r (kind, id) AS ( \
                  SELECT {far}_kind, {far}_id FROM links WHERE {near}_kind = $1 AND {near}_id = $2 \
                  UNION \
                  SELECT l.{far}_kind, l.{far}_id FROM r CROSS JOIN links l \
-                 WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id) \
-             {edges} FROM links l{names} WHERE l.{near}_kind = $3 AND l.{near}_id = $4 \
-             UNION ALL \
-             {edges} FROM r CROSS JOIN links l{names} \
-             WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id"
+                 WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id) "
+            ),
+            format!(
+                "{edges} FROM links l{names} WHERE l.{near}_kind = $3 AND l.{near}_id = $4 \
+                 UNION ALL \
+                 {edges} FROM r CROSS JOIN links l{names} \
+                 WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id"
+            ),
         )
     } else {
-        format!("{edges} FROM links l{names} WHERE l.{near}_kind = $1 AND l.{near}_id = $2")
+        (
+            String::new(),
+            format!("{edges} FROM links l{names} WHERE l.{near}_kind = $1 AND l.{near}_id = $2"),
+        )
     };
-    let mut query = sqlx::query(AssertSqlSafe(sql))
+    // The links come back as one JSON array in one row: a walk may reach thousands of
+    // entities, and a row each through the driver costs more than the walk itself.
+    let columns =
+        "w.near_kind, w.near_id, w.far_kind, w.far_id, w.link_kind, w.pin, w.ename, w.eseq";
+    let aggregate = if IS_POSTGRES {
+        format!("COALESCE(json_agg(json_build_array({columns}))::text, '[]')")
+    } else {
+        format!("json_group_array(json_array({columns}))")
+    };
+    let sql = format!("{prefix}SELECT {aggregate} FROM ({body}) w");
+    let mut query = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql))
         .bind(kind_str(entity))
         .bind(id);
     if transitive {
         query = query.bind(kind_str(entity)).bind(id);
     }
-    let rows = query.fetch_all(&mut *conn).await?;
+    let json = query.fetch_one(&mut *conn).await?;
+    type EdgeRow = (
+        String,
+        i64,
+        String,
+        i64,
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+    );
+    let rows: Vec<EdgeRow> = serde_json::from_str(&json)
+        .map_err(|e| corrupt(format!("a dependency walk returned malformed JSON: {e}")))?;
+    let sequence_ids: HashSet<i64> = rows.iter().filter_map(|row| row.7).collect();
+    let sequences: HashMap<i64, String> = if sequence_ids.is_empty() {
+        HashMap::new()
+    } else {
+        let ids = serde_json::to_string(&sequence_ids.into_iter().collect::<Vec<_>>())
+            .map_err(|e| corrupt(format!("sequence ids: {e}")))?;
+        let sql = if IS_POSTGRES {
+            "SELECT id, name FROM sequences \
+             WHERE id IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST($1 AS JSON)))"
+        } else {
+            "SELECT id, name FROM sequences WHERE id IN (SELECT value FROM json_each($1))"
+        };
+        sqlx::query_as::<_, (i64, String)>(sql)
+            .bind(ids)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .collect()
+    };
 
     // Links by the entity they leave from; then breadth first from `entity`.
     type Node = (String, i64);
     let mut out_of: HashMap<Node, Vec<usize>> = HashMap::new();
     let mut reached: Vec<(Node, EntityRef, LinkKind, Option<i64>)> = Vec::with_capacity(rows.len());
-    for (i, row) in rows.iter().enumerate() {
-        let near: Node = (row.try_get("near_kind")?, row.try_get("near_id")?);
-        let far: Node = (row.try_get("far_kind")?, row.try_get("far_id")?);
-        let kind: String = row.try_get("link_kind")?;
+    for (i, (near_kind, near_id, far_kind, far_id, kind, pin, name, sequence)) in
+        rows.into_iter().enumerate()
+    {
         let kind: LinkKind = kind
             .parse()
             .map_err(|e| corrupt(format!("a link has an unknown kind: {e}")))?;
-        reached.push((far, entity_from_row(row)?, kind, row.try_get("pin")?));
-        out_of.entry(near).or_default().push(i);
+        let sequence = match sequence {
+            Some(id) => Some(
+                sequences
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| corrupt(format!("a shot belongs to no sequence (#{id})")))?,
+            ),
+            None => None,
+        };
+        let entity = entity_from_names(name, sequence)?;
+        reached.push(((far_kind, far_id), entity, kind, pin));
+        out_of.entry((near_kind, near_id)).or_default().push(i);
     }
     let start: Node = (kind_str(entity).to_owned(), id);
     let mut found: HashSet<(Node, LinkKind, Option<i64>)> = HashSet::new();

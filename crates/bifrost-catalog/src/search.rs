@@ -14,8 +14,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use sqlx::types::Json;
 use sqlx::{AssertSqlSafe, Row};
 
-use bifrost_core::production::{EntityKind, SearchHit};
-use bifrost_core::query::{CmpOp, Field, Query, Term, TermKind, Value};
+use bifrost_core::production::{EntityKind, ReviewStatus, SearchHit};
+use bifrost_core::query::{Clause, CmpOp, Field, Query, Term, TermKind, Value};
 
 use super::IS_POSTGRES;
 use super::imp::{Conn, Metadata, Pool, Result, begin_locked, insert_rows, project_id};
@@ -560,11 +560,17 @@ impl Compiler {
 
     /// The condition of a whole query (all clauses).
     fn query(&mut self, query: &Query) -> Result<String> {
-        if query.clauses.is_empty() {
-            return Ok("1 = 1".to_owned());
-        }
+        self.query_except(query, None)
+    }
+
+    /// The condition of the clauses but `skipped` (the driving clause, whose driver selects
+    /// exactly the documents satisfying it).
+    fn query_except(&mut self, query: &Query, skipped: Option<usize>) -> Result<String> {
         let mut parts = Vec::with_capacity(query.clauses.len());
-        for clause in &query.clauses {
+        for (i, clause) in query.clauses.iter().enumerate() {
+            if Some(i) == skipped {
+                continue;
+            }
             if clause.alternatives.is_empty() {
                 return Err(invalid("a clause has no terms"));
             }
@@ -573,6 +579,9 @@ impl Compiler {
                 alternatives.push(self.term(term)?);
             }
             parts.push(format!("({})", alternatives.join(" OR ")));
+        }
+        if parts.is_empty() {
+            return Ok("1 = 1".to_owned());
         }
         Ok(parts.join(" AND "))
     }
@@ -907,6 +916,331 @@ impl Compiler {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Drivers
+//
+// Walking the documents of a project in result order and testing each against the query is
+// right when many documents match (the first page fills after a few rows) and ruinous when few
+// do (it reads every document of the project). A *driver* is a set of rows that one clause of
+// the query selects through an index (a word's FTS postings, the assets of a type or with a
+// tag, the shots in a status or a sequence…): a superset of the documents satisfying that
+// clause. `search` counts each driver's rows up to `DRIVER_CAP` in one statement and, when
+// the smallest stays under it, runs the query over that driver's documents only (then sorts
+// them), so a search costs what its most selective clause selects, never a whole project.
+//
+// Drivers join with `JOIN_IN_ORDER`: SQLite plans without statistics (the catalog never runs
+// ANALYZE, so plans stay predictable) and would otherwise sometimes start from the wide side of
+// a join; `CROSS JOIN` makes it keep the written order. PostgreSQL plans with statistics.
+
+/// `CROSS JOIN` on SQLite (the join order as written), `JOIN` on PostgreSQL.
+const JOIN_IN_ORDER: &str = if IS_POSTGRES { "JOIN" } else { "CROSS JOIN" };
+
+/// The most rows a driver may select and still drive a search: beyond it the ordered walk
+/// fills a page of results sooner than a sort of the driver's documents would.
+const DRIVER_CAP: i64 = 20_000;
+
+/// Rows one clause selects through an index: exactly the documents that satisfy the clause
+/// (within the project, when the search has one), so that the search need not test it again.
+#[derive(Debug, Clone)]
+enum Driver {
+    /// A `SELECT` of search document ids (column `id`).
+    Docs(String),
+    /// A `SELECT` of asset ids (column `id`): the asset documents of those assets.
+    Assets(String),
+}
+
+impl Driver {
+    /// The `SELECT` of its rows (document or asset ids): what a count counts.
+    fn select(&self) -> &str {
+        match self {
+            Driver::Docs(sql) | Driver::Assets(sql) => sql,
+        }
+    }
+
+    /// The `SELECT` of the search document ids.
+    fn docs(self) -> String {
+        match self {
+            Driver::Docs(sql) => sql,
+            Driver::Assets(sql) => format!(
+                "SELECT sd.id FROM ({sql}) e {JOIN_IN_ORDER} search_docs sd \
+                 ON sd.kind = 'asset' AND sd.entity_id = e.id"
+            ),
+        }
+    }
+}
+
+impl Compiler {
+    /// `AND x.project_id = $N` when the search is within one project.
+    fn project_scope(&mut self, column: &str, project: Option<i64>) -> String {
+        match project {
+            Some(id) => format!(" AND {column} = {}", self.param(Bind::Int(id))),
+            None => String::new(),
+        }
+    }
+
+    /// The driver of a clause: each alternative's rows, when every alternative has some.
+    fn clause_driver(&mut self, clause: &Clause, project: Option<i64>) -> Option<Driver> {
+        let mut parts = Vec::with_capacity(clause.alternatives.len());
+        for term in &clause.alternatives {
+            parts.push(self.term_driver(term, project)?);
+        }
+        if parts.len() == 1 {
+            return parts.pop();
+        }
+        let selects: Vec<String> = parts.into_iter().map(Driver::docs).collect();
+        Some(Driver::Docs(selects.join(" UNION ")))
+    }
+
+    /// The rows a positive term selects through an index, if it has such rows. Equality
+    /// only: patterns, ranges and negations select through no index.
+    fn term_driver(&mut self, term: &Term, project: Option<i64>) -> Option<Driver> {
+        if term.negated {
+            return None;
+        }
+        let (field, value) = match &term.kind {
+            TermKind::Text {
+                text,
+                phrase,
+                prefix,
+            } => {
+                let term = TextTerm::new(text, *phrase, *prefix);
+                if term.tokens.is_empty() {
+                    return None;
+                }
+                return Some(Driver::Docs(if IS_POSTGRES {
+                    let p = self.param(Bind::Text(term.tsquery_text()));
+                    format!("SELECT id FROM search_docs WHERE tsv @@ to_tsquery('simple', {p})")
+                } else {
+                    let p = self.param(Bind::Text(term.fts5_expression()));
+                    format!("SELECT rowid AS id FROM search_fts WHERE search_fts MATCH {p}")
+                }));
+            }
+            TermKind::Filter {
+                field,
+                op: CmpOp::Eq,
+                value,
+            } if !matches!(value, Value::Pattern(_)) => (field, value),
+            TermKind::Filter { .. } => return None,
+        };
+        let text = value_text(value);
+        Some(match field {
+            Field::Name => {
+                let p = self.param(Bind::Text(text.to_lowercase()));
+                let scope = self.project_scope("project_id", project);
+                Driver::Docs(format!(
+                    "SELECT id FROM search_docs WHERE name_key = {p}{scope}"
+                ))
+            }
+            Field::Type => {
+                let p = self.param(Bind::Text(text));
+                let scope = self.project_scope("x.project_id", project);
+                Driver::Assets(format!(
+                    "SELECT x.id FROM assets x WHERE x.asset_type = {p}{scope}"
+                ))
+            }
+            Field::Tag => {
+                let p = self.param(Bind::Text(text));
+                Driver::Assets(format!(
+                    "SELECT x.asset_id AS id FROM asset_tags x WHERE x.tag = {p}"
+                ))
+            }
+            Field::Status => {
+                let mut selects = Vec::with_capacity(3);
+                for (kind, table) in [("asset", "assets"), ("shot", "shots")] {
+                    let p = self.param(Bind::Text(text.clone()));
+                    let scope = self.project_scope("x.project_id", project);
+                    selects.push(format!(
+                        "SELECT sd.id FROM {table} x {JOIN_IN_ORDER} search_docs sd \
+                         ON sd.kind = '{kind}' AND sd.entity_id = x.id \
+                         WHERE x.status = {p}{scope}"
+                    ));
+                }
+                // Versions' review statuses are a fixed set (a CHECK constraint): a status
+                // outside it selects no version, and only the reviewed ones are indexed (the
+                // literal lets the planner use that partial index).
+                match text.parse::<ReviewStatus>() {
+                    Ok(ReviewStatus::Pending) => return None,
+                    Ok(status) => selects.push(format!(
+                        "SELECT sd.id FROM versions x {JOIN_IN_ORDER} search_docs sd \
+                         ON sd.kind = 'version' AND sd.entity_id = x.id \
+                         WHERE x.review_status = '{}'",
+                        status.as_str()
+                    )),
+                    Err(_) => {}
+                }
+                Driver::Docs(selects.join(" UNION ALL "))
+            }
+            Field::Seq => {
+                let mut selects = Vec::with_capacity(3);
+                let j = JOIN_IN_ORDER;
+                let from = [
+                    format!("{j} search_docs sd ON sd.kind = 'sequence' AND sd.entity_id = q.id"),
+                    format!(
+                        "{j} shots s ON s.sequence_id = q.id \
+                         {j} search_docs sd ON sd.kind = 'shot' AND sd.entity_id = s.id"
+                    ),
+                    // Assets cast in the sequence's shots.
+                    format!(
+                        "{j} shots s ON s.sequence_id = q.id \
+                         {j} links l ON l.src_kind = 'shot' AND l.src_id = s.id \
+                         AND l.dst_kind = 'asset' \
+                         {j} search_docs sd ON sd.kind = 'asset' AND sd.entity_id = l.dst_id"
+                    ),
+                ];
+                for joins in from {
+                    let p = self.param(Bind::Text(text.clone()));
+                    let scope = self.project_scope("q.project_id", project);
+                    selects.push(format!(
+                        "SELECT sd.id FROM sequences q {joins} WHERE q.name = {p}{scope}"
+                    ));
+                }
+                Driver::Docs(selects.join(" UNION "))
+            }
+            // The task indexes lead with the project.
+            Field::Dept | Field::Assignee if project.is_some() => {
+                let column = if *field == Field::Dept {
+                    "department"
+                } else {
+                    "assignee"
+                };
+                let scope = self.project_scope("x.project_id", project);
+                let p = self.param(Bind::Text(text));
+                Driver::Docs(format!(
+                    "SELECT sd.id FROM tasks x {JOIN_IN_ORDER} search_docs sd \
+                     ON sd.kind = x.entity_kind AND sd.entity_id = x.entity_id \
+                     WHERE x.{column} = {p}{scope}"
+                ))
+            }
+            _ => return None,
+        })
+    }
+}
+
+impl Compiler {
+    /// The `SELECT` of the document ids of clause `driving`'s driver. An asset driver also
+    /// tests its assets against the query's other clauses that concern only assets (a type,
+    /// a tag, a metadata comparison), so that only the assets that pass reach their documents.
+    fn driver_docs(
+        &mut self,
+        query: &Query,
+        driving: usize,
+        project: Option<i64>,
+    ) -> Option<String> {
+        let driver = self.clause_driver(&query.clauses[driving], project)?;
+        let Driver::Assets(assets) = driver else {
+            return Some(driver.docs());
+        };
+        let mut checks = Vec::new();
+        let mut on_row = false;
+        for (i, clause) in query.clauses.iter().enumerate() {
+            if let ([term], false) = (clause.alternatives.as_slice(), i == driving)
+                && let Some((check, reads_row)) = self.asset_check(term)
+            {
+                checks.push(check);
+                on_row |= reads_row;
+            }
+        }
+        let j = JOIN_IN_ORDER;
+        // Joined in this order (and the checks on the asset row written as conditions on `ax`,
+        // not as EXISTS subqueries that the planner may move after the joins), an asset that
+        // fails a check costs one row lookup and never reaches the search documents.
+        let row = if on_row {
+            format!(" {j} assets ax ON ax.id = e.id")
+        } else {
+            String::new()
+        };
+        let filter = if checks.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", checks.join(" AND "))
+        };
+        Some(format!(
+            "SELECT sd.id FROM ({assets}) e{row} {j} search_docs sd \
+             ON sd.kind = 'asset' AND sd.entity_id = e.id{filter}"
+        ))
+    }
+
+    /// A positive term that an asset must pass for its document to match, when the term
+    /// concerns assets alone: never more selective than the term itself. With `true`, the
+    /// condition reads the asset's row (`ax`); otherwise it tests the asset id `e.id`.
+    fn asset_check(&mut self, term: &Term) -> Option<(String, bool)> {
+        let TermKind::Filter { field, op, value } = &term.kind else {
+            return None;
+        };
+        if term.negated {
+            return None;
+        }
+        match (field, op) {
+            (Field::Type, CmpOp::Eq) => Some((self.matches("ax.asset_type", value, false), true)),
+            (Field::Tag, CmpOp::Eq) => {
+                let m = self.matches("x.tag", value, false);
+                Some((
+                    format!("EXISTS (SELECT 1 FROM asset_tags x WHERE x.asset_id = e.id AND {m})"),
+                    false,
+                ))
+            }
+            (Field::Meta(path), _) => {
+                let condition = self.meta_condition("ax.metadata", path, *op, value).ok()?;
+                // NULL (the key is missing or of another type) fails, as in the query.
+                Some((format!("COALESCE(({condition}), FALSE)"), true))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Binds a compiler's values to a statement, in order.
+fn bind_all(sql: String, binds: Vec<Bind>) -> super::imp::Query {
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for bind in binds {
+        q = match bind {
+            Bind::Text(s) => q.bind(s),
+            Bind::Int(i) => q.bind(i),
+            Bind::Float(f) => q.bind(f),
+            Bind::Time(t) => q.bind(t),
+        };
+    }
+    q
+}
+
+/// The clause whose driver selects the fewest rows, if one selects at most [`DRIVER_CAP`]:
+/// one statement counts every driver's rows (each count stops at the cap).
+async fn pick_driver(
+    conn: &mut Conn,
+    query: &Query,
+    project: Option<i64>,
+) -> Result<Option<usize>> {
+    let mut c = Compiler::default();
+    let mut counts = Vec::new();
+    for (i, clause) in query.clauses.iter().enumerate() {
+        if let Some(driver) = c.clause_driver(clause, project) {
+            counts.push((
+                i,
+                format!(
+                    "(SELECT COUNT(*) FROM ({} LIMIT {}) t{i}) AS n{i}",
+                    driver.select(),
+                    DRIVER_CAP + 1
+                ),
+            ));
+        }
+    }
+    if counts.is_empty() {
+        return Ok(None);
+    }
+    let columns: Vec<&str> = counts.iter().map(|(_, sql)| sql.as_str()).collect();
+    let row = bind_all(format!("SELECT {}", columns.join(", ")), c.binds)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut best: Option<(i64, usize)> = None;
+    for (column, (clause, _)) in counts.iter().enumerate() {
+        let n: i64 = row.try_get(column)?;
+        if n <= DRIVER_CAP && best.is_none_or(|(m, _)| n < m) {
+            best = Some((n, *clause));
+        }
+    }
+    Ok(best.map(|(_, clause)| clause))
+}
+
 /// Checks that a query can be compiled (field/operator/value combinations, metadata keys).
 pub(crate) fn check_query(query: &Query) -> Result<()> {
     Compiler::default().query(query).map(|_| ())
@@ -931,44 +1265,64 @@ fn positive_text_terms(query: &Query) -> Vec<TextTerm> {
         .collect()
 }
 
+/// Runs a search; with `walk_only`, never from a driver (what tests compare plans with).
 pub(crate) async fn search(
     pool: &Pool,
     project: Option<&str>,
     query: &Query,
     limit: u64,
     offset: u64,
+    walk_only: bool,
 ) -> Result<Vec<SearchHit>> {
     let mut conn = pool.acquire().await?;
+    let project_id = match project {
+        Some(name) => Some(project_id(&mut conn, name).await?),
+        None => None,
+    };
+    // Checked before any statement runs, so that a bad query is an error, never a count.
+    check_query(query)?;
+    let driver = if walk_only {
+        None
+    } else {
+        pick_driver(&mut conn, query, project_id).await?
+    };
     let mut c = Compiler::default();
+    // With a driver, the documents come from its rows (`CROSS JOIN` keeps SQLite's planner
+    // from reordering the join; PostgreSQL plans with statistics and takes a plain join).
+    let from = match driver {
+        Some(clause) => {
+            let docs = c.driver_docs(query, clause, project_id).ok_or_else(|| {
+                corrupt("a search driver vanished between two compilations".to_owned())
+            })?;
+            format!("({docs}) c {JOIN_IN_ORDER} search_docs d ON d.id = c.id")
+        }
+        None => "search_docs d".to_owned(),
+    };
     let mut conditions = Vec::new();
-    if let Some(name) = project {
-        let id = project_id(&mut conn, name).await?;
+    if let Some(id) = project_id {
         conditions.push(format!("d.project_id = {}", c.param(Bind::Int(id))));
     }
-    conditions.push(c.query(query)?);
+    conditions.push(c.query_except(query, driver)?);
     let limit = c.param(Bind::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
     let offset = c.param(Bind::Int(i64::try_from(offset).unwrap_or(i64::MAX)));
+    // The page is chosen on the narrow columns first; the wide ones (the document's text) and
+    // the statuses are read for the page's rows only.
     let sql = format!(
-        "SELECT d.kind, p.name AS project, d.name, d.content, ha.status AS asset_status, \
+        "SELECT d.kind, pg.project, d.name, d.content, ha.status AS asset_status, \
          ha.asset_type AS asset_type, hs.status AS shot_status, \
          hv.review_status AS review_status, hva.asset_type AS version_type \
-         FROM search_docs d JOIN projects p ON p.id = d.project_id \
+         FROM (SELECT d.id, p.name AS project FROM {from} \
+         JOIN projects p ON p.id = d.project_id WHERE {} \
+         ORDER BY d.kind, d.name, p.name LIMIT {limit} OFFSET {offset}) pg \
+         {JOIN_IN_ORDER} search_docs d ON d.id = pg.id \
          LEFT JOIN assets ha ON d.kind = 'asset' AND ha.id = d.entity_id \
          LEFT JOIN shots hs ON d.kind = 'shot' AND hs.id = d.entity_id \
          LEFT JOIN versions hv ON d.kind = 'version' AND hv.id = d.entity_id \
          LEFT JOIN assets hva ON d.kind = 'version' AND hva.id = d.asset_id \
-         WHERE {} ORDER BY d.kind, d.name, p.name LIMIT {limit} OFFSET {offset}",
+         ORDER BY d.kind, d.name, pg.project",
         conditions.join(" AND ")
     );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for bind in c.binds {
-        q = match bind {
-            Bind::Text(s) => q.bind(s),
-            Bind::Int(i) => q.bind(i),
-            Bind::Float(f) => q.bind(f),
-            Bind::Time(t) => q.bind(t),
-        };
-    }
+    let q = bind_all(sql, c.binds);
     let rows = q.fetch_all(&mut *conn).await?;
     let terms = positive_text_terms(query);
     rows.iter()

@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use bifrost_catalog::{Catalog, CatalogError};
 use bifrost_core::production::{
-    BatchVersion, Dependency, EntityRef, FIELD_REVIEW_STATUS, FIELD_STATUS, FIELD_TASK_ASSIGNEE,
-    FIELD_TASK_STATUS, Link, LinkKind, Metadata, MetadataUpdate, NewShot, ProductionBatch,
-    ProductionNameKind, ReviewStatus, SearchHit, ShotUpdate, StatusReport, Target, TaskFilter,
-    TaskUpdate, Workflow, iso_week_label,
+    BatchVersion, Dependency, EntityRef, FIELD_NAME, FIELD_REVIEW_STATUS, FIELD_STATUS,
+    FIELD_TASK_ASSIGNEE, FIELD_TASK_STATUS, Link, LinkKind, Metadata, MetadataUpdate, NewShot,
+    ProductionBatch, ProductionNameKind, ReviewStatus, SearchHit, ShotUpdate, StatusReport, Target,
+    TaskFilter, TaskUpdate, Workflow, iso_week_label,
 };
 use bifrost_core::query::{self, Query};
 use bifrost_core::{NewAsset, NewVersion, VersionSelector};
@@ -32,6 +32,10 @@ both_backends!(
     links_and_dependencies,
     dependency_cycles,
     deleting_assets,
+    renaming_sequences_and_shots,
+    deleting_shots,
+    deleting_sequences,
+    removing_and_moving_statuses,
     review_metadata_comments_history,
     search_filters,
     search_text,
@@ -1366,6 +1370,703 @@ async fn film_hero_with_bytes(cat: &Catalog) {
         .await
         .unwrap();
     }
+}
+
+/// The positions of a project's statuses as stored, in order (they must be 0, 1, 2…).
+async fn stored_positions(ctx: &Ctx, project: &str) -> Vec<i64> {
+    let sql = "SELECT w.position FROM workflow_statuses w JOIN projects p ON p.id = w.project_id \
+               WHERE p.name = $1 ORDER BY w.position";
+    match &ctx.backing {
+        Backing::Sqlite { path, .. } => {
+            let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
+            let mut conn = sqlx::SqliteConnection::connect_with(&options)
+                .await
+                .unwrap();
+            let positions = sqlx::query_scalar::<_, i64>(sql)
+                .bind(project)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+            positions
+        }
+        Backing::Postgres { url, .. } => {
+            let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+            let positions = sqlx::query_scalar::<_, i64>(sql)
+                .bind(project)
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+            positions
+        }
+    }
+}
+
+/// `kind:name` hits of a search in `film`, sorted.
+async fn found(cat: &Catalog, text: &str) -> Vec<String> {
+    let mut hits = find(cat, Some("film"), text).await;
+    hits.sort();
+    hits
+}
+
+async fn renaming_sequences_and_shots(ctx: &Ctx) {
+    let cat = &ctx.cat;
+    production_fixture(cat).await;
+    assert_eq!(
+        found(cat, "SQ010").await,
+        strings(&["sequence:SQ010", "shot:SQ010/SH010", "shot:SQ010/SH020"])
+    );
+
+    // A sequence: its shots follow, in the catalog and in the search.
+    let renamed = cat.rename_sequence("film", "SQ010", "SQ015").await.unwrap();
+    assert_eq!(renamed.name, "SQ015");
+    assert_eq!(
+        renamed.metadata,
+        meta(serde_json::json!({"location": "forest"}))
+    );
+    assert_eq!(
+        found(cat, "SQ015").await,
+        strings(&["sequence:SQ015", "shot:SQ015/SH010", "shot:SQ015/SH020"])
+    );
+    assert!(found(cat, "SQ010").await.is_empty());
+    assert_eq!(
+        found(cat, "seq:SQ015 kind:shot").await,
+        strings(&["shot:SQ015/SH010", "shot:SQ015/SH020"])
+    );
+    assert!(found(cat, "seq:SQ010").await.is_empty());
+    // A comment's text still finds its shot, under the new name.
+    assert_eq!(found(cat, "shake").await, strings(&["shot:SQ015/SH010"]));
+    assert!(matches!(
+        cat.get_sequence("film", "SQ010").await.unwrap_err(),
+        CatalogError::SequenceNotFound { .. }
+    ));
+    let shots = cat.list_shots("film", Some("SQ015")).await.unwrap();
+    assert_eq!(shots.len(), 2);
+    assert!(shots.iter().all(|s| s.sequence == "SQ015"));
+    // Tasks, links and comments stay attached (they name the shot's row, not its name).
+    let sh010 = shot("SQ015", "SH010");
+    assert_eq!(
+        cat.deps("film", &sh010, false).await.unwrap()[0].entity,
+        asset("hero")
+    );
+    assert_eq!(
+        cat.used_by("film", &asset("hero"), false).await.unwrap()[0].entity,
+        sh010
+    );
+    let tasks = cat
+        .list_tasks(
+            "film",
+            &TaskFilter {
+                entity: Some(sh010.clone()),
+                ..TaskFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].entity, sh010);
+    // The same name changes nothing.
+    let same = cat.rename_sequence("film", "SQ015", "SQ015").await.unwrap();
+    assert_eq!(same.name, "SQ015");
+
+    // Refusals change nothing.
+    cat.create_sequence("film", "SQ020", &Metadata::new())
+        .await
+        .unwrap();
+    let err = cat
+        .rename_sequence("film", "SQ015", "SQ020")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CatalogError::SequenceExists { name, .. } if name == "SQ020"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("`SQ020` already exists"), "{err}");
+    let err = cat
+        .rename_sequence("film", "SQ015", "SQ/020")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CatalogError::InvalidProductionName(e) if e.kind == ProductionNameKind::Sequence),
+        "{err}"
+    );
+    let err = cat
+        .rename_sequence("film", "ghost", "SQ030")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CatalogError::SequenceNotFound { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        cat.list_shots("film", Some("SQ015")).await.unwrap().len(),
+        2
+    );
+    assert_eq!(
+        found(cat, "seq:SQ015 kind:shot").await,
+        strings(&["shot:SQ015/SH010", "shot:SQ015/SH020"])
+    );
+
+    // A shot: renamed within its sequence, with a history entry.
+    let renamed = cat
+        .rename_shot("film", "SQ015", "SH010", "SH011", "ana")
+        .await
+        .unwrap();
+    assert_eq!(
+        (renamed.sequence.as_str(), renamed.name.as_str()),
+        ("SQ015", "SH011")
+    );
+    assert_eq!(renamed.frame_end, 1100);
+    let sh011 = shot("SQ015", "SH011");
+    assert_eq!(found(cat, "SH011").await, strings(&["shot:SQ015/SH011"]));
+    assert!(found(cat, "SH010").await.is_empty());
+    assert_eq!(found(cat, "shake").await, strings(&["shot:SQ015/SH011"]));
+    let history = cat
+        .history("film", &Target::Entity(sh011.clone()))
+        .await
+        .unwrap();
+    assert_eq!(history[0].field, FIELD_NAME);
+    assert_eq!(history[0].old.as_deref(), Some("SH010"));
+    assert_eq!(history[0].new.as_deref(), Some("SH011"));
+    assert_eq!(history[0].author, "ana");
+    assert_eq!(history[0].target, Target::Entity(sh011.clone()));
+    assert_eq!(
+        cat.deps("film", &sh011, false).await.unwrap()[0].entity,
+        asset("hero")
+    );
+    assert!(matches!(
+        cat.get_shot("film", "SQ015", "SH010").await.unwrap_err(),
+        CatalogError::ShotNotFound { .. }
+    ));
+
+    let err = cat
+        .rename_shot("film", "SQ015", "SH011", "SH020", "ana")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CatalogError::ShotExists { shot, .. } if shot == "SQ015/SH020"),
+        "{err}"
+    );
+    // Another sequence's shot of that name is no clash.
+    cat.create_shot("film", &NewShot::new("SQ020", "SH030", 1, 2))
+        .await
+        .unwrap();
+    cat.rename_shot("film", "SQ015", "SH011", "SH030", "ana")
+        .await
+        .unwrap();
+    let err = cat
+        .rename_shot("film", "SQ015", "SH030", "SQ020/SH031", "ana")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CatalogError::InvalidProductionName(e) if e.kind == ProductionNameKind::Shot),
+        "{err}"
+    );
+    let err = cat
+        .rename_shot("film", "SQ015", "SH030", "SH031", " ")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CatalogError::InvalidValue { .. }), "{err}");
+    let err = cat
+        .rename_shot("film", "SQ015", "ghost", "SH031", "ana")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CatalogError::ShotNotFound { .. }), "{err}");
+    assert_eq!(
+        cat.history("film", &Target::Entity(shot("SQ015", "SH030")))
+            .await
+            .unwrap()
+            .len(),
+        2,
+        "refused renames record nothing"
+    );
+
+    // The documents written along the way are those a full rebuild writes.
+    let queries = [
+        "",
+        "SQ015",
+        "SH030",
+        "seq:SQ015",
+        "seq:SQ020 kind:shot",
+        "shake",
+    ];
+    let mut before = Vec::new();
+    for q in queries {
+        before.push(found(cat, q).await);
+    }
+    cat.reindex_search(Some("film")).await.unwrap();
+    for (q, expected) in queries.iter().zip(&before) {
+        assert_eq!(&found(cat, q).await, expected, "{q}");
+    }
+}
+
+async fn deleting_shots(ctx: &Ctx) {
+    let cat = &ctx.cat;
+    cat.create_project("film").await.unwrap();
+    for name in ["hero", "rig"] {
+        cat.create_asset("film", &new_asset(name, "prop", &[]))
+            .await
+            .unwrap();
+    }
+    cat.create_sequence("film", "SQ", &Metadata::new())
+        .await
+        .unwrap();
+    // SH1 last, so that SQLite would give a shot created after its deletion the same row id:
+    // rows left behind would then show up on the new shot.
+    for name in ["SH2", "SH3", "SH1"] {
+        cat.create_shot("film", &NewShot::new("SQ", name, 1, 10))
+            .await
+            .unwrap();
+    }
+    let sh1 = shot("SQ", "SH1");
+    let sh2 = shot("SQ", "SH2");
+    cat.link(
+        "film",
+        &link(&sh1, &asset("hero"), LinkKind::Reference, None),
+    )
+    .await
+    .unwrap();
+    cat.link("film", &link(&sh2, &sh1, LinkKind::DerivedFrom, None))
+        .await
+        .unwrap();
+    cat.link(
+        "film",
+        &link(&asset("rig"), &sh1, LinkKind::Reference, None),
+    )
+    .await
+    .unwrap();
+    cat.create_task("film", &sh1, "animation", Some("ana"))
+        .await
+        .unwrap();
+    cat.create_task("film", &sh2, "animation", Some("bob"))
+        .await
+        .unwrap();
+    cat.set_status("film", &sh1, "ip", "ana").await.unwrap();
+    cat.add_comment("film", &Target::Entity(sh1.clone()), "sup", "zorblax")
+        .await
+        .unwrap();
+    cat.create_collection("film", "dailies").await.unwrap();
+    cat.add_to_collection("film", "dailies", &sh1)
+        .await
+        .unwrap();
+    cat.add_favourite("film", "ana", &sh1).await.unwrap();
+    assert_eq!(found(cat, "zorblax").await, strings(&["shot:SQ/SH1"]));
+
+    // Refused while something uses it, naming what; nothing changes.
+    let err = cat
+        .delete_shot("film", "SQ", "SH1", false)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, CatalogError::ShotHasDependants { shot, dependants } if shot == "SQ/SH1" && dependants == &strings(&["SQ/SH2", "rig"])),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "shot `SQ/SH1` is used by SQ/SH2, rig; unlink them first or delete with --force (which removes those links too)"
+    );
+    assert!(cat.get_shot("film", "SQ", "SH1").await.is_ok());
+    assert_eq!(cat.used_by("film", &sh1, false).await.unwrap().len(), 2);
+    assert_eq!(found(cat, "zorblax").await.len(), 1);
+
+    // A shot nothing uses goes without force.
+    let deleted = cat.delete_shot("film", "SQ", "SH3", false).await.unwrap();
+    assert_eq!((deleted.links, deleted.tasks), (0, 0));
+    assert!(deleted.dependants.is_empty());
+
+    // Forced: everything that names the shot goes with it, in one go.
+    let deleted = cat.delete_shot("film", "SQ", "SH1", true).await.unwrap();
+    assert_eq!(deleted.links, 3);
+    assert_eq!(deleted.tasks, 1);
+    assert_eq!(deleted.dependants, strings(&["SQ/SH2", "rig"]));
+    assert!(matches!(
+        cat.get_shot("film", "SQ", "SH1").await.unwrap_err(),
+        CatalogError::ShotNotFound { .. }
+    ));
+    let names: Vec<String> = cat
+        .list_shots("film", Some("SQ"))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names, strings(&["SH2"]));
+    assert!(cat.deps("film", &sh2, false).await.unwrap().is_empty());
+    assert!(
+        cat.deps("film", &asset("rig"), false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        cat.used_by("film", &asset("hero"), false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let tasks = cat
+        .list_tasks("film", &TaskFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].entity, sh2);
+    assert!(
+        cat.collection_members("film", "dailies")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(cat.favourites("film", "ana").await.unwrap().is_empty());
+    assert!(found(cat, "zorblax").await.is_empty());
+    assert_eq!(found(cat, "kind:shot").await, strings(&["shot:SQ/SH2"]));
+    let report = cat.report_status("film").await.unwrap();
+    assert_eq!(report.shots_by_status, vec![("wtg".to_owned(), 1)]);
+
+    // A new shot of the same name starts clean.
+    cat.create_shot("film", &NewShot::new("SQ", "SH1", 1, 10))
+        .await
+        .unwrap();
+    assert!(
+        cat.history("film", &Target::Entity(sh1.clone()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        cat.list_comments("film", &Target::Entity(sh1.clone()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(cat.deps("film", &sh1, false).await.unwrap().is_empty());
+    assert!(cat.used_by("film", &sh1, false).await.unwrap().is_empty());
+    assert!(
+        cat.collection_members("film", "dailies")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        cat.list_tasks("film", &TaskFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let err = cat
+        .delete_shot("film", "SQ", "ghost", true)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CatalogError::ShotNotFound { .. }), "{err}");
+}
+
+async fn deleting_sequences(ctx: &Ctx) {
+    let cat = &ctx.cat;
+    cat.create_project("film").await.unwrap();
+    cat.create_asset("film", &new_asset("hero", "prop", &[]))
+        .await
+        .unwrap();
+    for (seq, shots) in [("SQA", &["A1", "A2"][..]), ("SQB", &["B1"][..])] {
+        cat.create_sequence("film", seq, &Metadata::new())
+            .await
+            .unwrap();
+        for name in shots {
+            cat.create_shot("film", &NewShot::new(seq, *name, 1, 10))
+                .await
+                .unwrap();
+        }
+    }
+    let (a1, a2, b1) = (shot("SQA", "A1"), shot("SQA", "A2"), shot("SQB", "B1"));
+    cat.link(
+        "film",
+        &link(&a1, &asset("hero"), LinkKind::Reference, None),
+    )
+    .await
+    .unwrap();
+    cat.link("film", &link(&a2, &a1, LinkKind::DerivedFrom, None))
+        .await
+        .unwrap();
+    cat.link("film", &link(&b1, &a1, LinkKind::Reference, None))
+        .await
+        .unwrap();
+    cat.create_task("film", &a2, "fx", None).await.unwrap();
+    cat.create_task("film", &b1, "fx", None).await.unwrap();
+    cat.add_comment("film", &Target::Entity(a1.clone()), "sup", "zorblax")
+        .await
+        .unwrap();
+
+    // Refused while it has shots, naming them; nothing changes.
+    let err = cat.delete_sequence("film", "SQA", false).await.unwrap_err();
+    assert!(
+        matches!(&err, CatalogError::SequenceHasShots { sequence, shots, .. } if sequence == "SQA" && shots == &strings(&["A1", "A2"])),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("sequence `SQA` of project `film` still has 2 shot(s) (A1, A2);"),
+        "{err}"
+    );
+    assert_eq!(cat.list_shots("film", Some("SQA")).await.unwrap().len(), 2);
+
+    // An empty sequence goes without force.
+    cat.create_sequence("film", "SQE", &Metadata::new())
+        .await
+        .unwrap();
+    let deleted = cat.delete_sequence("film", "SQE", false).await.unwrap();
+    assert!(deleted.shots.is_empty());
+    assert!(found(cat, "SQE").await.is_empty());
+    assert!(matches!(
+        cat.get_sequence("film", "SQE").await.unwrap_err(),
+        CatalogError::SequenceNotFound { .. }
+    ));
+
+    // Forced: the shots go as a forced shot delete would take them.
+    let deleted = cat.delete_sequence("film", "SQA", true).await.unwrap();
+    assert_eq!(deleted.shots, strings(&["A1", "A2"]));
+    assert_eq!(deleted.links, 3);
+    assert_eq!(deleted.tasks, 1);
+    assert_eq!(deleted.dependants, strings(&["SQB/B1"]));
+    assert!(matches!(
+        cat.get_sequence("film", "SQA").await.unwrap_err(),
+        CatalogError::SequenceNotFound { .. }
+    ));
+    let left: Vec<String> = cat
+        .list_shots("film", None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|s| s.reference().to_string())
+        .collect();
+    assert_eq!(left, strings(&["SQB/B1"]));
+    assert!(cat.deps("film", &b1, false).await.unwrap().is_empty());
+    assert!(
+        cat.used_by("film", &asset("hero"), false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let tasks = cat
+        .list_tasks("film", &TaskFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(tasks[0].entity, b1);
+    assert!(found(cat, "SQA OR zorblax OR A1 OR A2").await.is_empty());
+    assert_eq!(
+        found(cat, "kind:sequence OR kind:shot").await,
+        strings(&["sequence:SQB", "shot:SQB/B1"])
+    );
+
+    // The name is free again, and the new sequence starts empty.
+    cat.create_sequence("film", "SQA", &Metadata::new())
+        .await
+        .unwrap();
+    assert!(
+        cat.list_shots("film", Some("SQA"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let err = cat
+        .delete_sequence("film", "ghost", true)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CatalogError::SequenceNotFound { .. }),
+        "{err}"
+    );
+}
+
+async fn removing_and_moving_statuses(ctx: &Ctx) {
+    let cat = &ctx.cat;
+    cat.create_project("film").await.unwrap();
+    cat.create_asset("film", &new_asset("hero", "prop", &[]))
+        .await
+        .unwrap();
+    cat.create_sequence("film", "SQ", &Metadata::new())
+        .await
+        .unwrap();
+    cat.create_shot("film", &NewShot::new("SQ", "SH", 1, 10))
+        .await
+        .unwrap();
+    let sh = shot("SQ", "SH");
+    cat.create_task("film", &sh, "fx", None).await.unwrap();
+    cat.add_status("film", "client").await.unwrap();
+    cat.add_transition("film", "*", "client").await.unwrap();
+    cat.add_transition("film", "client", "ip").await.unwrap();
+
+    // In use: refused, saying by how many of what.
+    cat.set_status("film", &asset("hero"), "client", "ana")
+        .await
+        .unwrap();
+    let err = cat.remove_status("film", "client").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CatalogError::StatusInUse {
+                assets: 1,
+                shots: 0,
+                tasks: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().starts_with(
+            "status `client` of project `film` is still used by 1 asset(s); move them"
+        ),
+        "{err}"
+    );
+    cat.set_status("film", &sh, "client", "ana").await.unwrap();
+    let to_client = TaskUpdate {
+        status: Some("client".to_owned()),
+        ..TaskUpdate::default()
+    };
+    cat.update_task("film", &sh, "fx", &to_client, "ana")
+        .await
+        .unwrap();
+    let err = cat.remove_status("film", "client").await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CatalogError::StatusInUse {
+                assets: 1,
+                shots: 1,
+                tasks: 1,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("used by 1 asset(s), 1 shot(s) and 1 task(s)"),
+        "{err}"
+    );
+    assert!(cat.workflow("film").await.unwrap().has("client"));
+    // Another project's use does not count.
+    cat.create_project("other").await.unwrap();
+
+    // Unused: removed with its transitions, positions renumbered.
+    cat.set_status("film", &asset("hero"), "ip", "ana")
+        .await
+        .unwrap();
+    cat.set_status("film", &sh, "ip", "ana").await.unwrap();
+    let to_ip = TaskUpdate {
+        status: Some("ip".to_owned()),
+        ..TaskUpdate::default()
+    };
+    cat.update_task("film", &sh, "fx", &to_ip, "ana")
+        .await
+        .unwrap();
+    let wf = cat.remove_status("film", "client").await.unwrap();
+    assert_eq!(wf, Workflow::default());
+    assert_eq!(cat.workflow("film").await.unwrap(), Workflow::default());
+    assert_eq!(
+        stored_positions(ctx, "film").await,
+        (0..7).collect::<Vec<i64>>()
+    );
+    // History keeps the old status.
+    let history = cat
+        .history("film", &Target::Entity(asset("hero")))
+        .await
+        .unwrap();
+    assert_eq!(history[0].old.as_deref(), Some("client"));
+    let err = cat.remove_status("film", "client").await.unwrap_err();
+    assert!(
+        matches!(&err, CatalogError::UnknownStatus { status, .. } if status == "client"),
+        "{err}"
+    );
+    // The name can come back, at the end, without its old transitions.
+    let wf = cat.add_status("film", "client").await.unwrap();
+    assert_eq!(wf.statuses.last().unwrap(), "client");
+    assert!(
+        wf.transitions
+            .iter()
+            .all(|t| t.from != "client" && t.to != "client")
+    );
+    cat.remove_status("film", "client").await.unwrap();
+
+    // Removing a status in the middle keeps the others in order, densely numbered.
+    let wf = cat.remove_status("film", "final").await.unwrap();
+    assert_eq!(
+        wf.statuses,
+        strings(&["wtg", "ip", "review", "approved", "on-hold", "omit"])
+    );
+    assert!(!wf.allows("approved", "final"));
+    assert_eq!(
+        stored_positions(ctx, "film").await,
+        (0..6).collect::<Vec<i64>>()
+    );
+
+    // Moving.
+    let wf = cat.move_status("film", "omit", 1).await.unwrap();
+    assert_eq!(
+        wf.statuses,
+        strings(&["omit", "wtg", "ip", "review", "approved", "on-hold"])
+    );
+    assert_eq!(
+        stored_positions(ctx, "film").await,
+        (0..6).collect::<Vec<i64>>()
+    );
+    // The first status is where new entities start.
+    let created = cat
+        .create_shot("film", &NewShot::new("SQ", "SH2", 1, 10))
+        .await
+        .unwrap();
+    assert_eq!(created.status, "omit");
+    let wf = cat.move_status("film", "omit", 6).await.unwrap();
+    assert_eq!(
+        wf.statuses,
+        strings(&["wtg", "ip", "review", "approved", "on-hold", "omit"])
+    );
+    let wf = cat.move_status("film", "review", 2).await.unwrap();
+    assert_eq!(
+        wf.statuses,
+        strings(&["wtg", "review", "ip", "approved", "on-hold", "omit"])
+    );
+    // Transitions are untouched by moves.
+    assert!(wf.allows("ip", "review") && wf.allows("review", "approved"));
+    let wf = cat.move_status("film", "review", 2).await.unwrap();
+    assert_eq!(wf.statuses[1], "review");
+    assert_eq!(
+        stored_positions(ctx, "film").await,
+        (0..6).collect::<Vec<i64>>()
+    );
+    for bad in [0, 7] {
+        let err = cat.move_status("film", "review", bad).await.unwrap_err();
+        assert!(
+            matches!(err, CatalogError::InvalidValue { .. }),
+            "{bad}: {err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("give a position from 1 (the initial status) to 6"),
+            "{err}"
+        );
+    }
+    let err = cat.move_status("film", "ghost", 1).await.unwrap_err();
+    assert!(matches!(err, CatalogError::UnknownStatus { .. }), "{err}");
+    assert_eq!(cat.workflow("other").await.unwrap(), Workflow::default());
+    assert_eq!(
+        stored_positions(ctx, "other").await,
+        (0..7).collect::<Vec<i64>>()
+    );
+
+    // A workflow keeps at least one status.
+    let mut statuses = cat.workflow("other").await.unwrap().statuses;
+    let last = statuses.pop().unwrap();
+    for status in &statuses {
+        cat.remove_status("other", status).await.unwrap();
+    }
+    let err = cat.remove_status("other", &last).await.unwrap_err();
+    assert!(matches!(err, CatalogError::InvalidValue { .. }), "{err}");
+    assert!(err.to_string().contains("only status"), "{err}");
+    assert_eq!(cat.workflow("other").await.unwrap().statuses, vec![last]);
+    assert_eq!(stored_positions(ctx, "other").await, vec![0]);
 }
 
 async fn review_metadata_comments_history(ctx: &Ctx) {
@@ -2761,6 +3462,69 @@ async fn search_results_are_identical_on_both_backends() {
     }
     sqlite.cat.close().await;
     postgres.cat.close().await;
+}
+
+/// Queries whose clauses can drive a search (see search.rs), alone and combined with others.
+const DRIVEN: &[&str] = &[
+    "type:prop tag:wip",
+    "tag:main type:character meta.poly<100000",
+    "status:approved",
+    "status:approved kind:version",
+    "status:changes-requested OR status:ip",
+    "status:pending kind:version",
+    "seq:SQ010 kind:asset",
+    "seq:SQ010 status:wtg",
+    "name:hero dept:animation",
+    "assignee:bob",
+    "hero type:prop",
+    "hero OR tag:wip",
+    "explosion -kind:shot",
+    "tag:nope",
+    "type:prop -tag:hero",
+];
+
+/// A search driven by its most selective clause finds exactly what the walk over every
+/// document finds, in the same order, on both backends (and pages the same way).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn driven_searches_match_the_walk() {
+    for ctx in [Ctx::sqlite().await, Ctx::postgres().await] {
+        let cat = &ctx.cat;
+        production_fixture(cat).await;
+        cat.set_review_status("film", "hero", 1, ReviewStatus::Approved, "sup")
+            .await
+            .unwrap();
+        for text in SAME_ON_BOTH.iter().chain(DRIVEN) {
+            let q = parse(text);
+            for project in [None, Some("film")] {
+                let driven = cat.search(project, &q, 1000, 0).await.unwrap();
+                let walked = cat.search_walking(project, &q, 1000, 0).await.unwrap();
+                assert_eq!(driven, walked, "{text} in {project:?} on {}", cat.backend());
+                for (offset, limit) in [(0, 1), (1, 2), (2, 100)] {
+                    let page = cat.search(project, &q, limit, offset).await.unwrap();
+                    let expected: Vec<_> = walked
+                        .iter()
+                        .skip(offset as usize)
+                        .take(limit as usize)
+                        .cloned()
+                        .collect();
+                    assert_eq!(page, expected, "{text} page {offset}+{limit}");
+                }
+            }
+        }
+        // The fixture really exercises the drivers: these find something.
+        for text in [
+            "type:prop tag:wip",
+            "status:approved",
+            "seq:SQ010 kind:asset",
+        ] {
+            let hits = cat
+                .search(Some("film"), &parse(text), 100, 0)
+                .await
+                .unwrap();
+            assert!(!hits.is_empty(), "{text} finds nothing in the fixture");
+        }
+        ctx.cat.close().await;
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,10 +19,10 @@ use crate::parse_meta;
 /// Production commands, flattened into the top level of `bifrost`.
 #[derive(Debug, Subcommand)]
 pub enum ProductionCommand {
-    /// Create and list sequences.
+    /// Create, list, rename and delete sequences.
     #[command(subcommand)]
     Seq(SeqCommand),
-    /// Create, list, show and update shots.
+    /// Create, list, show, update, rename and delete shots.
     #[command(subcommand)]
     Shot(ShotCommand),
     /// Show or change the workflow status of an asset or shot.
@@ -191,6 +191,33 @@ pub enum SeqCommand {
     },
     /// List sequences.
     List,
+    /// Rename a sequence; its shots follow (SQ010/SH010 becomes SQ015/SH010).
+    ///
+    /// Tasks, links, comments, history and collection memberships stay with the shots, and the
+    /// search finds them under the new name at once. Saved searches are not rewritten: one that
+    /// says `seq:SQ010` must be saved again.
+    ///
+    /// Example: bifrost seq rename SQ010 SQ015
+    Rename {
+        /// The sequence's current name.
+        name: String,
+        /// Its new name (letters, digits, `_`, `-`, `.`; not taken in the project).
+        new_name: String,
+    },
+    /// Delete a sequence (refused while it has shots, unless --force).
+    ///
+    /// With --force its shots are deleted too, each with its tasks, links (its casting and the
+    /// links of anything that uses it), comments, history and collection memberships, all in
+    /// one transaction. Assets are never deleted.
+    ///
+    /// Example: bifrost seq delete SQ990 --force
+    Delete {
+        /// Sequence name.
+        name: String,
+        /// Delete its shots too (and the links of whatever uses them).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -238,6 +265,35 @@ pub enum ShotCommand {
         /// Replace all metadata with the given --meta pairs instead of merging.
         #[arg(long)]
         replace_meta: bool,
+    },
+    /// Rename a shot within its sequence (the rename is recorded in its history).
+    ///
+    /// Tasks, links, comments and collection memberships stay with the shot. To rename the
+    /// sequence itself, use `bifrost seq rename`.
+    ///
+    /// Example: bifrost shot rename SQ010/SH010 SH015     # SQ010/SH010 becomes SQ010/SH015
+    Rename {
+        /// SEQ/SHOT.
+        shot: EntityRef,
+        /// The new shot name only, without the sequence (not taken in the sequence).
+        new_name: String,
+        /// Author recorded in the history (default: $BIFROST_AUTHOR, else $USER).
+        #[arg(long)]
+        author: Option<String>,
+    },
+    /// Delete a shot (refused while other shots or assets use it, unless --force).
+    ///
+    /// Its tasks, links (what it uses), comments, history and collection memberships go with it,
+    /// in one transaction; the assets it used are kept. When something uses the shot, the
+    /// refusal names it: unlink it first, or pass --force to remove those links too.
+    ///
+    /// Example: bifrost shot delete SQ010/SH990 --force
+    Delete {
+        /// SEQ/SHOT.
+        shot: EntityRef,
+        /// Delete even if other shots or assets use it (their links to it are removed).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -301,11 +357,14 @@ pub enum TaskCommand {
 pub enum WorkflowCommand {
     /// Show statuses and allowed transitions.
     Show,
-    /// Add a status.
+    /// Add a status (same as `bifrost workflow status add`).
     AddStatus {
         /// Status name.
         status: String,
     },
+    /// Add, remove and reorder the workflow's statuses.
+    #[command(subcommand)]
+    Status(WorkflowStatusCommand),
     /// Allow a status change FROM → TO.
     Allow {
         /// From status.
@@ -319,6 +378,43 @@ pub enum WorkflowCommand {
         from: String,
         /// To status.
         to: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowStatusCommand {
+    /// Add a status at the end of the workflow; then allow changes to and from it.
+    ///
+    /// Nothing can move into the new status until a change to it is allowed, e.g.
+    /// `bifrost workflow allow review client-review`.
+    ///
+    /// Example: bifrost workflow status add client-review
+    Add {
+        /// Status name (letters, digits, `_`, `-`, `.`).
+        status: String,
+    },
+    /// Remove a status and every allowed change to or from it.
+    ///
+    /// Refused while an asset, shot or task of the project is in that status (the refusal says
+    /// how many): move them to another status first. History keeps mentioning the old status.
+    ///
+    /// Example: bifrost workflow status remove client-review
+    Remove {
+        /// Status name.
+        status: String,
+    },
+    /// Move a status to another place in the workflow order.
+    ///
+    /// Positions count from 1; the status at position 1 is the one new assets, shots and tasks
+    /// start in. The other statuses keep their order. Allowed changes are not affected.
+    ///
+    /// Example: bifrost workflow status move on-hold --position 2
+    Move {
+        /// Status name.
+        status: String,
+        /// Its new position, from 1 (first) to the number of statuses.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        position: u32,
     },
 }
 
@@ -469,6 +565,30 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
                 seqs.iter().for_each(|s| println!("{}", s.name))
             });
         }
+        P::Seq(SeqCommand::Rename { name, new_name }) => {
+            let s = repo.rename_sequence(name, new_name).await?;
+            show(out, &s, || {
+                out.say(format!("renamed sequence {name} to {}", s.name))
+            });
+        }
+        P::Seq(SeqCommand::Delete { name, force }) => {
+            let deleted = repo.delete_sequence(name, *force).await?;
+            let json = serde_json::json!({
+                "sequence": name,
+                "shots": deleted.shots,
+                "links": deleted.links,
+                "tasks": deleted.tasks,
+                "dependants": deleted.dependants,
+            });
+            show(out, &json, || {
+                out.say(format!(
+                    "deleted sequence {name}: {} shots, {} links, {} tasks",
+                    deleted.shots.len(),
+                    deleted.links,
+                    deleted.tasks
+                ))
+            });
+        }
         P::Shot(ShotCommand::Create {
             shot,
             frames,
@@ -584,6 +704,53 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
                 out.say(format!("updated shot {}/{}", s.sequence, s.name))
             });
         }
+        P::Shot(ShotCommand::Rename {
+            shot,
+            new_name,
+            author,
+        }) => {
+            let EntityRef::Shot {
+                sequence,
+                shot: name,
+            } = shot
+            else {
+                bail!("write the shot as SEQ/SHOT, e.g. SQ010/SH010");
+            };
+            if new_name.contains('/') {
+                bail!(
+                    "give only the new shot name, e.g. `bifrost shot rename {shot} SH015`: a shot \
+                     stays in its sequence (rename the sequence with `bifrost seq rename`)"
+                );
+            }
+            let s = repo
+                .rename_shot(sequence, name, new_name, &user(author))
+                .await?;
+            show(out, &s, || {
+                out.say(format!("renamed shot {shot} to {}/{}", s.sequence, s.name))
+            });
+        }
+        P::Shot(ShotCommand::Delete { shot, force }) => {
+            let EntityRef::Shot {
+                sequence,
+                shot: name,
+            } = shot
+            else {
+                bail!("write the shot as SEQ/SHOT, e.g. SQ010/SH010");
+            };
+            let deleted = repo.delete_shot(sequence, name, *force).await?;
+            let json = serde_json::json!({
+                "shot": shot,
+                "links": deleted.links,
+                "tasks": deleted.tasks,
+                "dependants": deleted.dependants,
+            });
+            show(out, &json, || {
+                out.say(format!(
+                    "deleted shot {shot}: {} links, {} tasks",
+                    deleted.links, deleted.tasks
+                ))
+            });
+        }
         P::Status {
             entity,
             status: None,
@@ -685,7 +852,16 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
         P::Workflow(cmd) => {
             let wf = match cmd {
                 WorkflowCommand::Show => repo.workflow().await?,
-                WorkflowCommand::AddStatus { status } => repo.add_status(status).await?,
+                WorkflowCommand::AddStatus { status }
+                | WorkflowCommand::Status(WorkflowStatusCommand::Add { status }) => {
+                    repo.add_status(status).await?
+                }
+                WorkflowCommand::Status(WorkflowStatusCommand::Remove { status }) => {
+                    repo.remove_status(status).await?
+                }
+                WorkflowCommand::Status(WorkflowStatusCommand::Move { status, position }) => {
+                    repo.move_status(status, *position).await?
+                }
                 WorkflowCommand::Allow { from, to } => repo.add_transition(from, to).await?,
                 WorkflowCommand::Forbid { from, to } => repo.remove_transition(from, to).await?,
             };

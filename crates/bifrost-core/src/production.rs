@@ -762,6 +762,9 @@ pub const FIELD_REVIEW_STATUS: &str = "review_status";
 pub const FIELD_TASK_STATUS: &str = "task_status";
 /// `field` of a [`HistoryEntry`] for a task (re)assignment.
 pub const FIELD_TASK_ASSIGNEE: &str = "task_assignee";
+/// `field` of a [`HistoryEntry`] for a rename of a shot (old and new short names, without the
+/// sequence).
+pub const FIELD_NAME: &str = "name";
 
 /// A recorded change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -772,8 +775,8 @@ pub struct HistoryEntry {
     pub target: Target,
     /// For task changes, the task's department.
     pub department: Option<String>,
-    /// Which field: [`FIELD_STATUS`], [`FIELD_REVIEW_STATUS`], [`FIELD_TASK_STATUS`] or
-    /// [`FIELD_TASK_ASSIGNEE`].
+    /// Which field: [`FIELD_STATUS`], [`FIELD_REVIEW_STATUS`], [`FIELD_TASK_STATUS`],
+    /// [`FIELD_TASK_ASSIGNEE`] or [`FIELD_NAME`].
     pub field: String,
     /// The value before.
     pub old: Option<String>,

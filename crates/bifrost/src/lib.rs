@@ -17,7 +17,7 @@ mod repo;
 #[cfg(test)]
 mod tests;
 
-pub use bifrost_catalog::{CatalogError, DeletedAsset};
+pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 pub use bifrost_core as core;
 pub use bifrost_store::StoreError;
 pub use checkout::{CheckoutOptions, CheckoutOutcome};

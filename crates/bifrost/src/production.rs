@@ -2,7 +2,7 @@
 //! comments, search, collections and reports. These are catalog operations scoped to the
 //! repository's current project; the facade adds the project so front ends never pass it.
 
-use bifrost_catalog::DeletedAsset;
+use bifrost_catalog::{DeletedAsset, DeletedSequence, DeletedShot};
 use bifrost_core::production::{
     Collection, Comment, Dependency, EntityRef, HistoryEntry, Link, LinkKind, Metadata,
     MetadataUpdate, NewShot, ReviewStatus, SavedSearch, SearchHit, Sequence, Shot, ShotUpdate,
@@ -36,6 +36,10 @@ scoped! {
     fn add_transition(from: &str, to: &str) -> Workflow;
     /// Forbids a status change.
     fn remove_transition(from: &str, to: &str) -> Workflow;
+    /// Removes a status and its transitions (refused while assets, shots or tasks are in it).
+    fn remove_status(status: &str) -> Workflow;
+    /// Moves a status to a position in the workflow order (1 = the initial status).
+    fn move_status(status: &str, position: u32) -> Workflow;
     /// Departments, in order.
     fn departments() -> Vec<String>;
     /// Adds a department.
@@ -48,6 +52,10 @@ scoped! {
     fn list_sequences() -> Vec<Sequence>;
     /// One sequence.
     fn get_sequence(name: &str) -> Sequence;
+    /// Renames a sequence; its shots follow (`NEW/SHOT`).
+    fn rename_sequence(name: &str, new_name: &str) -> Sequence;
+    /// Deletes a sequence (refused while it has shots, unless forced: then they go too).
+    fn delete_sequence(name: &str, force: bool) -> DeletedSequence;
     /// Creates a shot.
     fn create_shot(shot: &NewShot) -> Shot;
     /// Lists shots, of one sequence or all.
@@ -56,6 +64,11 @@ scoped! {
     fn get_shot(sequence: &str, shot: &str) -> Shot;
     /// Changes a shot's frames, fps or metadata.
     fn update_shot(sequence: &str, shot: &str, update: &ShotUpdate) -> Shot;
+    /// Renames a shot within its sequence, recording it in the shot's history.
+    fn rename_shot(sequence: &str, shot: &str, new_name: &str, author: &str) -> Shot;
+    /// Deletes a shot with its tasks, links, comments and history (refused while others use
+    /// it, unless forced).
+    fn delete_shot(sequence: &str, shot: &str, force: bool) -> DeletedShot;
     /// Changes an asset's metadata.
     fn update_asset_metadata(asset: &str, update: &MetadataUpdate) -> Metadata;
     /// The workflow status of an asset or shot.

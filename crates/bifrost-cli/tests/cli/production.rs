@@ -329,3 +329,160 @@ fn bad_production_input_is_refused_clearly() {
     repo.fails(&["rollback", "ghost", "v1"], &["ghost"]);
     repo.fails(&["diff", "x@v1", "x@v2"], &["x"]);
 }
+
+#[test]
+fn sequences_and_shots_are_renamed_and_deleted() {
+    let repo = Repo::new();
+    production(&repo);
+    repo.ok(&["link", "SQ010/SH010", "barrel"]);
+    repo.ok(&["link", "SQ010/SH020", "SQ010/SH010"]);
+    repo.ok(&["task", "create", "SQ010/SH010", "--dept", "animation"]);
+
+    // Renaming a sequence: its shots follow, in the search too.
+    let renamed = repo.json(&["seq", "rename", "SQ010", "SQ015"]);
+    assert_eq!(renamed["name"], "SQ015");
+    let hits = repo.json(&["search", "seq:SQ015 kind:shot"]);
+    assert_eq!(names(&hits), ["SQ015/SH010", "SQ015/SH020"]);
+    assert!(
+        repo.json(&["search", "SQ010"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    repo.fails(
+        &["seq", "rename", "SQ015", "SQ/016"],
+        &["invalid sequence name `SQ/016`", "`/` is not allowed"],
+    );
+    repo.ok(&["seq", "create", "SQ020"]);
+    repo.fails(
+        &["seq", "rename", "SQ015", "SQ020"],
+        &["sequence `SQ020` already exists"],
+    );
+    repo.fails(
+        &["seq", "rename", "SQ999", "SQ030"],
+        &["`SQ999` does not exist"],
+    );
+
+    // Renaming a shot within its sequence, with history.
+    let shot = repo.json(&["shot", "rename", "SQ015/SH010", "SH011", "--author", "ana"]);
+    assert_eq!(shot["sequence"], "SQ015");
+    assert_eq!(shot["name"], "SH011");
+    let history = repo.json(&["history", "SQ015/SH011"]);
+    assert_eq!(history[0]["field"], "name");
+    assert_eq!(history[0]["old"], "SH010");
+    assert_eq!(history[0]["new"], "SH011");
+    assert_eq!(history[0]["author"], "ana");
+    let text = repo.ok(&["shot", "rename", "SQ015/SH011", "SH012"]);
+    assert!(
+        text.contains("renamed shot SQ015/SH011 to SQ015/SH012"),
+        "{text}"
+    );
+    repo.fails(
+        &["shot", "rename", "SQ015/SH012", "SH020"],
+        &["shot `SQ015/SH020` already exists"],
+    );
+    repo.fails(
+        &["shot", "rename", "SQ015/SH012", "SQ020/SH012"],
+        &["only the new shot name", "bifrost seq rename"],
+    );
+    assert_eq!(
+        repo.json(&["deps", "SQ015/SH012"])[0]["entity"],
+        "barrel",
+        "links follow the renames"
+    );
+
+    // Deleting a shot that another uses: refused, naming it; then forced.
+    repo.fails(
+        &["shot", "delete", "SQ015/SH012"],
+        &["shot `SQ015/SH012` is used by SQ015/SH020", "--force"],
+    );
+    assert_eq!(repo.json(&["shot", "list"]).as_array().unwrap().len(), 2);
+    let deleted = repo.json(&["shot", "delete", "SQ015/SH012", "--force"]);
+    assert_eq!(deleted["shot"], "SQ015/SH012");
+    assert_eq!(deleted["links"], 2);
+    assert_eq!(deleted["tasks"], 1);
+    assert_eq!(deleted["dependants"], serde_json::json!(["SQ015/SH020"]));
+    assert_eq!(names(&repo.json(&["shot", "list"])), ["SH020"]);
+    assert!(
+        repo.json(&["used-by", "barrel"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(repo.json(&["task", "list"]).as_array().unwrap().is_empty());
+    repo.fails(
+        &["shot", "delete", "SQ015/SH012"],
+        &["`SQ015/SH012` does not exist"],
+    );
+
+    // Deleting a sequence that has shots: refused, then forced.
+    repo.fails(
+        &["seq", "delete", "SQ015"],
+        &["still has 1 shot(s) (SH020)", "--force"],
+    );
+    let deleted = repo.json(&["seq", "delete", "SQ015", "--force"]);
+    assert_eq!(deleted["sequence"], "SQ015");
+    assert_eq!(deleted["shots"], serde_json::json!(["SH020"]));
+    assert_eq!(names(&repo.json(&["seq", "list"])), ["SQ020"]);
+    assert!(repo.json(&["shot", "list"]).as_array().unwrap().is_empty());
+    let text = repo.ok(&["seq", "delete", "SQ020"]);
+    assert!(text.contains("deleted sequence SQ020: 0 shots"), "{text}");
+}
+
+#[test]
+fn workflow_statuses_are_removed_and_moved() {
+    let repo = Repo::new();
+    let wf = repo.json(&["workflow", "status", "add", "client"]);
+    assert_eq!(wf["statuses"].as_array().unwrap().last().unwrap(), "client");
+    repo.ok(&["workflow", "allow", "*", "client"]);
+    repo.ok(&["workflow", "allow", "client", "ip"]);
+    repo.ok(&["seq", "create", "SQ"]);
+    repo.ok(&["shot", "create", "SQ/SH", "--frames", "1-2"]);
+    repo.ok(&["status", "SQ/SH", "client"]);
+
+    // In use: refused, saying by what.
+    repo.fails(
+        &["workflow", "status", "remove", "client"],
+        &["status `client`", "still used by 1 shot(s)"],
+    );
+    repo.ok(&["status", "SQ/SH", "ip"]);
+    let wf = repo.json(&["workflow", "status", "remove", "client"]);
+    let statuses: Vec<&str> = wf["statuses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "wtg", "ip", "review", "approved", "final", "on-hold", "omit"
+        ]
+    );
+    assert!(
+        !wf["transitions"].to_string().contains("client"),
+        "transitions to and from it are gone: {wf}"
+    );
+    repo.fails(
+        &["workflow", "status", "remove", "client"],
+        &["`client` is not in the workflow", "known statuses"],
+    );
+
+    // Moving.
+    let wf = repo.json(&["workflow", "status", "move", "omit", "--position", "1"]);
+    assert_eq!(wf["statuses"][0], "omit");
+    assert_eq!(wf["statuses"][1], "wtg");
+    let text = repo.ok(&["workflow", "status", "move", "omit", "--position", "7"]);
+    assert!(
+        text.lines().last().unwrap().starts_with("omit"),
+        "the workflow is shown in its new order: {text}"
+    );
+    repo.fails(
+        &["workflow", "status", "move", "omit", "--position", "8"],
+        &["has 7 statuses", "give a position from 1"],
+    );
+    let usage = repo.run(&["workflow", "status", "move", "omit", "--position", "0"]);
+    assert_eq!(usage.status.code(), Some(2), "position 0 is a usage error");
+    let help = repo.ok(&["workflow", "status", "move", "--help"]);
+    assert!(help.contains("Positions count from 1"), "{help}");
+}
