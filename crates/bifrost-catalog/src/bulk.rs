@@ -18,14 +18,11 @@ use bifrost_core::{NameKind, validate_name, validate_tag};
 
 use super::IS_POSTGRES;
 use super::imp::{Conn, Pool, Result, begin_locked, insert_rows, project_id};
-use super::production::check_shot_figures;
+use super::production::{check_link_shape, check_shot_figures, lock_graph};
 use super::search::{self, Doc, version_doc_name};
 use crate::CatalogError;
 use crate::sql::{lookup_batches, now, placeholders};
 use crate::text::{asset_text, sequence_text, shot_text, version_text};
-
-/// Key of the graph advisory lock (see `production.rs`).
-const GRAPH_LOCK_KEY: i64 = 0x6269_6672_6f73_7402;
 
 fn invalid(reason: impl Into<String>) -> CatalogError {
     CatalogError::InvalidBatch {
@@ -194,29 +191,12 @@ pub(crate) async fn bulk_import(
         list.sort_by_key(|&i| batch.versions[i].number);
     }
     for link in &batch.links {
-        if link.src == link.dst {
-            return Err(CatalogError::SelfLink {
-                entity: link.src.to_string(),
-            });
-        }
-        if let Some(pin) = link.pin
-            && (matches!(link.dst, EntityRef::Shot { .. }) || pin < 1)
-        {
-            return Err(CatalogError::InvalidPin {
-                dst: link.dst.to_string(),
-                pin,
-            });
-        }
+        check_link_shape(link)?;
     }
 
     let created_at = now();
     let mut tx = begin_locked(pool).await?;
-    if IS_POSTGRES {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(GRAPH_LOCK_KEY)
-            .execute(&mut *tx)
-            .await?;
-    }
+    lock_graph(&mut tx).await?;
     let project_id = project_id(&mut tx, project).await?;
     let status = super::production::initial_status(&mut tx, project_id).await?;
 
@@ -690,9 +670,10 @@ pub(crate) async fn bulk_import(
     }
     tx.commit().await?;
     if IS_POSTGRES {
-        // Fresh planner statistics for the tables that just grew: until autovacuum gets round
-        // to it, PostgreSQL would plan with the estimates of nearly empty tables.
-        sqlx::query("ANALYZE").execute(pool).await?;
+        // Fresh planner statistics for the tables that just grew (until autovacuum gets round
+        // to it, PostgreSQL would plan with the estimates of nearly empty tables), and a
+        // visibility map, without which every index-only scan reads the table as well.
+        sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
     }
     let summary = ImportSummary {
         assets: rows.len() as u64,

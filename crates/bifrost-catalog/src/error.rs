@@ -616,8 +616,26 @@ impl From<sqlx::migrate::MigrateError> for CatalogError {
 }
 
 /// Whether `err` is a unique-constraint violation (a name already taken).
-pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Turns the unique-constraint violation of an insert or rename into the error that says which
+/// name is taken, so each call site states only that error.
+pub(crate) trait OnUniqueViolation<T> {
+    /// `exists()` for a unique-constraint violation; any other database error converts as `?`
+    /// would.
+    fn on_unique_violation(self, exists: impl FnOnce() -> CatalogError) -> Result<T, CatalogError>;
+}
+
+impl<T> OnUniqueViolation<T> for Result<T, sqlx::Error> {
+    fn on_unique_violation(self, exists: impl FnOnce() -> CatalogError) -> Result<T, CatalogError> {
+        match self {
+            Ok(value) => Ok(value),
+            Err(e) if is_unique_violation(&e) => Err(exists()),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use bifrost_core::{
 };
 
 use super::{DB, IS_POSTGRES};
-use crate::error::is_unique_violation;
+use crate::error::OnUniqueViolation;
 use crate::sql::{
     INSERT_ROWS, anonymous_rows, check_paths, chunk_id, content_id, corrupt, lookup_batches, now,
     pack_entry, pack_id, placeholders, to_i64, to_u32, to_u64, value_rows,
@@ -155,22 +155,16 @@ pub(crate) async fn create_project(pool: &Pool, name: &str) -> Result<Project> {
     validate_name(NameKind::Project, name)?;
     let created_at = now();
     let mut tx = begin_write(pool).await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO projects (name, created_at) VALUES ($1, $2) RETURNING id",
     )
     .bind(name)
     .bind(created_at)
     .fetch_one(&mut *tx)
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(CatalogError::ProjectExists {
-                name: name.to_owned(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await
+    .on_unique_violation(|| CatalogError::ProjectExists {
+        name: name.to_owned(),
+    })?;
     super::production::insert_project_defaults(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Project {
@@ -271,7 +265,7 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
     let mut tx = begin_write(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let status = super::production::initial_status(&mut tx, project_id).await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO assets (project_id, name, asset_type, metadata, created_at, status) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
@@ -282,17 +276,11 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
     .bind(created_at)
     .bind(&status)
     .fetch_one(&mut *tx)
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(CatalogError::AssetExists {
-                project: project.to_owned(),
-                name: new.name.clone(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await
+    .on_unique_violation(|| CatalogError::AssetExists {
+        project: project.to_owned(),
+        name: new.name.clone(),
+    })?;
     insert_rows(
         &mut tx,
         "INSERT INTO asset_tags (asset_id, tag)",
@@ -609,6 +597,26 @@ pub(crate) async fn list_versions(pool: &Pool, project: &str, asset: &str) -> Re
     .collect()
 }
 
+/// The error for version `number` of `asset`, which does not exist: it names the latest one.
+pub(super) async fn version_not_found(
+    conn: &mut Conn,
+    asset_id: i64,
+    asset: &str,
+    number: i64,
+) -> Result<CatalogError> {
+    let latest = sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT MAX(number) FROM versions WHERE asset_id = $1",
+    )
+    .bind(asset_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(CatalogError::VersionNotFound {
+        asset: asset.to_owned(),
+        number,
+        latest,
+    })
+}
+
 pub(crate) async fn get_version(
     pool: &Pool,
     project: &str,
@@ -646,17 +654,7 @@ pub(crate) async fn get_version(
             asset: asset.to_owned(),
         }),
         VersionSelector::Number(number) => {
-            let latest = sqlx::query_scalar::<_, Option<i64>>(
-                "SELECT MAX(number) FROM versions WHERE asset_id = $1",
-            )
-            .bind(asset_id)
-            .fetch_one(&mut *conn)
-            .await?;
-            Err(CatalogError::VersionNotFound {
-                asset: asset.to_owned(),
-                number,
-                latest,
-            })
+            Err(version_not_found(&mut conn, asset_id, asset, number).await?)
         }
     }
 }

@@ -26,10 +26,10 @@ use bifrost_core::{VersionSelector, query};
 use super::IS_POSTGRES;
 use super::imp::{
     Conn, DbRow, Metadata, Pool, Result, Tx, asset_id, begin_locked, begin_write, insert_rows,
-    project_id, version_from_row,
+    project_id, version_from_row, version_not_found,
 };
 use super::search;
-use crate::error::is_unique_violation;
+use crate::error::OnUniqueViolation;
 use crate::sql::{corrupt, now, to_u64};
 use crate::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 
@@ -57,7 +57,7 @@ async fn begin_graph(pool: &Pool) -> Result<Tx> {
 
 /// Takes the graph lock inside a transaction that already holds the write lock (PostgreSQL;
 /// SQLite's `BEGIN IMMEDIATE` already excludes every other writer).
-async fn lock_graph(conn: &mut Conn) -> Result<()> {
+pub(super) async fn lock_graph(conn: &mut Conn) -> Result<()> {
     if IS_POSTGRES {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(GRAPH_LOCK_KEY)
@@ -125,6 +125,55 @@ fn not_found(project: &str, entity: &EntityRef) -> CatalogError {
     }
 }
 
+/// Reads `columns` (bare column names) of `entity`'s row in the project: the asset's, or the
+/// shot's found through its sequence. `resolve` and `resolve_status` differ only in the columns.
+async fn entity_row<T>(
+    conn: &mut Conn,
+    project_id: i64,
+    entity: &EntityRef,
+    columns: &[&str],
+    lock: Lock,
+) -> Result<Option<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, DbRow> + Send + Unpin,
+{
+    let select = |alias: &str| {
+        columns
+            .iter()
+            .map(|column| format!("{alias}.{column}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Ok(match entity {
+        EntityRef::Asset(name) => {
+            let sql = format!(
+                "SELECT {} FROM assets a WHERE a.project_id = $1 AND a.name = $2{}",
+                select("a"),
+                lock.suffix("a")
+            );
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(project_id)
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+        EntityRef::Shot { sequence, shot } => {
+            let sql = format!(
+                "SELECT {} FROM sequences q JOIN shots s ON s.sequence_id = q.id \
+                 WHERE q.project_id = $1 AND q.name = $2 AND s.name = $3{}",
+                select("s"),
+                lock.suffix("s")
+            );
+            sqlx::query_as(AssertSqlSafe(sql))
+                .bind(project_id)
+                .bind(sequence)
+                .bind(shot)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
+    })
+}
+
 /// The row id of `entity` in the project.
 pub(super) async fn resolve(
     conn: &mut Conn,
@@ -133,33 +182,9 @@ pub(super) async fn resolve(
     entity: &EntityRef,
     lock: Lock,
 ) -> Result<i64> {
-    let id = match entity {
-        EntityRef::Asset(name) => {
-            let sql = format!(
-                "SELECT a.id FROM assets a WHERE a.project_id = $1 AND a.name = $2{}",
-                lock.suffix("a")
-            );
-            sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
-                .bind(project_id)
-                .bind(name)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
-        EntityRef::Shot { sequence, shot } => {
-            let sql = format!(
-                "SELECT s.id FROM sequences q JOIN shots s ON s.sequence_id = q.id \
-                 WHERE q.project_id = $1 AND q.name = $2 AND s.name = $3{}",
-                lock.suffix("s")
-            );
-            sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
-                .bind(project_id)
-                .bind(sequence)
-                .bind(shot)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
-    };
-    id.ok_or_else(|| not_found(project, entity))
+    let row: Option<(i64,)> = entity_row(conn, project_id, entity, &["id"], lock).await?;
+    row.map(|(id,)| id)
+        .ok_or_else(|| not_found(project, entity))
 }
 
 /// The id and status of `entity`.
@@ -170,32 +195,7 @@ async fn resolve_status(
     entity: &EntityRef,
     lock: Lock,
 ) -> Result<(i64, String)> {
-    let row: Option<(i64, String)> = match entity {
-        EntityRef::Asset(name) => {
-            let sql = format!(
-                "SELECT a.id, a.status FROM assets a WHERE a.project_id = $1 AND a.name = $2{}",
-                lock.suffix("a")
-            );
-            sqlx::query_as(AssertSqlSafe(sql))
-                .bind(project_id)
-                .bind(name)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
-        EntityRef::Shot { sequence, shot } => {
-            let sql = format!(
-                "SELECT s.id, s.status FROM sequences q JOIN shots s ON s.sequence_id = q.id \
-                 WHERE q.project_id = $1 AND q.name = $2 AND s.name = $3{}",
-                lock.suffix("s")
-            );
-            sqlx::query_as(AssertSqlSafe(sql))
-                .bind(project_id)
-                .bind(sequence)
-                .bind(shot)
-                .fetch_optional(&mut *conn)
-                .await?
-        }
-    };
+    let row = entity_row(conn, project_id, entity, &["id", "status"], lock).await?;
     row.ok_or_else(|| not_found(project, entity))
 }
 
@@ -395,7 +395,7 @@ pub(crate) async fn add_status(pool: &Pool, project: &str, status: &str) -> Resu
     // `remove_status` and `move_status`).
     let mut tx = begin_locked(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
-    let inserted = sqlx::query(
+    sqlx::query(
         "INSERT INTO workflow_statuses (project_id, name, position) \
          SELECT $1, $2, COALESCE(MAX(position), -1) + 1 FROM workflow_statuses \
          WHERE project_id = $1",
@@ -403,17 +403,11 @@ pub(crate) async fn add_status(pool: &Pool, project: &str, status: &str) -> Resu
     .bind(project_id)
     .bind(status)
     .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
-            return Err(CatalogError::StatusExists {
-                project: project.to_owned(),
-                status: status.to_owned(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    }
+    .await
+    .on_unique_violation(|| CatalogError::StatusExists {
+        project: project.to_owned(),
+        status: status.to_owned(),
+    })?;
     let workflow = load_workflow(&mut tx, project_id).await?;
     tx.commit().await?;
     Ok(workflow)
@@ -444,25 +438,19 @@ pub(crate) async fn add_transition(
             "a status cannot change to itself",
         ));
     }
-    let inserted = sqlx::query(
+    sqlx::query(
         "INSERT INTO workflow_transitions (project_id, from_status, to_status) VALUES ($1, $2, $3)",
     )
     .bind(project_id)
     .bind(from)
     .bind(to)
     .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
-            return Err(CatalogError::TransitionExists {
-                project: project.to_owned(),
-                from: from.to_owned(),
-                to: to.to_owned(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    }
+    .await
+    .on_unique_violation(|| CatalogError::TransitionExists {
+        project: project.to_owned(),
+        from: from.to_owned(),
+        to: to.to_owned(),
+    })?;
     let workflow = load_workflow(&mut tx, project_id).await?;
     tx.commit().await?;
     Ok(workflow)
@@ -659,24 +647,18 @@ pub(crate) async fn add_department(
     validate_production_name(ProductionNameKind::Department, department)?;
     let mut tx = begin_write(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
-    let inserted = sqlx::query(
+    sqlx::query(
         "INSERT INTO departments (project_id, name, position) \
          SELECT $1, $2, COALESCE(MAX(position), -1) + 1 FROM departments WHERE project_id = $1",
     )
     .bind(project_id)
     .bind(department)
     .execute(&mut *tx)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
-            return Err(CatalogError::DepartmentExists {
-                project: project.to_owned(),
-                department: department.to_owned(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    }
+    .await
+    .on_unique_violation(|| CatalogError::DepartmentExists {
+        project: project.to_owned(),
+        department: department.to_owned(),
+    })?;
     let departments = load_departments(&mut tx, project_id).await?;
     tx.commit().await?;
     Ok(departments)
@@ -734,6 +716,20 @@ fn sequence_from_row(row: &DbRow) -> Result<Sequence> {
     })
 }
 
+fn sequence_exists(project: &str, name: &str) -> CatalogError {
+    CatalogError::SequenceExists {
+        project: project.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
+fn sequence_not_found(project: &str, name: &str) -> CatalogError {
+    CatalogError::SequenceNotFound {
+        project: project.to_owned(),
+        name: name.to_owned(),
+    }
+}
+
 const SEQUENCE_SELECT: &str = "SELECT q.id, p.name AS project, q.name, q.metadata, q.created_at \
      FROM sequences q JOIN projects p ON p.id = q.project_id";
 
@@ -747,7 +743,7 @@ pub(crate) async fn create_sequence(
     let created_at = now();
     let mut tx = begin_write(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO sequences (project_id, name, metadata, created_at) VALUES ($1, $2, $3, $4) \
          RETURNING id",
     )
@@ -756,17 +752,8 @@ pub(crate) async fn create_sequence(
     .bind(Json(metadata))
     .bind(created_at)
     .fetch_one(&mut *tx)
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(CatalogError::SequenceExists {
-                project: project.to_owned(),
-                name: name.to_owned(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await
+    .on_unique_violation(|| sequence_exists(project, name))?;
     search::refresh_sequence_doc(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Sequence {
@@ -807,10 +794,7 @@ async fn sequence_id(
         .bind(name)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| CatalogError::SequenceNotFound {
-            project: project.to_owned(),
-            name: name.to_owned(),
-        })
+        .ok_or_else(|| sequence_not_found(project, name))
 }
 
 pub(crate) async fn get_sequence(pool: &Pool, project: &str, name: &str) -> Result<Sequence> {
@@ -822,10 +806,7 @@ pub(crate) async fn get_sequence(pool: &Pool, project: &str, name: &str) -> Resu
         .bind(name)
         .fetch_optional(&mut *conn)
         .await?
-        .ok_or_else(|| CatalogError::SequenceNotFound {
-            project: project.to_owned(),
-            name: name.to_owned(),
-        })?;
+        .ok_or_else(|| sequence_not_found(project, name))?;
     sequence_from_row(&row)
 }
 
@@ -842,21 +823,12 @@ pub(crate) async fn rename_sequence(
     // row) is either already there for the loop below or sees the new name.
     let id = sequence_id(&mut tx, project_id, project, name, Lock::Update).await?;
     if new_name != name {
-        let renamed = sqlx::query("UPDATE sequences SET name = $1 WHERE id = $2")
+        sqlx::query("UPDATE sequences SET name = $1 WHERE id = $2")
             .bind(new_name)
             .bind(id)
             .execute(&mut *tx)
-            .await;
-        match renamed {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(CatalogError::SequenceExists {
-                    project: project.to_owned(),
-                    name: new_name.to_owned(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
+            .await
+            .on_unique_violation(|| sequence_exists(project, new_name))?;
         // Shot documents are named `SEQ/SHOT` and hold the sequence's name as text.
         search::refresh_sequence_doc(&mut tx, id).await?;
         let shots =
@@ -990,7 +962,7 @@ pub(crate) async fn create_shot(pool: &Pool, project: &str, new: &NewShot) -> Re
     let project_id = project_id(&mut tx, project).await?;
     let sequence_id = sequence_id(&mut tx, project_id, project, &new.sequence, Lock::None).await?;
     let status = initial_status(&mut tx, project_id).await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO shots (project_id, sequence_id, name, frame_start, frame_end, fps, status, \
          metadata, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
@@ -1004,17 +976,11 @@ pub(crate) async fn create_shot(pool: &Pool, project: &str, new: &NewShot) -> Re
     .bind(Json(&new.metadata))
     .bind(created_at)
     .fetch_one(&mut *tx)
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(CatalogError::ShotExists {
-                project: project.to_owned(),
-                shot: reference,
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await
+    .on_unique_violation(|| CatalogError::ShotExists {
+        project: project.to_owned(),
+        shot: reference,
+    })?;
     search::refresh_shot_doc(&mut tx, id).await?;
     tx.commit().await?;
     Ok(Shot {
@@ -1138,21 +1104,15 @@ pub(crate) async fn rename_shot(
     let id = resolve(&mut tx, project_id, project, &entity, Lock::Update).await?;
     if new_name != shot {
         let renamed = EntityRef::shot(sequence, new_name);
-        let updated = sqlx::query("UPDATE shots SET name = $1 WHERE id = $2")
+        sqlx::query("UPDATE shots SET name = $1 WHERE id = $2")
             .bind(new_name)
             .bind(id)
             .execute(&mut *tx)
-            .await;
-        match updated {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(CatalogError::ShotExists {
-                    project: project.to_owned(),
-                    shot: renamed.to_string(),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
+            .await
+            .on_unique_violation(|| CatalogError::ShotExists {
+                project: project.to_owned(),
+                shot: renamed.to_string(),
+            })?;
         search::refresh_shot_doc(&mut tx, id).await?;
         record_history(
             &mut tx,
@@ -1219,6 +1179,12 @@ async fn shot_dependants(conn: &mut Conn, scope: ShotScope) -> Result<Vec<String
         .bind(scope.id())
         .fetch_all(&mut *conn)
         .await?;
+    dependant_names(&users)
+}
+
+/// The names of the entities that link to something being deleted (rows selected with
+/// `entity_joins!`), sorted so that the refusal lists them in a stable order.
+fn dependant_names(users: &[DbRow]) -> Result<Vec<String>> {
     let mut dependants: Vec<String> = users
         .iter()
         .map(|row| entity_from_row(row).map(|e| e.to_string()))
@@ -1470,19 +1436,7 @@ async fn version_id(conn: &mut Conn, asset_id: i64, asset: &str, number: i64) ->
             .await?;
     match id {
         Some(id) => Ok(id),
-        None => {
-            let latest = sqlx::query_scalar::<_, Option<i64>>(
-                "SELECT MAX(number) FROM versions WHERE asset_id = $1",
-            )
-            .bind(asset_id)
-            .fetch_one(&mut *conn)
-            .await?;
-            Err(CatalogError::VersionNotFound {
-                asset: asset.to_owned(),
-                number,
-                latest,
-            })
-        }
+        None => Err(version_not_found(conn, asset_id, asset, number).await?),
     }
 }
 
@@ -1598,7 +1552,7 @@ pub(crate) async fn create_task(
     let entity_id = resolve(&mut tx, project_id, project, entity, Lock::Share).await?;
     check_department(&mut tx, project_id, project, department).await?;
     let status = initial_status(&mut tx, project_id).await?;
-    let inserted = sqlx::query_scalar::<_, i64>(
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO tasks (project_id, entity_kind, entity_id, department, assignee, status, \
          created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
     )
@@ -1610,17 +1564,11 @@ pub(crate) async fn create_task(
     .bind(&status)
     .bind(created_at)
     .fetch_one(&mut *tx)
-    .await;
-    let id = match inserted {
-        Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => {
-            return Err(CatalogError::TaskExists {
-                entity: entity.to_string(),
-                department: department.to_owned(),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await
+    .on_unique_violation(|| CatalogError::TaskExists {
+        entity: entity.to_string(),
+        department: department.to_owned(),
+    })?;
     tx.commit().await?;
     Ok(Task {
         id,
@@ -1876,7 +1824,10 @@ async fn link_path(
     Ok(vec![from, to])
 }
 
-pub(crate) async fn link(pool: &Pool, project: &str, link: &Link) -> Result<()> {
+/// Refuses a link that no catalog state could make valid: one from an entity to itself, or a pin
+/// on a shot (shots have no versions) or below v1. Shared with the bulk import, which checks a
+/// whole batch before its first insert.
+pub(super) fn check_link_shape(link: &Link) -> Result<()> {
     if link.src == link.dst {
         return Err(CatalogError::SelfLink {
             entity: link.src.to_string(),
@@ -1890,6 +1841,11 @@ pub(crate) async fn link(pool: &Pool, project: &str, link: &Link) -> Result<()> 
             pin,
         });
     }
+    Ok(())
+}
+
+pub(crate) async fn link(pool: &Pool, project: &str, link: &Link) -> Result<()> {
+    check_link_shape(link)?;
     let mut tx = begin_graph(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let src = resolve(&mut tx, project_id, project, &link.src, Lock::Share).await?;
@@ -2003,37 +1959,46 @@ async fn walk(
     } else {
         ("dst", "src")
     };
-    // Shots' sequences are named after the walk, once per sequence rather than once per
-    // link.
+    // Names come from scalar subqueries (one index lookup per link, never a join the planner
+    // may turn into a scan of every asset); shots' sequences are named after the walk, once
+    // per sequence rather than once per link.
     let edges = format!(
         "SELECT l.{near}_kind AS near_kind, l.{near}_id AS near_id, l.{far}_kind AS far_kind, \
          l.{far}_id AS far_id, l.kind AS link_kind, l.pin, \
-         COALESCE(ea.name, es.name) AS ename, es.sequence_id AS eseq"
+         CASE WHEN l.{far}_kind = 'asset' \
+         THEN (SELECT ea.name FROM assets ea WHERE ea.id = l.{far}_id) \
+         ELSE (SELECT es.name FROM shots es WHERE es.id = l.{far}_id) END AS ename, \
+         CASE WHEN l.{far}_kind = 'shot' \
+         THEN (SELECT es.sequence_id FROM shots es WHERE es.id = l.{far}_id) END AS eseq"
     );
-    let names = format!(
-        " LEFT JOIN assets ea ON l.{far}_kind = 'asset' AND ea.id = l.{far}_id \
-         LEFT JOIN shots es ON l.{far}_kind = 'shot' AND es.id = l.{far}_id"
-    );
+    // The links leaving each reached entity: an index lookup per entity. PostgreSQL would
+    // otherwise merge-join the walk's (badly estimated) frontier with the whole link index at
+    // every step; a LATERAL subquery behind an OFFSET 0 fence keeps it a nested loop.
+    let step = if IS_POSTGRES {
+        format!(
+            "FROM r CROSS JOIN LATERAL (SELECT * FROM links x \
+             WHERE x.{near}_kind = r.kind AND x.{near}_id = r.id OFFSET 0) l"
+        )
+    } else {
+        format!("FROM r CROSS JOIN links l WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id")
+    };
     let (prefix, body) = if transitive {
         (
             format!(
                 "WITH RECURSIVE r (kind, id) AS ( \
                  SELECT {far}_kind, {far}_id FROM links WHERE {near}_kind = $1 AND {near}_id = $2 \
                  UNION \
-                 SELECT l.{far}_kind, l.{far}_id FROM r CROSS JOIN links l \
-                 WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id) "
+                 SELECT l.{far}_kind, l.{far}_id {step}) "
             ),
             format!(
-                "{edges} FROM links l{names} WHERE l.{near}_kind = $3 AND l.{near}_id = $4 \
-                 UNION ALL \
-                 {edges} FROM r CROSS JOIN links l{names} \
-                 WHERE l.{near}_kind = r.kind AND l.{near}_id = r.id"
+                "{edges} FROM links l WHERE l.{near}_kind = $3 AND l.{near}_id = $4 \
+                 UNION ALL {edges} {step}"
             ),
         )
     } else {
         (
             String::new(),
-            format!("{edges} FROM links l{names} WHERE l.{near}_kind = $1 AND l.{near}_id = $2"),
+            format!("{edges} FROM links l WHERE l.{near}_kind = $1 AND l.{near}_id = $2"),
         )
     };
     // The links come back as one JSON array in one row: a walk may reach thousands of
@@ -2169,11 +2134,7 @@ pub(crate) async fn delete_asset(
     .bind(id)
     .fetch_all(&mut *tx)
     .await?;
-    let mut dependants: Vec<String> = users
-        .iter()
-        .map(|row| entity_from_row(row).map(|e| e.to_string()))
-        .collect::<Result<_>>()?;
-    dependants.sort();
+    let dependants = dependant_names(&users)?;
     if !dependants.is_empty() && !force {
         return Err(CatalogError::HasDependants {
             asset: name.to_owned(),

@@ -467,16 +467,7 @@ async fn content_locations(ctx: &Ctx) {
     // A chunk repeated inside a file, and chunks from two packs.
     let rep = content_of("rep", &[a, b, a, c, a]);
     let empty = content_of("empty", &[]);
-    cat.commit_version(
-        "film",
-        "hero",
-        &new_version(
-            vec![file("rep", &rep), file("empty", &empty)],
-            vec![rep.clone(), empty.clone()],
-        ),
-    )
-    .await
-    .unwrap();
+    commit_new(cat, "hero", &[("rep", &rep), ("empty", &empty)]).await;
     let locs = cat.content_locations(&rep.id).await.unwrap();
     let chunks: Vec<ChunkId> = locs.iter().map(|l| l.entry.chunk).collect();
     assert_eq!(chunks, rep.chunks);
@@ -754,16 +745,7 @@ async fn stats(ctx: &Ctx) {
     cat.record_packs(&[p1.clone(), p2.clone()]).await.unwrap();
     let x = content_of("x", &[a, a]);
     let y = content_of("y", &[b]);
-    cat.commit_version(
-        "film",
-        "hero",
-        &new_version(
-            vec![file("x", &x), file("y", &y)],
-            vec![x.clone(), y.clone()],
-        ),
-    )
-    .await
-    .unwrap();
+    commit_new(cat, "hero", &[("x", &x), ("y", &y)]).await;
     cat.commit_version("film", "hero", &new_version(vec![file("x", &x)], vec![]))
         .await
         .unwrap();
@@ -791,14 +773,7 @@ async fn gc_dead_and_live_packs(ctx: &Ctx) {
         .await
         .unwrap();
     let x = content_of("x", &[a]);
-    let v = cat
-        .commit_version(
-            "film",
-            "hero",
-            &new_version(vec![file("x", &x)], vec![x.clone()]),
-        )
-        .await
-        .unwrap();
+    let v = commit_new(cat, "hero", &[("x", &x)]).await;
 
     assert!(
         cat.pack_usage(Utc::now() - chrono::Duration::hours(1))
@@ -851,13 +826,7 @@ async fn gc_replace_pack(ctx: &Ctx) {
     let old = pack_of("old", &[a, b, c]);
     cat.record_pack(&old).await.unwrap();
     let x = content_of("x", &[c, a]);
-    cat.commit_version(
-        "film",
-        "hero",
-        &new_version(vec![file("x", &x)], vec![x.clone()]),
-    )
-    .await
-    .unwrap();
+    commit_new(cat, "hero", &[("x", &x)]).await;
     let usage = cat
         .pack_usage(Utc::now() + chrono::Duration::seconds(1))
         .await
@@ -874,13 +843,7 @@ async fn gc_replace_pack(ctx: &Ctx) {
     // The live chunks, copied (in another order) into a new pack.
     let new = pack_of("new", &[c, a]);
     assert!(cat.replace_pack(&old.id, &new).await.unwrap());
-    let packs: Vec<PackId> = cat
-        .list_packs()
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.id)
-        .collect();
+    let packs = pack_ids(cat).await;
     assert_eq!(packs, vec![new.id]);
     assert!(cat.pack_entries(&old.id).await.unwrap().is_empty());
     assert_eq!(cat.pack_entries(&new.id).await.unwrap(), new.entries);
@@ -904,16 +867,7 @@ async fn fsck(ctx: &Ctx) {
     cat.record_packs(&[p1.clone(), p2.clone()]).await.unwrap();
     let x = content_of("x", &[a, b, a]);
     let y = content_of("y", &[c]);
-    cat.commit_version(
-        "film",
-        "hero",
-        &new_version(
-            vec![file("x", &x), file("dir/y", &y)],
-            vec![x.clone(), y.clone()],
-        ),
-    )
-    .await
-    .unwrap();
+    commit_new(cat, "hero", &[("x", &x), ("dir/y", &y)]).await;
     assert!(cat.dangling_chunk_refs().await.unwrap().is_empty());
     assert!(cat.dangling_content_refs().await.unwrap().is_empty());
     assert!(cat.chunks_in_missing_packs().await.unwrap().is_empty());
@@ -936,13 +890,7 @@ async fn fsck(ctx: &Ctx) {
     ctx.tamper("DELETE FROM packs WHERE id = $1", &p1.id.0)
         .await;
     assert_eq!(cat.chunks_in_missing_packs().await.unwrap(), vec![b]);
-    let packs: Vec<PackId> = cat
-        .list_packs()
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.id)
-        .collect();
+    let packs = pack_ids(cat).await;
     assert_eq!(packs, vec![p2.id]);
 }
 

@@ -110,6 +110,43 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
+/// What `entity` of project `film` links to directly (`deps`, one level).
+async fn deps_of(cat: &Catalog, entity: &EntityRef) -> Vec<Dependency> {
+    cat.deps("film", entity, false).await.unwrap()
+}
+
+/// What links to `entity` of project `film` directly (`used_by`, one level).
+async fn users_of(cat: &Catalog, entity: &EntityRef) -> Vec<Dependency> {
+    cat.used_by("film", entity, false).await.unwrap()
+}
+
+/// Creates `prop` assets `names` in `project`.
+async fn create_props(cat: &Catalog, project: &str, names: &[&str]) {
+    for name in names {
+        cat.create_asset(project, &new_asset(name, "prop", &[]))
+            .await
+            .unwrap();
+    }
+}
+
+/// Creates `sequence` (no metadata) in `project` with `shots`, each over frames `frames`.
+async fn sequence_with_shots(
+    cat: &Catalog,
+    project: &str,
+    sequence: &str,
+    shots: &[&str],
+    frames: (i64, i64),
+) {
+    cat.create_sequence(project, sequence, &Metadata::new())
+        .await
+        .unwrap();
+    for name in shots {
+        cat.create_shot(project, &NewShot::new(sequence, *name, frames.0, frames.1))
+            .await
+            .unwrap();
+    }
+}
+
 /// Projects `film` and `ad` with a small production: assets with versions, sequences, shots
 /// (one with a non-ASCII name), links, tasks and comments.
 async fn production_fixture(cat: &Catalog) {
@@ -554,12 +591,7 @@ async fn sequences_and_shots(ctx: &Ctx) {
 async fn statuses_follow_the_workflow(ctx: &Ctx) {
     let cat = &ctx.cat;
     cat.create_project("film").await.unwrap();
-    cat.create_sequence("film", "SQ010", &Metadata::new())
-        .await
-        .unwrap();
-    cat.create_shot("film", &NewShot::new("SQ010", "SH010", 1001, 1100))
-        .await
-        .unwrap();
+    sequence_with_shots(cat, "film", "SQ010", &["SH010"], (1001, 1100)).await;
     cat.create_asset("film", &new_asset("hero", "character", &[]))
         .await
         .unwrap();
@@ -690,14 +722,7 @@ async fn statuses_follow_the_workflow(ctx: &Ctx) {
 async fn tasks(ctx: &Ctx) {
     let cat = &ctx.cat;
     cat.create_project("film").await.unwrap();
-    cat.create_sequence("film", "SQ010", &Metadata::new())
-        .await
-        .unwrap();
-    for name in ["SH010", "SH020"] {
-        cat.create_shot("film", &NewShot::new("SQ010", name, 1, 10))
-            .await
-            .unwrap();
-    }
+    sequence_with_shots(cat, "film", "SQ010", &["SH010", "SH020"], (1, 10)).await;
     cat.create_asset("film", &new_asset("hero", "character", &[]))
         .await
         .unwrap();
@@ -895,22 +920,18 @@ async fn tasks(ctx: &Ctx) {
 async fn links_and_dependencies(ctx: &Ctx) {
     let cat = &ctx.cat;
     cat.create_project("film").await.unwrap();
-    for name in ["hero", "hero_rig", "hero_tex", "barrel", "set"] {
-        cat.create_asset("film", &new_asset(name, "prop", &[]))
-            .await
-            .unwrap();
-    }
+    create_props(
+        cat,
+        "film",
+        &["hero", "hero_rig", "hero_tex", "barrel", "set"],
+    )
+    .await;
     for _ in 0..3 {
         cat.commit_version("film", "hero_rig", &note_version("ana", "wip"))
             .await
             .unwrap();
     }
-    cat.create_sequence("film", "SQ010", &Metadata::new())
-        .await
-        .unwrap();
-    cat.create_shot("film", &NewShot::new("SQ010", "SH010", 1, 2))
-        .await
-        .unwrap();
+    sequence_with_shots(cat, "film", "SQ010", &["SH010"], (1, 2)).await;
     let sh = shot("SQ010", "SH010");
     let l = |s: &EntityRef, d: &EntityRef, k, p| link(s, d, k, p);
     cat.link("film", &l(&sh, &asset("hero"), LinkKind::Reference, None))
@@ -967,7 +988,7 @@ async fn links_and_dependencies(ctx: &Ctx) {
         pin,
     };
     assert_eq!(
-        cat.deps("film", &sh, false).await.unwrap(),
+        deps_of(cat, &sh).await,
         vec![
             dep(1, asset("hero"), LinkKind::Reference, None),
             dep(1, asset("set"), LinkKind::Reference, None),
@@ -985,9 +1006,7 @@ async fn links_and_dependencies(ctx: &Ctx) {
         ]
     );
     assert_eq!(
-        cat.used_by("film", &asset("hero_tex"), false)
-            .await
-            .unwrap(),
+        users_of(cat, &asset("hero_tex")).await,
         vec![
             dep(1, asset("hero"), LinkKind::Reference, None),
             dep(1, asset("hero_rig"), LinkKind::DerivedFrom, None),
@@ -1144,17 +1163,8 @@ async fn links_and_dependencies(ctx: &Ctx) {
 async fn dependency_cycles(ctx: &Ctx) {
     let cat = &ctx.cat;
     cat.create_project("film").await.unwrap();
-    for name in ["a", "b", "c", "d"] {
-        cat.create_asset("film", &new_asset(name, "prop", &[]))
-            .await
-            .unwrap();
-    }
-    cat.create_sequence("film", "SQ", &Metadata::new())
-        .await
-        .unwrap();
-    cat.create_shot("film", &NewShot::new("SQ", "SH", 1, 2))
-        .await
-        .unwrap();
+    create_props(cat, "film", &["a", "b", "c", "d"]).await;
+    sequence_with_shots(cat, "film", "SQ", &["SH"], (1, 2)).await;
     let l = |s: &str, d: &str, k| link(&asset(s), &asset(d), k, None);
     cat.link("film", &l("a", "b", LinkKind::Reference))
         .await
@@ -1224,24 +1234,15 @@ async fn dependency_cycles(ctx: &Ctx) {
         .min();
     assert_eq!(c, Some(2));
     // Nothing of the refused links was recorded.
-    assert!(cat.deps("film", &asset("c"), false).await.unwrap().len() == 1);
+    assert!(deps_of(cat, &asset("c")).await.len() == 1);
 }
 
 async fn deleting_assets(ctx: &Ctx) {
     let cat = &ctx.cat;
     cat.create_project("film").await.unwrap();
     film_hero_with_bytes(cat).await;
-    for name in ["rig", "set"] {
-        cat.create_asset("film", &new_asset(name, "prop", &[]))
-            .await
-            .unwrap();
-    }
-    cat.create_sequence("film", "SQ", &Metadata::new())
-        .await
-        .unwrap();
-    cat.create_shot("film", &NewShot::new("SQ", "SH", 1, 2))
-        .await
-        .unwrap();
+    create_props(cat, "film", &["rig", "set"]).await;
+    sequence_with_shots(cat, "film", "SQ", &["SH"], (1, 2)).await;
     cat.link(
         "film",
         &link(&asset("set"), &asset("hero"), LinkKind::Member, Some(1)),
@@ -1304,24 +1305,9 @@ async fn deleting_assets(ctx: &Ctx) {
         cat.get_asset("film", "hero").await.unwrap_err(),
         CatalogError::AssetNotFound { .. }
     ));
-    assert!(
-        cat.deps("film", &asset("set"), false)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        cat.deps("film", &shot("SQ", "SH"), false)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        cat.used_by("film", &asset("rig"), false)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(deps_of(cat, &asset("set")).await.is_empty());
+    assert!(deps_of(cat, &shot("SQ", "SH")).await.is_empty());
+    assert!(users_of(cat, &asset("rig")).await.is_empty());
     assert!(cat.favourites("film", "ana").await.unwrap().is_empty());
     assert!(
         cat.list_tasks("film", &TaskFilter::default())
@@ -1362,13 +1348,7 @@ async fn film_hero_with_bytes(cat: &Catalog) {
     cat.record_pack(&pack_of("p1", &chunks)).await.unwrap();
     for (i, name) in ["one", "two"].iter().enumerate() {
         let content = content_of(name, &chunks[i..=i]);
-        cat.commit_version(
-            "film",
-            "hero",
-            &new_version(vec![file("f.bin", &content)], vec![content.clone()]),
-        )
-        .await
-        .unwrap();
+        commit_new(cat, "hero", &[("f.bin", &content)]).await;
     }
 }
 
@@ -1446,14 +1426,8 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
     assert!(shots.iter().all(|s| s.sequence == "SQ015"));
     // Tasks, links and comments stay attached (they name the shot's row, not its name).
     let sh010 = shot("SQ015", "SH010");
-    assert_eq!(
-        cat.deps("film", &sh010, false).await.unwrap()[0].entity,
-        asset("hero")
-    );
-    assert_eq!(
-        cat.used_by("film", &asset("hero"), false).await.unwrap()[0].entity,
-        sh010
-    );
+    assert_eq!(deps_of(cat, &sh010).await[0].entity, asset("hero"));
+    assert_eq!(users_of(cat, &asset("hero")).await[0].entity, sh010);
     let tasks = cat
         .list_tasks(
             "film",
@@ -1531,10 +1505,7 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
     assert_eq!(history[0].new.as_deref(), Some("SH011"));
     assert_eq!(history[0].author, "ana");
     assert_eq!(history[0].target, Target::Entity(sh011.clone()));
-    assert_eq!(
-        cat.deps("film", &sh011, false).await.unwrap()[0].entity,
-        asset("hero")
-    );
+    assert_eq!(deps_of(cat, &sh011).await[0].entity, asset("hero"));
     assert!(matches!(
         cat.get_shot("film", "SQ015", "SH010").await.unwrap_err(),
         CatalogError::ShotNotFound { .. }
@@ -1604,21 +1575,10 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
 async fn deleting_shots(ctx: &Ctx) {
     let cat = &ctx.cat;
     cat.create_project("film").await.unwrap();
-    for name in ["hero", "rig"] {
-        cat.create_asset("film", &new_asset(name, "prop", &[]))
-            .await
-            .unwrap();
-    }
-    cat.create_sequence("film", "SQ", &Metadata::new())
-        .await
-        .unwrap();
+    create_props(cat, "film", &["hero", "rig"]).await;
     // SH1 last, so that SQLite would give a shot created after its deletion the same row id:
     // rows left behind would then show up on the new shot.
-    for name in ["SH2", "SH3", "SH1"] {
-        cat.create_shot("film", &NewShot::new("SQ", name, 1, 10))
-            .await
-            .unwrap();
-    }
+    sequence_with_shots(cat, "film", "SQ", &["SH2", "SH3", "SH1"], (1, 10)).await;
     let sh1 = shot("SQ", "SH1");
     let sh2 = shot("SQ", "SH2");
     cat.link(
@@ -1667,7 +1627,7 @@ async fn deleting_shots(ctx: &Ctx) {
         "shot `SQ/SH1` is used by SQ/SH2, rig; unlink them first or delete with --force (which removes those links too)"
     );
     assert!(cat.get_shot("film", "SQ", "SH1").await.is_ok());
-    assert_eq!(cat.used_by("film", &sh1, false).await.unwrap().len(), 2);
+    assert_eq!(users_of(cat, &sh1).await.len(), 2);
     assert_eq!(found(cat, "zorblax").await.len(), 1);
 
     // A shot nothing uses goes without force.
@@ -1692,19 +1652,9 @@ async fn deleting_shots(ctx: &Ctx) {
         .map(|s| s.name)
         .collect();
     assert_eq!(names, strings(&["SH2"]));
-    assert!(cat.deps("film", &sh2, false).await.unwrap().is_empty());
-    assert!(
-        cat.deps("film", &asset("rig"), false)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        cat.used_by("film", &asset("hero"), false)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(deps_of(cat, &sh2).await.is_empty());
+    assert!(deps_of(cat, &asset("rig")).await.is_empty());
+    assert!(users_of(cat, &asset("hero")).await.is_empty());
     let tasks = cat
         .list_tasks("film", &TaskFilter::default())
         .await
@@ -1739,8 +1689,8 @@ async fn deleting_shots(ctx: &Ctx) {
             .unwrap()
             .is_empty()
     );
-    assert!(cat.deps("film", &sh1, false).await.unwrap().is_empty());
-    assert!(cat.used_by("film", &sh1, false).await.unwrap().is_empty());
+    assert!(deps_of(cat, &sh1).await.is_empty());
+    assert!(users_of(cat, &sh1).await.is_empty());
     assert!(
         cat.collection_members("film", "dailies")
             .await
@@ -1769,14 +1719,7 @@ async fn deleting_sequences(ctx: &Ctx) {
         .await
         .unwrap();
     for (seq, shots) in [("SQA", &["A1", "A2"][..]), ("SQB", &["B1"][..])] {
-        cat.create_sequence("film", seq, &Metadata::new())
-            .await
-            .unwrap();
-        for name in shots {
-            cat.create_shot("film", &NewShot::new(seq, *name, 1, 10))
-                .await
-                .unwrap();
-        }
+        sequence_with_shots(cat, "film", seq, shots, (1, 10)).await;
     }
     let (a1, a2, b1) = (shot("SQA", "A1"), shot("SQA", "A2"), shot("SQB", "B1"));
     cat.link(
@@ -1840,13 +1783,8 @@ async fn deleting_sequences(ctx: &Ctx) {
         .map(|s| s.reference().to_string())
         .collect();
     assert_eq!(left, strings(&["SQB/B1"]));
-    assert!(cat.deps("film", &b1, false).await.unwrap().is_empty());
-    assert!(
-        cat.used_by("film", &asset("hero"), false)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(deps_of(cat, &b1).await.is_empty());
+    assert!(users_of(cat, &asset("hero")).await.is_empty());
     let tasks = cat
         .list_tasks("film", &TaskFilter::default())
         .await
@@ -1885,12 +1823,7 @@ async fn removing_and_moving_statuses(ctx: &Ctx) {
     cat.create_asset("film", &new_asset("hero", "prop", &[]))
         .await
         .unwrap();
-    cat.create_sequence("film", "SQ", &Metadata::new())
-        .await
-        .unwrap();
-    cat.create_shot("film", &NewShot::new("SQ", "SH", 1, 10))
-        .await
-        .unwrap();
+    sequence_with_shots(cat, "film", "SQ", &["SH"], (1, 10)).await;
     let sh = shot("SQ", "SH");
     cat.create_task("film", &sh, "fx", None).await.unwrap();
     cat.add_status("film", "client").await.unwrap();
@@ -2159,12 +2092,7 @@ async fn review_metadata_comments_history(ctx: &Ctx) {
     assert_eq!(of_v1[0].author, "sup");
 
     // Comments.
-    cat.create_sequence("film", "SQ", &Metadata::new())
-        .await
-        .unwrap();
-    cat.create_shot("film", &NewShot::new("SQ", "SH", 1, 2))
-        .await
-        .unwrap();
+    sequence_with_shots(cat, "film", "SQ", &["SH"], (1, 2)).await;
     let targets = [
         Target::version("hero", 2),
         Target::Entity(asset("hero")),
@@ -2900,12 +2828,7 @@ async fn bulk_import(ctx: &Ctx) {
     cat.commit_version("film", "old", &note_version("ana", "ancient"))
         .await
         .unwrap();
-    cat.create_sequence("film", "SQ010", &Metadata::new())
-        .await
-        .unwrap();
-    cat.create_shot("film", &NewShot::new("SQ010", "SH010", 1, 10))
-        .await
-        .unwrap();
+    sequence_with_shots(cat, "film", "SQ010", &["SH010"], (1, 10)).await;
 
     let when = Utc.with_ymd_and_hms(2025, 3, 3, 12, 0, 0).unwrap();
     let batch = ProductionBatch {
@@ -3819,7 +3742,8 @@ fn synthetic_batch(assets: usize, versions_per_asset: usize, links: usize) -> Pr
 }
 
 /// A tenth of the benchmark production (10k assets, 2k shots, 100k versions, 50k links) on
-/// SQLite; prints how long the import took.
+/// SQLite; prints how long the import took (its speed is measured by bench/production.sh, not
+/// asserted here: a debug build on a busy machine says nothing about it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_import_tenth_of_benchmark_on_sqlite() {
     let ctx = Ctx::sqlite().await;
@@ -3837,6 +3761,5 @@ async fn bulk_import_tenth_of_benchmark_on_sqlite() {
         .await
         .unwrap();
     assert_eq!(hits.len(), 5);
-    assert!(took.as_secs() < 60, "{took:?}");
     ctx.cat.close().await;
 }

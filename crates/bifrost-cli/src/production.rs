@@ -540,6 +540,14 @@ fn version_number(r: &VersionRef) -> Result<i64> {
     }
 }
 
+/// The sequence and shot names of a `SEQ/SHOT` argument, which the shot commands require.
+fn shot_names(shot: &EntityRef) -> Result<(&str, &str)> {
+    let EntityRef::Shot { sequence, shot } = shot else {
+        bail!("write the shot as SEQ/SHOT, e.g. SQ010/SH010");
+    };
+    Ok((sequence, shot))
+}
+
 /// Prints JSON, or the text form.
 fn show<T: Serialize>(out: &Out, value: &T, text: impl FnOnce()) {
     if out.json() {
@@ -595,14 +603,12 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
             fps,
             meta,
         }) => {
-            let EntityRef::Shot { sequence, shot } = shot else {
-                bail!("write the shot as SEQ/SHOT, e.g. SQ010/SH010");
-            };
+            let (sequence, name) = shot_names(shot)?;
             let (frame_start, frame_end) = parse_frames(frames)?;
             let s = repo
                 .create_shot(&NewShot {
-                    sequence: sequence.clone(),
-                    name: shot.clone(),
+                    sequence: sequence.to_owned(),
+                    name: name.to_owned(),
                     frame_start,
                     frame_end,
                     fps: *fps,
@@ -633,13 +639,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
             });
         }
         P::Shot(ShotCommand::Show { shot }) => {
-            let EntityRef::Shot {
-                sequence,
-                shot: name,
-            } = shot
-            else {
-                bail!("write the shot as SEQ/SHOT, e.g. SQ010/SH010");
-            };
+            let (sequence, name) = shot_names(shot)?;
             let s = repo.get_shot(sequence, name).await?;
             let tasks = repo
                 .list_tasks(&TaskFilter {
@@ -678,13 +678,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
             meta,
             replace_meta,
         }) => {
-            let EntityRef::Shot {
-                sequence,
-                shot: name,
-            } = shot
-            else {
-                bail!("write the shot as SEQ/SHOT, e.g. SQ010/SH010");
-            };
+            let (sequence, name) = shot_names(shot)?;
             let frames = frames.as_deref().map(parse_frames).transpose()?;
             let metadata = if meta.is_empty() && !replace_meta {
                 None
@@ -709,13 +703,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
             new_name,
             author,
         }) => {
-            let EntityRef::Shot {
-                sequence,
-                shot: name,
-            } = shot
-            else {
-                bail!("write the shot as SEQ/SHOT, e.g. SQ010/SH010");
-            };
+            let (sequence, name) = shot_names(shot)?;
             if new_name.contains('/') {
                 bail!(
                     "give only the new shot name, e.g. `bifrost shot rename {shot} SH015`: a shot \
@@ -730,13 +718,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
             });
         }
         P::Shot(ShotCommand::Delete { shot, force }) => {
-            let EntityRef::Shot {
-                sequence,
-                shot: name,
-            } = shot
-            else {
-                bail!("write the shot as SEQ/SHOT, e.g. SQ010/SH010");
-            };
+            let (sequence, name) = shot_names(shot)?;
             let deleted = repo.delete_shot(sequence, name, *force).await?;
             let json = serde_json::json!({
                 "shot": shot,

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use bifrost_catalog::Catalog;
 use bifrost_core::{
     ChunkId, Codec, ContentId, FileEntry, NewAsset, NewContent, NewVersion, PackEntry, PackId,
-    PackRecord,
+    PackRecord, Version,
 };
 use rand::Rng;
 use sqlx::{AssertSqlSafe, Connection};
@@ -238,4 +238,23 @@ pub async fn film_hero(cat: &Catalog) {
     cat.create_asset("film", &new_asset("hero", "character", &[]))
         .await
         .unwrap();
+}
+
+/// Commits to `film/<asset>` a version of `files` (path, content), every content new in it.
+pub async fn commit_new(cat: &Catalog, asset: &str, files: &[(&str, &NewContent)]) -> Version {
+    let entries = files.iter().map(|(path, c)| file(path, c)).collect();
+    let contents = files.iter().map(|(_, c)| (*c).clone()).collect();
+    cat.commit_version("film", asset, &new_version(entries, contents))
+        .await
+        .unwrap()
+}
+
+/// The ids of the catalog's packs, in `list_packs` order.
+pub async fn pack_ids(cat: &Catalog) -> Vec<PackId> {
+    cat.list_packs()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.id)
+        .collect()
 }
