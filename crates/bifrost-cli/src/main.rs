@@ -20,7 +20,28 @@ use clap::{CommandFactory, Parser};
 use crate::cli::{AssetCommand, Cli, Command, ProjectCommand};
 use crate::output::Out;
 
+/// `bifrost … | head` closes the pipe before the output ends: stop quietly with the status a
+/// process killed by SIGPIPE has (as Unix tools do) instead of printing a panic. Rust ignores
+/// SIGPIPE, so the failed write surfaces as a panic (of `println!`, or of clap_complete).
+fn end_quietly_on_closed_pipe() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        // `println!` says "Broken pipe"; clap_complete's writer panics with the error's Debug.
+        if message.contains("Broken pipe") || message.contains("BrokenPipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    end_quietly_on_closed_pipe();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -554,3 +554,23 @@ fn error_messages_do_not_repeat_their_cause() {
         );
     }
 }
+
+/// Output piped into a reader that stops early (`bifrost … | head`) ends the command quietly,
+/// with no panic message.
+#[test]
+fn closed_stdout_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = bifrost_std(dir.path(), dir.path())
+        .args(["completions", "bash"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end at once: the completion script is larger than a pipe buffer, so
+    // the command's writes fail whether or not some went through first.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}
