@@ -232,6 +232,19 @@ impl Catalog {
         )
     }
 
+    /// Changes a sequence's metadata (merged or replaced); returns the sequence.
+    pub async fn update_sequence_metadata(
+        &self,
+        project: &str,
+        name: &str,
+        update: &MetadataUpdate,
+    ) -> Result<Sequence, CatalogError> {
+        dispatch!(
+            production,
+            self.update_sequence_metadata(project, name, update)
+        )
+    }
+
     // -- Statuses and history --------------------------------------------------------------
 
     /// The workflow status of an asset or shot.

@@ -1270,6 +1270,32 @@ pub(crate) async fn delete_shot(
     })
 }
 
+/// Applies a metadata change to row `id` of `table` (a fixed table name, never user input)
+/// inside the caller's transaction; returns the new metadata.
+async fn update_metadata_row(
+    conn: &mut Conn,
+    table: &str,
+    id: i64,
+    update: &MetadataUpdate,
+) -> Result<Metadata> {
+    let current: Json<Metadata> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT metadata FROM {table} WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut metadata = current.0;
+    update.apply(&mut metadata);
+    sqlx::query(AssertSqlSafe(format!(
+        "UPDATE {table} SET metadata = $1 WHERE id = $2"
+    )))
+    .bind(Json(&metadata))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(metadata)
+}
+
 /// Changes the metadata of an asset (merge patch or replacement).
 pub(crate) async fn update_asset_metadata(
     pool: &Pool,
@@ -1279,20 +1305,32 @@ pub(crate) async fn update_asset_metadata(
 ) -> Result<Metadata> {
     let mut tx = begin_write(pool).await?;
     let id = asset_id(&mut tx, project, asset, true).await?;
-    let current: Json<Metadata> = sqlx::query_scalar("SELECT metadata FROM assets WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let mut metadata = current.0;
-    update.apply(&mut metadata);
-    sqlx::query("UPDATE assets SET metadata = $1 WHERE id = $2")
-        .bind(Json(&metadata))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let metadata = update_metadata_row(&mut tx, "assets", id, update).await?;
     search::refresh_asset_doc(&mut tx, id).await?;
     tx.commit().await?;
     Ok(metadata)
+}
+
+/// Changes the metadata of a sequence (merge patch or replacement).
+pub(crate) async fn update_sequence_metadata(
+    pool: &Pool,
+    project: &str,
+    name: &str,
+    update: &MetadataUpdate,
+) -> Result<Sequence> {
+    let mut tx = begin_write(pool).await?;
+    let project_id = project_id(&mut tx, project).await?;
+    let id = sequence_id(&mut tx, project_id, project, name, Lock::Update).await?;
+    update_metadata_row(&mut tx, "sequences", id, update).await?;
+    search::refresh_sequence_doc(&mut tx, id).await?;
+    let sql = format!("{SEQUENCE_SELECT} WHERE q.id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let sequence = sequence_from_row(&row)?;
+    tx.commit().await?;
+    Ok(sequence)
 }
 
 // ---------------------------------------------------------------------------------------------

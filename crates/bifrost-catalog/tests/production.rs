@@ -410,6 +410,39 @@ async fn sequences_and_shots(ctx: &Ctx) {
         "{err}"
     );
 
+    // Sequence metadata: merged (nested objects too) or replaced, and searchable at once.
+    let updated = cat
+        .update_sequence_metadata(
+            "film",
+            "SQ020",
+            &MetadataUpdate::Merge(meta(serde_json::json!({"cam": {"lens": 35}}))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&updated.metadata).unwrap(),
+        serde_json::json!({"act": 1, "cam": {"lens": 35}})
+    );
+    assert_eq!(cat.get_sequence("film", "SQ020").await.unwrap(), updated);
+    assert_eq!(
+        find(cat, Some("film"), "meta.cam.lens:35").await,
+        strings(&["sequence:SQ020"])
+    );
+    let replaced = cat
+        .update_sequence_metadata("film", "SQ020", &MetadataUpdate::Replace(Metadata::new()))
+        .await
+        .unwrap();
+    assert!(replaced.metadata.is_empty());
+    assert!(find(cat, Some("film"), "meta.cam.lens:35").await.is_empty());
+    let err = cat
+        .update_sequence_metadata("film", "SQ999", &MetadataUpdate::Replace(Metadata::new()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CatalogError::SequenceNotFound { .. }),
+        "{err}"
+    );
+
     let sh = cat
         .create_shot("film", &NewShot::new("SQ010", "SH020", 1001, 1100))
         .await

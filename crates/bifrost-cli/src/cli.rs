@@ -52,6 +52,8 @@ pub enum Command {
     /// Examples:
     ///   bifrost init
     ///   bifrost init /studio/show --catalog postgres://bifrost@db/show --store s3://assets?endpoint=http://minio:9000
+    // Verbatim: the example lines stay lines in --help.
+    #[command(verbatim_doc_comment)]
     Init {
         /// Directory to create the repository in (default: the current directory).
         path: Option<PathBuf>,
@@ -98,6 +100,8 @@ pub enum Command {
     /// Examples:
     ///   bifrost checkout hero ./work/hero          # latest version
     ///   bifrost checkout hero@v3 ./review/hero_v3
+    // Verbatim: the example lines stay lines in --help.
+    #[command(verbatim_doc_comment)]
     Checkout {
         /// NAME, NAME@vN or NAME@latest.
         reference: String,
@@ -179,7 +183,7 @@ pub enum AssetCommand {
         #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
         /// Metadata KEY=VALUE (repeatable); VALUE is read as JSON when it parses (12, true, [1,2]),
-        /// else as text.
+        /// else as text; a dotted KEY (cam.lens=35) sets a nested key, as `meta.cam.lens` searches.
         #[arg(long = "meta", value_name = "KEY=VALUE")]
         meta: Vec<String>,
     },
@@ -203,7 +207,8 @@ pub enum AssetCommand {
     Update {
         /// Asset name.
         name: String,
-        /// Metadata KEY=VALUE to set (repeatable; VALUE null removes the key).
+        /// Metadata KEY=VALUE to set (repeatable; a dotted KEY sets a nested key; VALUE null
+        /// removes the key).
         #[arg(long = "meta", value_name = "KEY=VALUE", required = true)]
         meta: Vec<String>,
         /// Replace all metadata with the given pairs instead of merging.

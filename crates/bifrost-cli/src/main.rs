@@ -112,19 +112,56 @@ pub(crate) fn author(explicit: Option<String>) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// `--meta KEY=VALUE` pairs as metadata. VALUE is JSON when it parses (12, true, [1,2], null)
+/// and text otherwise; a dotted KEY is a path into nested objects (`cam.lens=35` is
+/// `{"cam": {"lens": 35}}`), the same path search's `meta.cam.lens` reads.
 pub(crate) fn parse_meta(items: &[String]) -> Result<BTreeMap<String, serde_json::Value>> {
-    let mut meta = BTreeMap::new();
+    let mut meta = serde_json::Map::new();
     for item in items {
-        let Some((k, v)) = item.split_once('=') else {
+        let Some((key, v)) = item.split_once('=') else {
             bail!("--meta `{item}`: write KEY=VALUE, e.g. --meta poly=12000");
         };
-        if k.trim().is_empty() {
-            bail!("--meta `{item}`: the key is empty");
+        let path: Vec<&str> = key.trim().split('.').collect();
+        if path.iter().any(|k| k.is_empty()) {
+            bail!("--meta `{item}`: the key is empty or has an empty part; write KEY or A.B=VALUE");
         }
         let value = serde_json::from_str(v).unwrap_or_else(|_| serde_json::Value::String(v.into()));
-        meta.insert(k.trim().to_owned(), value);
+        let (last, parents) = path.split_last().expect("split yields at least one part");
+        let mut object = &mut meta;
+        for (depth, part) in parents.iter().enumerate() {
+            let slot = object
+                .entry(*part)
+                .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+            let serde_json::Value::Object(inner) = slot else {
+                bail!(
+                    "--meta `{item}`: `{}` is already given a value, so it cannot hold `{last}`",
+                    path[..=depth].join(".")
+                );
+            };
+            object = inner;
+        }
+        if matches!(object.get(*last), Some(serde_json::Value::Object(_))) {
+            bail!(
+                "--meta `{item}`: `{}` already holds nested keys",
+                path.join(".")
+            );
+        }
+        object.insert((*last).to_owned(), value);
     }
-    Ok(meta)
+    Ok(meta.into_iter().collect())
+}
+
+/// The metadata change asked for by `--meta` pairs and `--replace-meta`, if any.
+pub(crate) fn meta_update(
+    items: &[String],
+    replace: bool,
+) -> Result<Option<bifrost::core::production::MetadataUpdate>> {
+    use bifrost::core::production::MetadataUpdate;
+    Ok(match (items.is_empty(), replace) {
+        (true, false) => None,
+        (_, true) => Some(MetadataUpdate::Replace(parse_meta(items)?)),
+        (false, false) => Some(MetadataUpdate::Merge(parse_meta(items)?)),
+    })
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
@@ -210,13 +247,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     meta,
                     replace_meta,
                 } => {
-                    use bifrost::core::production::MetadataUpdate;
-                    let meta = parse_meta(meta)?;
-                    let update = if *replace_meta {
-                        MetadataUpdate::Replace(meta)
-                    } else {
-                        MetadataUpdate::Merge(meta)
-                    };
+                    // clap requires at least one --meta, so there is always a change.
+                    let update = meta_update(meta, *replace_meta)?
+                        .context("give at least one --meta KEY=VALUE")?;
                     let now = repo.update_asset_metadata(name, &update).await?;
                     out.value(&now, || format!("updated metadata of {name}"));
                 }

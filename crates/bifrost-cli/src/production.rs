@@ -3,18 +3,17 @@
 
 use std::io::Write;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use bifrost::Repository;
 use bifrost::core::production::{
-    EntityRef, Link, LinkKind, MetadataUpdate, NewShot, ReviewStatus, ShotUpdate, Target,
-    TaskFilter, TaskUpdate,
+    EntityRef, Link, LinkKind, NewShot, ReviewStatus, ShotUpdate, Target, TaskFilter, TaskUpdate,
 };
 use bifrost::core::{Query, VersionRef, query};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use crate::output::{Out, human_bytes};
-use crate::parse_meta;
+use crate::{meta_update, parse_meta};
 
 /// Production commands, flattened into the top level of `bifrost`.
 #[derive(Debug, Subcommand)]
@@ -30,6 +29,8 @@ pub enum ProductionCommand {
     /// Examples:
     ///   bifrost status SQ010/SH010            # show
     ///   bifrost status SQ010/SH010 ip         # move to "ip" if the workflow allows it
+    // Verbatim: the example lines stay lines in --help.
+    #[command(verbatim_doc_comment)]
     Status {
         /// Asset NAME or SEQ/SHOT.
         entity: EntityRef,
@@ -50,6 +51,8 @@ pub enum ProductionCommand {
     /// Examples:
     ///   bifrost link SQ010/SH010 hero_rig --kind reference          # floating: latest version
     ///   bifrost link hero_rig hero_model --kind derived-from --pin v3
+    // Verbatim: the example lines stay lines in --help.
+    #[command(verbatim_doc_comment)]
     Link {
         /// The user: asset NAME or SEQ/SHOT.
         src: EntityRef,
@@ -116,6 +119,8 @@ pub enum ProductionCommand {
     /// Examples:
     ///   bifrost comment hero@v3 "the left ear clips"
     ///   bifrost comment SQ010/SH010                  # list
+    // Verbatim: the example lines stay lines in --help.
+    #[command(verbatim_doc_comment)]
     Comment {
         /// NAME, SEQ/SHOT or NAME@vN.
         target: Target,
@@ -185,12 +190,35 @@ pub enum SeqCommand {
     Create {
         /// Sequence name, e.g. SQ010.
         name: String,
-        /// Metadata KEY=VALUE (repeatable).
+        /// Metadata KEY=VALUE (repeatable; a dotted KEY such as cam.lens sets a nested key).
         #[arg(long = "meta", value_name = "KEY=VALUE")]
         meta: Vec<String>,
     },
     /// List sequences.
     List,
+    /// Show a sequence: its metadata and its shots.
+    Show {
+        /// Sequence name.
+        name: String,
+    },
+    /// Change a sequence's metadata.
+    ///
+    /// Example: bifrost seq update SQ010 --meta location=forest --meta cam.lens=35
+    Update {
+        /// Sequence name.
+        name: String,
+        /// Metadata KEY=VALUE to set (repeatable; a dotted KEY sets a nested key; VALUE null
+        /// removes the key).
+        #[arg(
+            long = "meta",
+            value_name = "KEY=VALUE",
+            required_unless_present = "replace_meta"
+        )]
+        meta: Vec<String>,
+        /// Replace all metadata with the given --meta pairs instead of merging.
+        #[arg(long)]
+        replace_meta: bool,
+    },
     /// Rename a sequence; its shots follow (SQ010/SH010 becomes SQ015/SH010).
     ///
     /// Tasks, links, comments, history and collection memberships stay with the shots, and the
@@ -234,7 +262,7 @@ pub enum ShotCommand {
         /// Frames per second.
         #[arg(long)]
         fps: Option<f64>,
-        /// Metadata KEY=VALUE (repeatable).
+        /// Metadata KEY=VALUE (repeatable; a dotted KEY such as cam.lens sets a nested key).
         #[arg(long = "meta", value_name = "KEY=VALUE")]
         meta: Vec<String>,
     },
@@ -259,7 +287,8 @@ pub enum ShotCommand {
         /// New fps.
         #[arg(long)]
         fps: Option<f64>,
-        /// Metadata KEY=VALUE to set (repeatable; VALUE null removes the key).
+        /// Metadata KEY=VALUE to set (repeatable; a dotted KEY sets a nested key; VALUE null
+        /// removes the key).
         #[arg(long = "meta", value_name = "KEY=VALUE")]
         meta: Vec<String>,
         /// Replace all metadata with the given --meta pairs instead of merging.
@@ -573,6 +602,35 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
                 seqs.iter().for_each(|s| println!("{}", s.name))
             });
         }
+        P::Seq(SeqCommand::Show { name }) => {
+            let s = repo.get_sequence(name).await?;
+            let shots = repo.list_shots(Some(name)).await?;
+            let json = serde_json::json!({ "sequence": s, "shots": shots });
+            show(out, &json, || {
+                println!("sequence {}", s.name);
+                println!("created  {}", s.created_at.format("%Y-%m-%d %H:%M"));
+                for (k, v) in &s.metadata {
+                    println!("meta     {k} = {v}");
+                }
+                println!("shots    {}", shots.len());
+                for shot in &shots {
+                    println!(
+                        "  {:<20} {:>6}-{:<6} {}",
+                        shot.name, shot.frame_start, shot.frame_end, shot.status
+                    );
+                }
+            });
+        }
+        P::Seq(SeqCommand::Update {
+            name,
+            meta,
+            replace_meta,
+        }) => {
+            let update = meta_update(meta, *replace_meta)?
+                .context("give at least one --meta KEY=VALUE, or --replace-meta")?;
+            let s = repo.update_sequence_metadata(name, &update).await?;
+            show(out, &s, || out.say(format!("updated sequence {}", s.name)));
+        }
         P::Seq(SeqCommand::Rename { name, new_name }) => {
             let s = repo.rename_sequence(name, new_name).await?;
             show(out, &s, || {
@@ -680,13 +738,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Resul
         }) => {
             let (sequence, name) = shot_names(shot)?;
             let frames = frames.as_deref().map(parse_frames).transpose()?;
-            let metadata = if meta.is_empty() && !replace_meta {
-                None
-            } else if *replace_meta {
-                Some(MetadataUpdate::Replace(parse_meta(meta)?))
-            } else {
-                Some(MetadataUpdate::Merge(parse_meta(meta)?))
-            };
+            let metadata = meta_update(meta, *replace_meta)?;
             let update = ShotUpdate {
                 frame_start: frames.map(|f| f.0),
                 frame_end: frames.map(|f| f.1),

@@ -71,6 +71,8 @@ scoped! {
     fn delete_shot(sequence: &str, shot: &str, force: bool) -> DeletedShot;
     /// Changes an asset's metadata.
     fn update_asset_metadata(asset: &str, update: &MetadataUpdate) -> Metadata;
+    /// Changes a sequence's metadata.
+    fn update_sequence_metadata(name: &str, update: &MetadataUpdate) -> Sequence;
     /// The workflow status of an asset or shot.
     fn entity_status(entity: &EntityRef) -> String;
     /// Moves an asset or shot to another status, if the workflow allows it.

@@ -486,3 +486,75 @@ fn workflow_statuses_are_removed_and_moved() {
     let help = repo.ok(&["workflow", "status", "move", "--help"]);
     assert!(help.contains("Positions count from 1"), "{help}");
 }
+
+/// `seq show` and `seq update`, and dotted `--meta` keys: they nest, so that search's
+/// `meta.cam.lens` finds them; a key both a value and an object is refused.
+#[test]
+fn sequence_metadata_nests_dotted_keys() {
+    let repo = Repo::new();
+    repo.ok(&["seq", "create", "SQ010", "--meta", "location=forest"]);
+    repo.ok(&["shot", "create", "SQ010/SH010", "--frames", "1-10"]);
+    let updated = repo.json(&[
+        "seq",
+        "update",
+        "SQ010",
+        "--meta",
+        "cam.lens=35",
+        "--meta",
+        "cam.body=alexa",
+    ]);
+    assert_eq!(updated["metadata"]["cam"]["lens"], 35);
+    assert_eq!(updated["metadata"]["location"], "forest");
+    assert_eq!(
+        names(&repo.json(&["search", "meta.cam.lens<=50"])),
+        ["SQ010"]
+    );
+
+    // A nested key removed by a merge leaves its siblings.
+    let updated = repo.json(&["seq", "update", "SQ010", "--meta", "cam.lens=null"]);
+    assert_eq!(
+        updated["metadata"]["cam"],
+        serde_json::json!({"body": "alexa"})
+    );
+    assert!(
+        repo.json(&["search", "meta.cam.lens<=50"])
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let shown = repo.json(&["seq", "show", "SQ010"]);
+    assert_eq!(shown["sequence"]["name"], "SQ010");
+    assert_eq!(shown["shots"][0]["name"], "SH010");
+    assert!(repo.ok(&["seq", "show", "SQ010"]).contains("SH010"));
+
+    // Shots take dotted keys the same way.
+    repo.ok(&["shot", "update", "SQ010/SH010", "--meta", "cam.lens=50"]);
+    assert_eq!(
+        repo.json(&["shot", "show", "SQ010/SH010"])["shot"]["metadata"]["cam"]["lens"],
+        50
+    );
+
+    repo.fails(
+        &[
+            "seq",
+            "update",
+            "SQ010",
+            "--meta",
+            "cam=1",
+            "--meta",
+            "cam.lens=2",
+        ],
+        &["`cam` is already given a value"],
+    );
+    repo.fails(
+        &["seq", "update", "SQ010", "--meta", "a..b=1"],
+        &["empty part"],
+    );
+    repo.fails(&["seq", "show", "SQ999"], &["SQ999"]);
+    // Nothing of the refused updates was applied.
+    assert_eq!(
+        repo.json(&["seq", "show", "SQ010"])["sequence"]["metadata"],
+        serde_json::json!({"cam": {"body": "alexa"}, "location": "forest"})
+    );
+}
