@@ -19,7 +19,7 @@ use bifrost_core::{NameKind, validate_name, validate_tag};
 use super::IS_POSTGRES;
 use super::imp::{Conn, Pool, Result, begin_locked, insert_rows, project_id};
 use super::production::{check_link_shape, check_shot_figures, lock_graph};
-use super::search::{self, Doc, version_doc_name};
+use super::search::{self, Doc};
 use crate::CatalogError;
 use crate::sql::{lookup_batches, now, placeholders};
 use crate::text::{asset_text, sequence_text, shot_text, version_text};
@@ -512,17 +512,13 @@ pub(crate) async fn bulk_import(
     )
     .await?;
     for (id, name) in &sequence_rows {
-        docs.push(Doc {
+        docs.push(Doc::sequence(
             project_id,
-            kind: EntityKind::Sequence,
-            entity_id: *id,
-            asset_id: None,
-            sequence_id: Some(*id),
-            name: (*name).to_owned(),
+            *id,
+            name,
             created_at,
-            text: sequence_text(name, &empty),
-            short_name: (*name).to_owned(),
-        });
+            sequence_text(name, &empty),
+        ));
     }
     let shot_rows: Vec<(i64, i64, &bifrost_core::production::NewShot)> = shot_ids
         .iter()
@@ -551,17 +547,14 @@ pub(crate) async fn bulk_import(
     )
     .await?;
     for (id, sequence, shot) in &shot_rows {
-        docs.push(Doc {
+        docs.push(Doc::shot(
             project_id,
-            kind: EntityKind::Shot,
-            entity_id: *id,
-            asset_id: None,
-            sequence_id: Some(*sequence),
-            name: format!("{}/{}", shot.sequence, shot.name),
+            *id,
+            *sequence,
+            (&shot.sequence, &shot.name),
             created_at,
-            text: shot_text(&shot.sequence, &shot.name, &shot.metadata, []),
-            short_name: shot.name.clone(),
-        });
+            shot_text(&shot.sequence, &shot.name, &shot.metadata, []),
+        ));
     }
 
     // Versions, with parents: the previous number's id.
@@ -607,17 +600,14 @@ pub(crate) async fn bulk_import(
     .await?;
     for (id, owner, _, i) in &version_rows {
         let v = &batch.versions[*i];
-        docs.push(Doc {
+        docs.push(Doc::version(
             project_id,
-            kind: EntityKind::Version,
-            entity_id: *id,
-            asset_id: Some(*owner),
-            sequence_id: None,
-            name: version_doc_name(&v.asset, v.number),
-            created_at: v.created_at,
-            text: version_text(&v.note, &empty, []),
-            short_name: v.asset.clone(),
-        });
+            *id,
+            *owner,
+            (&v.asset, v.number),
+            v.created_at,
+            version_text(&v.note, &empty, []),
+        ));
     }
     for (id, asset) in &rows {
         let notes = versions_of
@@ -625,15 +615,12 @@ pub(crate) async fn bulk_import(
             .into_iter()
             .flatten()
             .map(|&i| batch.versions[i].note.as_str());
-        docs.push(Doc {
+        docs.push(Doc::asset(
             project_id,
-            kind: EntityKind::Asset,
-            entity_id: *id,
-            asset_id: Some(*id),
-            sequence_id: None,
-            name: asset.name.clone(),
+            *id,
+            &asset.name,
             created_at,
-            text: asset_text(
+            asset_text(
                 &asset.name,
                 &asset.asset_type,
                 &sorted_tags[id],
@@ -641,8 +628,7 @@ pub(crate) async fn bulk_import(
                 notes,
                 [],
             ),
-            short_name: asset.name.clone(),
-        });
+        ));
     }
 
     insert_rows(
@@ -673,7 +659,13 @@ pub(crate) async fn bulk_import(
         // Fresh planner statistics for the tables that just grew (until autovacuum gets round
         // to it, PostgreSQL would plan with the estimates of nearly empty tables), and a
         // visibility map, without which every index-only scan reads the table as well.
-        sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
+        // Only the tables an import writes: the rest of a studio's catalog (chunks, packs…)
+        // did not change and can be large.
+        sqlx::query(
+            "VACUUM (ANALYZE) assets, asset_tags, sequences, shots, versions, links, search_docs",
+        )
+        .execute(pool)
+        .await?;
     }
     let summary = ImportSummary {
         assets: rows.len() as u64,

@@ -820,7 +820,7 @@ pub(crate) async fn rename_sequence(
     let mut tx = begin_locked(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     // Locked first, so that a shot being created in it meanwhile (whose insert waits on this
-    // row) is either already there for the loop below or sees the new name.
+    // row) is either already there for the refresh below or sees the new name.
     let id = sequence_id(&mut tx, project_id, project, name, Lock::Update).await?;
     if new_name != name {
         sqlx::query("UPDATE sequences SET name = $1 WHERE id = $2")
@@ -831,19 +831,12 @@ pub(crate) async fn rename_sequence(
             .on_unique_violation(|| sequence_exists(project, new_name))?;
         // Shot documents are named `SEQ/SHOT` and hold the sequence's name as text.
         search::refresh_sequence_doc(&mut tx, id).await?;
-        let shots =
-            sqlx::query_scalar::<_, i64>("SELECT id FROM shots WHERE sequence_id = $1 ORDER BY id")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?;
-        for shot in &shots {
-            search::refresh_shot_doc(&mut tx, *shot).await?;
-        }
+        let shots = search::refresh_shot_docs_of_sequence(&mut tx, id).await?;
         tracing::debug!(
             project,
             sequence = name,
             new_name,
-            shots = shots.len(),
+            shots,
             "sequence renamed"
         );
     }

@@ -18,7 +18,7 @@ use bifrost_core::production::{EntityKind, ReviewStatus, SearchHit};
 use bifrost_core::query::{Clause, CmpOp, Field, Query, Term, TermKind, Value};
 
 use super::IS_POSTGRES;
-use super::imp::{Conn, Metadata, Pool, Result, begin_locked, insert_rows, project_id};
+use super::imp::{Conn, DbRow, Metadata, Pool, Result, begin_locked, insert_rows, project_id};
 use crate::CatalogError;
 use crate::sql::corrupt;
 use crate::text::{
@@ -98,20 +98,191 @@ pub(super) fn version_doc_name(asset: &str, number: i64) -> String {
     format!("{asset}@v{number}")
 }
 
-/// Rebuilds the document of an asset from its rows (or drops it if the asset is gone).
-pub(super) async fn refresh_asset_doc(conn: &mut Conn, id: i64) -> Result<()> {
-    let row = sqlx::query(
-        "SELECT project_id, name, asset_type, metadata, created_at FROM assets WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
-        return delete_doc(conn, EntityKind::Asset, id).await;
-    };
+/// The documents of each kind of entity: what identifies them and how they are named, in one
+/// place for the incremental refreshes, the rebuild and bulk imports (which must agree:
+/// `reindex_matches_incremental_documents`).
+impl Doc {
+    pub(super) fn asset(
+        project_id: i64,
+        id: i64,
+        name: &str,
+        created_at: DateTime<Utc>,
+        text: DocText,
+    ) -> Doc {
+        Doc {
+            project_id,
+            kind: EntityKind::Asset,
+            entity_id: id,
+            asset_id: Some(id),
+            sequence_id: None,
+            name: name.to_owned(),
+            created_at,
+            text,
+            short_name: name.to_owned(),
+        }
+    }
+
+    pub(super) fn version(
+        project_id: i64,
+        id: i64,
+        asset_id: i64,
+        (asset, number): (&str, i64),
+        created_at: DateTime<Utc>,
+        text: DocText,
+    ) -> Doc {
+        Doc {
+            project_id,
+            kind: EntityKind::Version,
+            entity_id: id,
+            asset_id: Some(asset_id),
+            sequence_id: None,
+            name: version_doc_name(asset, number),
+            created_at,
+            text,
+            short_name: asset.to_owned(),
+        }
+    }
+
+    pub(super) fn sequence(
+        project_id: i64,
+        id: i64,
+        name: &str,
+        created_at: DateTime<Utc>,
+        text: DocText,
+    ) -> Doc {
+        Doc {
+            project_id,
+            kind: EntityKind::Sequence,
+            entity_id: id,
+            asset_id: None,
+            sequence_id: Some(id),
+            name: name.to_owned(),
+            created_at,
+            text,
+            short_name: name.to_owned(),
+        }
+    }
+
+    pub(super) fn shot(
+        project_id: i64,
+        id: i64,
+        sequence_id: i64,
+        (sequence, name): (&str, &str),
+        created_at: DateTime<Utc>,
+        text: DocText,
+    ) -> Doc {
+        Doc {
+            project_id,
+            kind: EntityKind::Shot,
+            entity_id: id,
+            asset_id: None,
+            sequence_id: Some(sequence_id),
+            name: format!("{sequence}/{name}"),
+            created_at,
+            text,
+            short_name: name.to_owned(),
+        }
+    }
+}
+
+// The rows documents are built from; each aliases the table carrying `project_id` as `x`, so
+// that `reindex` can scope them to a project.
+const ASSET_SELECT: &str =
+    "SELECT x.id, x.project_id, x.name, x.asset_type, x.metadata, x.created_at FROM assets x";
+const VERSION_SELECT: &str = "SELECT v.id, v.asset_id, x.name AS asset, v.number, v.note, \
+     v.metadata, v.created_at, x.project_id FROM versions v JOIN assets x ON x.id = v.asset_id";
+const SEQUENCE_SELECT: &str =
+    "SELECT x.id, x.project_id, x.name, x.metadata, x.created_at FROM sequences x";
+const SHOT_SELECT: &str = "SELECT x.id, x.project_id, x.sequence_id, q.name AS sequence, \
+     x.name, x.metadata, x.created_at FROM shots x JOIN sequences q ON q.id = x.sequence_id";
+
+fn asset_doc(row: &DbRow, tags: &[String], notes: &[String], comments: &[String]) -> Result<Doc> {
     let name: String = row.try_get("name")?;
     let asset_type: String = row.try_get("asset_type")?;
     let metadata: Json<Metadata> = row.try_get("metadata")?;
+    let text = asset_text(
+        &name,
+        &asset_type,
+        tags,
+        &metadata.0,
+        notes.iter().map(String::as_str),
+        comments.iter().map(String::as_str),
+    );
+    Ok(Doc::asset(
+        row.try_get("project_id")?,
+        row.try_get("id")?,
+        &name,
+        row.try_get("created_at")?,
+        text,
+    ))
+}
+
+fn version_doc(row: &DbRow, comments: &[String]) -> Result<Doc> {
+    let asset: String = row.try_get("asset")?;
+    let note: String = row.try_get("note")?;
+    let metadata: Json<Metadata> = row.try_get("metadata")?;
+    Ok(Doc::version(
+        row.try_get("project_id")?,
+        row.try_get("id")?,
+        row.try_get("asset_id")?,
+        (&asset, row.try_get("number")?),
+        row.try_get("created_at")?,
+        version_text(&note, &metadata.0, comments.iter().map(String::as_str)),
+    ))
+}
+
+fn sequence_doc(row: &DbRow) -> Result<Doc> {
+    let name: String = row.try_get("name")?;
+    let metadata: Json<Metadata> = row.try_get("metadata")?;
+    Ok(Doc::sequence(
+        row.try_get("project_id")?,
+        row.try_get("id")?,
+        &name,
+        row.try_get("created_at")?,
+        sequence_text(&name, &metadata.0),
+    ))
+}
+
+fn shot_doc(row: &DbRow, comments: &[String]) -> Result<Doc> {
+    let sequence: String = row.try_get("sequence")?;
+    let name: String = row.try_get("name")?;
+    let metadata: Json<Metadata> = row.try_get("metadata")?;
+    Ok(Doc::shot(
+        row.try_get("project_id")?,
+        row.try_get("id")?,
+        row.try_get("sequence_id")?,
+        (&sequence, &name),
+        row.try_get("created_at")?,
+        shot_text(
+            &sequence,
+            &name,
+            &metadata.0,
+            comments.iter().map(String::as_str),
+        ),
+    ))
+}
+
+/// The row of entity `id` (`select` is one of the `*_SELECT`s, `id_column` its entity's id),
+/// if it still exists.
+async fn entity_row(
+    conn: &mut Conn,
+    select: &str,
+    id_column: &str,
+    id: i64,
+) -> Result<Option<DbRow>> {
+    Ok(
+        sqlx::query(AssertSqlSafe(format!("{select} WHERE {id_column} = $1")))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?,
+    )
+}
+
+/// Rebuilds the document of an asset from its rows (or drops it if the asset is gone).
+pub(super) async fn refresh_asset_doc(conn: &mut Conn, id: i64) -> Result<()> {
+    let Some(row) = entity_row(conn, ASSET_SELECT, "x.id", id).await? else {
+        return delete_doc(conn, EntityKind::Asset, id).await;
+    };
     let tags = sqlx::query_scalar::<_, String>(
         "SELECT tag FROM asset_tags WHERE asset_id = $1 ORDER BY tag",
     )
@@ -124,40 +295,20 @@ pub(super) async fn refresh_asset_doc(conn: &mut Conn, id: i64) -> Result<()> {
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let comments: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT c.id, c.body FROM comments c WHERE c.target_kind = 'asset' AND c.target_id = $1 \
+    // Comments on the asset and on its versions, in the order they were written.
+    let comments = sqlx::query_scalar::<_, String>(
+        "SELECT body FROM (SELECT c.id, c.body FROM comments c \
+         WHERE c.target_kind = 'asset' AND c.target_id = $1 \
          UNION ALL \
          SELECT c.id, c.body FROM versions v \
          JOIN comments c ON c.target_kind = 'version' AND c.target_id = v.id \
-         WHERE v.asset_id = $2 ORDER BY 1",
+         WHERE v.asset_id = $2) t ORDER BY id",
     )
     .bind(id)
     .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let text = asset_text(
-        &name,
-        &asset_type,
-        &tags,
-        &metadata.0,
-        notes.iter().map(String::as_str),
-        comments.iter().map(|(_, body)| body.as_str()),
-    );
-    upsert_doc(
-        conn,
-        &Doc {
-            project_id: row.try_get("project_id")?,
-            kind: EntityKind::Asset,
-            entity_id: id,
-            asset_id: Some(id),
-            sequence_id: None,
-            short_name: name.clone(),
-            name,
-            created_at: row.try_get("created_at")?,
-            text,
-        },
-    )
-    .await
+    upsert_doc(conn, &asset_doc(&row, &tags, &notes, &comments)?).await
 }
 
 async fn comments_on(conn: &mut Conn, kind: EntityKind, id: i64) -> Result<Vec<String>> {
@@ -172,102 +323,69 @@ async fn comments_on(conn: &mut Conn, kind: EntityKind, id: i64) -> Result<Vec<S
 
 /// Rebuilds the document of a version.
 pub(super) async fn refresh_version_doc(conn: &mut Conn, id: i64) -> Result<()> {
-    let row = sqlx::query(
-        "SELECT a.project_id, a.name AS asset, v.asset_id, v.number, v.note, v.metadata, \
-         v.created_at FROM versions v JOIN assets a ON a.id = v.asset_id WHERE v.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
+    let Some(row) = entity_row(conn, VERSION_SELECT, "v.id", id).await? else {
         return delete_doc(conn, EntityKind::Version, id).await;
     };
-    let asset: String = row.try_get("asset")?;
-    let note: String = row.try_get("note")?;
-    let metadata: Json<Metadata> = row.try_get("metadata")?;
     let comments = comments_on(conn, EntityKind::Version, id).await?;
-    upsert_doc(
-        conn,
-        &Doc {
-            project_id: row.try_get("project_id")?,
-            kind: EntityKind::Version,
-            entity_id: id,
-            asset_id: Some(row.try_get("asset_id")?),
-            sequence_id: None,
-            name: version_doc_name(&asset, row.try_get("number")?),
-            short_name: asset,
-            created_at: row.try_get("created_at")?,
-            text: version_text(&note, &metadata.0, comments.iter().map(String::as_str)),
-        },
-    )
-    .await
+    upsert_doc(conn, &version_doc(&row, &comments)?).await
 }
 
 /// Rebuilds the document of a shot.
 pub(super) async fn refresh_shot_doc(conn: &mut Conn, id: i64) -> Result<()> {
-    let row = sqlx::query(
-        "SELECT s.project_id, s.sequence_id, q.name AS sequence, s.name, s.metadata, \
-         s.created_at FROM shots s JOIN sequences q ON q.id = s.sequence_id WHERE s.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
+    let Some(row) = entity_row(conn, SHOT_SELECT, "x.id", id).await? else {
         return delete_doc(conn, EntityKind::Shot, id).await;
     };
-    let sequence: String = row.try_get("sequence")?;
-    let name: String = row.try_get("name")?;
-    let metadata: Json<Metadata> = row.try_get("metadata")?;
     let comments = comments_on(conn, EntityKind::Shot, id).await?;
-    upsert_doc(
-        conn,
-        &Doc {
-            project_id: row.try_get("project_id")?,
-            kind: EntityKind::Shot,
-            entity_id: id,
-            asset_id: None,
-            sequence_id: Some(row.try_get("sequence_id")?),
-            name: format!("{sequence}/{name}"),
-            text: shot_text(
-                &sequence,
-                &name,
-                &metadata.0,
-                comments.iter().map(String::as_str),
-            ),
-            short_name: name,
-            created_at: row.try_get("created_at")?,
-        },
+    upsert_doc(conn, &shot_doc(&row, &comments)?).await
+}
+
+/// Rebuilds the documents of every shot of a sequence, set-wise (a sequence's rename changes
+/// all of them: three statements, however many shots). Returns how many it wrote.
+pub(super) async fn refresh_shot_docs_of_sequence(
+    conn: &mut Conn,
+    sequence_id: i64,
+) -> Result<u64> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{SHOT_SELECT} WHERE x.sequence_id = $1 ORDER BY x.id"
+    )))
+    .bind(sequence_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut comments: HashMap<i64, Vec<String>> = HashMap::new();
+    for (shot, body) in sqlx::query_as::<_, (i64, String)>(
+        "SELECT c.target_id, c.body FROM comments c JOIN shots s \
+         ON c.target_kind = 'shot' AND c.target_id = s.id WHERE s.sequence_id = $1 ORDER BY c.id",
     )
-    .await
+    .bind(sequence_id)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        comments.entry(shot).or_default().push(body);
+    }
+    sqlx::query(
+        "DELETE FROM search_docs WHERE kind = 'shot' \
+         AND entity_id IN (SELECT id FROM shots WHERE sequence_id = $1)",
+    )
+    .bind(sequence_id)
+    .execute(&mut *conn)
+    .await?;
+    let docs = rows
+        .iter()
+        .map(|row| {
+            let id: i64 = row.try_get("id")?;
+            shot_doc(row, comments.get(&id).map_or(&[], Vec::as_slice))
+        })
+        .collect::<Result<Vec<Doc>>>()?;
+    insert_docs(conn, &docs).await?;
+    Ok(docs.len() as u64)
 }
 
 /// Rebuilds the document of a sequence.
 pub(super) async fn refresh_sequence_doc(conn: &mut Conn, id: i64) -> Result<()> {
-    let row =
-        sqlx::query("SELECT project_id, name, metadata, created_at FROM sequences WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some(row) = row else {
+    let Some(row) = entity_row(conn, SEQUENCE_SELECT, "x.id", id).await? else {
         return delete_doc(conn, EntityKind::Sequence, id).await;
     };
-    let name: String = row.try_get("name")?;
-    let metadata: Json<Metadata> = row.try_get("metadata")?;
-    upsert_doc(
-        conn,
-        &Doc {
-            project_id: row.try_get("project_id")?,
-            kind: EntityKind::Sequence,
-            entity_id: id,
-            asset_id: None,
-            sequence_id: Some(id),
-            text: sequence_text(&name, &metadata.0),
-            short_name: name.clone(),
-            name,
-            created_at: row.try_get("created_at")?,
-        },
-    )
-    .await
+    upsert_doc(conn, &sequence_doc(&row)?).await
 }
 
 /// Rebuilds every document (of one project, or of all), set-wise. Returns how many it wrote.
@@ -316,6 +434,11 @@ async fn reindex(conn: &mut Conn, project: Option<i64>) -> Result<u64> {
         }
         comments.entry((kind, target)).or_default().push(body);
     }
+    let on = |kind: &str, id: i64| -> &[String] {
+        comments
+            .get(&(kind.to_owned(), id))
+            .map_or(&[], Vec::as_slice)
+    };
     let mut tags: HashMap<i64, Vec<String>> = HashMap::new();
     for row in fetch!(
         "SELECT t.asset_id, t.tag FROM asset_tags t JOIN assets x ON x.id = t.asset_id",
@@ -325,126 +448,31 @@ async fn reindex(conn: &mut Conn, project: Option<i64>) -> Result<u64> {
             .or_default()
             .push(row.try_get("tag")?);
     }
-    let assets = fetch!(
-        "SELECT x.id, x.project_id, x.name, x.asset_type, x.metadata, x.created_at FROM assets x",
-        "x.id"
-    );
-    let mut asset_names: HashMap<i64, String> = HashMap::with_capacity(assets.len());
-    for row in &assets {
-        asset_names.insert(row.try_get("id")?, row.try_get("name")?);
-    }
     let mut notes: HashMap<i64, Vec<String>> = HashMap::new();
     let mut docs: Vec<Doc> = Vec::new();
-    for row in fetch!(
-        "SELECT v.id, v.asset_id, v.number, v.note, v.metadata, v.created_at, x.project_id \
-         FROM versions v JOIN assets x ON x.id = v.asset_id",
-        "v.asset_id, v.number"
-    ) {
+    for row in fetch!(VERSION_SELECT, "v.asset_id, v.number") {
         let id: i64 = row.try_get("id")?;
-        let asset_id: i64 = row.try_get("asset_id")?;
-        let note: String = row.try_get("note")?;
-        let metadata: Json<Metadata> = row.try_get("metadata")?;
-        let asset = asset_names
-            .get(&asset_id)
-            .cloned()
-            .ok_or_else(|| corrupt(format!("version #{id} belongs to no asset")))?;
-        let on_version = comments
-            .get(&("version".to_owned(), id))
-            .cloned()
-            .unwrap_or_default();
-        docs.push(Doc {
-            project_id: row.try_get("project_id")?,
-            kind: EntityKind::Version,
-            entity_id: id,
-            asset_id: Some(asset_id),
-            sequence_id: None,
-            name: version_doc_name(&asset, row.try_get("number")?),
-            short_name: asset,
-            created_at: row.try_get("created_at")?,
-            text: version_text(&note, &metadata.0, on_version.iter().map(String::as_str)),
-        });
-        notes.entry(asset_id).or_default().push(note);
+        docs.push(version_doc(&row, on("version", id))?);
+        notes
+            .entry(row.try_get("asset_id")?)
+            .or_default()
+            .push(row.try_get("note")?);
     }
-    for row in &assets {
+    for row in fetch!(ASSET_SELECT, "x.id") {
         let id: i64 = row.try_get("id")?;
-        let name: String = row.try_get("name")?;
-        let asset_type: String = row.try_get("asset_type")?;
-        let metadata: Json<Metadata> = row.try_get("metadata")?;
-        let tags = tags.remove(&id).unwrap_or_default();
-        let notes = notes.remove(&id).unwrap_or_default();
-        let on_asset = asset_comments.remove(&id).unwrap_or_default();
-        docs.push(Doc {
-            project_id: row.try_get("project_id")?,
-            kind: EntityKind::Asset,
-            entity_id: id,
-            asset_id: Some(id),
-            sequence_id: None,
-            text: asset_text(
-                &name,
-                &asset_type,
-                &tags,
-                &metadata.0,
-                notes.iter().map(String::as_str),
-                on_asset.iter().map(String::as_str),
-            ),
-            short_name: name.clone(),
-            name,
-            created_at: row.try_get("created_at")?,
-        });
+        docs.push(asset_doc(
+            &row,
+            tags.get(&id).map_or(&[], Vec::as_slice),
+            notes.get(&id).map_or(&[], Vec::as_slice),
+            asset_comments.get(&id).map_or(&[], Vec::as_slice),
+        )?);
     }
-    let mut sequence_names: HashMap<i64, String> = HashMap::new();
-    for row in fetch!(
-        "SELECT x.id, x.project_id, x.name, x.metadata, x.created_at FROM sequences x",
-        "x.id"
-    ) {
-        let id: i64 = row.try_get("id")?;
-        let name: String = row.try_get("name")?;
-        let metadata: Json<Metadata> = row.try_get("metadata")?;
-        sequence_names.insert(id, name.clone());
-        docs.push(Doc {
-            project_id: row.try_get("project_id")?,
-            kind: EntityKind::Sequence,
-            entity_id: id,
-            asset_id: None,
-            sequence_id: Some(id),
-            text: sequence_text(&name, &metadata.0),
-            short_name: name.clone(),
-            name,
-            created_at: row.try_get("created_at")?,
-        });
+    for row in fetch!(SEQUENCE_SELECT, "x.id") {
+        docs.push(sequence_doc(&row)?);
     }
-    for row in fetch!(
-        "SELECT x.id, x.project_id, x.sequence_id, x.name, x.metadata, x.created_at FROM shots x",
-        "x.id"
-    ) {
+    for row in fetch!(SHOT_SELECT, "x.id") {
         let id: i64 = row.try_get("id")?;
-        let sequence_id: i64 = row.try_get("sequence_id")?;
-        let name: String = row.try_get("name")?;
-        let metadata: Json<Metadata> = row.try_get("metadata")?;
-        let sequence = sequence_names
-            .get(&sequence_id)
-            .cloned()
-            .ok_or_else(|| corrupt(format!("shot #{id} belongs to no sequence")))?;
-        let on_shot = comments
-            .get(&("shot".to_owned(), id))
-            .cloned()
-            .unwrap_or_default();
-        docs.push(Doc {
-            project_id: row.try_get("project_id")?,
-            kind: EntityKind::Shot,
-            entity_id: id,
-            asset_id: None,
-            sequence_id: Some(sequence_id),
-            name: format!("{sequence}/{name}"),
-            text: shot_text(
-                &sequence,
-                &name,
-                &metadata.0,
-                on_shot.iter().map(String::as_str),
-            ),
-            short_name: name,
-            created_at: row.try_get("created_at")?,
-        });
+        docs.push(shot_doc(&row, on("shot", id))?);
     }
     insert_docs(conn, &docs).await?;
     Ok(docs.len() as u64)
