@@ -425,6 +425,7 @@ fn generate(sizes: &Sizes) -> ProductionBatch {
             asset_type,
             tags,
             metadata,
+            department: None,
         });
     }
 

@@ -199,6 +199,14 @@ pub(crate) async fn bulk_import(
     lock_graph(&mut tx).await?;
     let project_id = project_id(&mut tx, project).await?;
     let status = super::production::initial_status(&mut tx, project_id).await?;
+    let departments: std::collections::BTreeSet<&str> = batch
+        .assets
+        .iter()
+        .filter_map(|a| a.department.as_deref())
+        .collect();
+    for department in departments {
+        super::production::check_department(&mut tx, project_id, project, department).await?;
+    }
 
     // -- Assets: the batch's must be new; those versions and links name may already exist.
     let mut wanted: Vec<&str> = batch.assets.iter().map(|a| a.name.as_str()).collect();
@@ -452,8 +460,9 @@ pub(crate) async fn bulk_import(
         asset_ids.iter().copied().zip(&batch.assets).collect();
     insert_rows(
         &mut tx,
-        "INSERT INTO assets (id, project_id, name, asset_type, metadata, created_at, status)",
-        7,
+        "INSERT INTO assets (id, project_id, name, asset_type, metadata, created_at, status, \
+         department)",
+        8,
         "",
         &rows,
         |q, (id, a)| {
@@ -464,6 +473,7 @@ pub(crate) async fn bulk_import(
                 .bind(Json(a.metadata.clone()))
                 .bind(created_at)
                 .bind(status.clone())
+                .bind(a.department.clone())
         },
     )
     .await?;

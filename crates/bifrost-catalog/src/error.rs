@@ -325,14 +325,14 @@ pub enum CatalogError {
 
     /// `remove_department` while tasks still belong to it.
     #[error(
-        "department `{department}` of project `{project}` still has {tasks} task(s); delete or move them first"
+        "department `{department}` of project `{project}` still has {tasks} task(s) or asset(s); delete or move them first"
     )]
     DepartmentInUse {
         /// The project.
         project: String,
         /// The department.
         department: String,
-        /// How many tasks it has.
+        /// How many tasks and assets it has.
         tasks: u64,
     },
 
@@ -517,6 +517,89 @@ pub enum CatalogError {
     Corrupt {
         /// What was found.
         what: String,
+    },
+
+    /// `create_user` with a name that is taken.
+    #[error("user `{name}` already exists; pick another name or change the existing user")]
+    UserExists {
+        /// The name.
+        name: String,
+    },
+
+    /// A user the catalog does not have.
+    #[error("user `{name}` does not exist; see `bifrost user list`")]
+    UserNotFound {
+        /// The name.
+        name: String,
+    },
+
+    /// A role the catalog does not have.
+    #[error("role `{name}` does not exist; known roles: {}", .known.join(", "))]
+    RoleNotFound {
+        /// The name.
+        name: String,
+        /// The roles there are.
+        known: Vec<String>,
+    },
+
+    /// A token id the catalog does not have.
+    #[error("token `{id}` does not exist; see `bifrost token list`")]
+    TokenNotFound {
+        /// The public id.
+        id: String,
+    },
+
+    /// A user who is not a member of the project.
+    #[error("user `{user}` is not a member of project `{project}`")]
+    MemberNotFound {
+        /// The project.
+        project: String,
+        /// The user.
+        user: String,
+    },
+
+    /// Someone else holds the asset's lock.
+    #[error(
+        "asset `{asset}` is locked by {holder} since {since} (until {until} unless renewed); ask them to publish or unlock it, or an admin to break the lock (`bifrost unlock {asset} --force`)"
+    )]
+    AssetLocked {
+        /// The asset.
+        asset: String,
+        /// Who holds the lock.
+        holder: String,
+        /// Since when (RFC 3339).
+        since: String,
+        /// When it lapses (RFC 3339).
+        until: String,
+    },
+
+    /// A lock asked for with an older version than the newest.
+    #[error(
+        "asset `{asset}` cannot be locked from v{have}: the latest is v{latest}; check out the latest version first"
+    )]
+    NotLatestVersion {
+        /// The asset.
+        asset: String,
+        /// The version the caller holds.
+        have: i64,
+        /// The newest version.
+        latest: i64,
+    },
+
+    /// Renewing or releasing a lock nobody (or someone else) holds.
+    #[error("asset `{asset}` is not locked{}", .holder.as_ref().map(|h| format!(" by you (holder: {h})")).unwrap_or_default())]
+    LockNotHeld {
+        /// The asset.
+        asset: String,
+        /// Who holds it, if anyone.
+        holder: Option<String>,
+    },
+
+    /// A webhook id the catalog does not have.
+    #[error("webhook {id} does not exist; see `bifrost webhook list`")]
+    WebhookNotFound {
+        /// The id.
+        id: i64,
     },
 
     /// SQLite stayed locked by another writer for longer than the busy timeout.

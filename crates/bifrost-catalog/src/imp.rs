@@ -199,8 +199,8 @@ pub(crate) async fn get_project(pool: &Pool, name: &str) -> Result<Project> {
 
 macro_rules! asset_select {
     () => {
-        "SELECT a.id, p.name AS project, a.name, a.asset_type, a.metadata, a.created_at, \
-         (SELECT MAX(v.number) FROM versions v WHERE v.asset_id = a.id) AS latest \
+        "SELECT a.id, p.name AS project, a.name, a.asset_type, a.metadata, a.department, \
+         a.created_at, (SELECT MAX(v.number) FROM versions v WHERE v.asset_id = a.id) AS latest \
          FROM assets a JOIN projects p ON p.id = a.project_id"
     };
 }
@@ -214,6 +214,7 @@ fn asset_from_row(row: &DbRow, tags: Vec<String>) -> Result<Asset> {
         asset_type: row.try_get("asset_type")?,
         tags,
         metadata: metadata.0,
+        department: row.try_get("department")?,
         created_at: row.try_get("created_at")?,
         latest_version: row.try_get("latest")?,
     })
@@ -265,9 +266,12 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
     let mut tx = begin_write(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let status = super::production::initial_status(&mut tx, project_id).await?;
+    if let Some(department) = &new.department {
+        super::production::check_department(&mut tx, project_id, project, department).await?;
+    }
     let id = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO assets (project_id, name, asset_type, metadata, created_at, status) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO assets (project_id, name, asset_type, metadata, created_at, status, \
+         department) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(project_id)
     .bind(&new.name)
@@ -275,6 +279,7 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
     .bind(Json(&new.metadata))
     .bind(created_at)
     .bind(&status)
+    .bind(&new.department)
     .fetch_one(&mut *tx)
     .await
     .on_unique_violation(|| CatalogError::AssetExists {
@@ -300,6 +305,7 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
         asset_type: new.asset_type.clone(),
         tags,
         metadata: new.metadata.clone(),
+        department: new.department.clone(),
         created_at,
         latest_version: None,
     })
@@ -456,6 +462,16 @@ pub(crate) async fn commit_version(
 
     let mut tx = begin_locked(pool).await?;
     let asset_id = asset_id(&mut tx, project, asset, true).await?;
+    // Publishing a locked asset is the holder's alone; their publish releases the lock.
+    if super::access::check_lock(&mut tx, asset_id, &new.author)
+        .await?
+        .is_some()
+    {
+        sqlx::query("DELETE FROM asset_locks WHERE asset_id = $1")
+            .bind(asset_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     let previous: Option<(i64, i64)> = sqlx::query_as(
         "SELECT id, number FROM versions WHERE asset_id = $1 ORDER BY number DESC LIMIT 1",
     )
@@ -759,6 +775,46 @@ pub(crate) async fn content_locations_many(
 
 // ---------------------------------------------------------------------------------------------
 // Store index
+
+/// Where each of `ids` is stored; chunks the index lacks are left out.
+pub(crate) async fn chunk_locations(
+    pool: &Pool,
+    ids: &[ChunkId],
+) -> Result<HashMap<ChunkId, ChunkLocation>> {
+    let ids = distinct(ids.iter().map(|id| id.0));
+    let mut conn = pool.acquire().await?;
+    let mut out = HashMap::with_capacity(ids.len());
+    for batch in lookup_batches(&ids) {
+        let list = placeholders(1, batch.len());
+        let sql = format!(
+            "SELECT id, pack_id, pack_offset, stored_len, raw_len, codec FROM chunks \
+             WHERE id IN ({list})"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for id in &batch {
+            query = query.bind(&id[..]);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let chunk: Vec<u8> = row.try_get("id")?;
+            let pack: Vec<u8> = row.try_get("pack_id")?;
+            let entry = pack_entry(
+                &chunk,
+                row.try_get("pack_offset")?,
+                row.try_get("stored_len")?,
+                row.try_get("raw_len")?,
+                row.try_get("codec")?,
+            )?;
+            out.insert(
+                entry.chunk,
+                ChunkLocation {
+                    pack: pack_id(&pack)?,
+                    entry,
+                },
+            );
+        }
+    }
+    Ok(out)
+}
 
 pub(crate) async fn known_chunks(pool: &Pool, ids: &[ChunkId]) -> Result<Vec<bool>> {
     let raw: Vec<[u8; 32]> = ids.iter().map(|id| id.0).collect();

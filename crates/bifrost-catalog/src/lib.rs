@@ -136,10 +136,11 @@ macro_rules! dispatch {
 }
 
 // The production model's methods (declared after `dispatch!`, which they use).
+mod access_api;
 mod api;
 
 /// What [`Catalog::delete_asset`] removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeletedAsset {
     /// Versions deleted (their contents are left for garbage collection).
     pub versions: u64,
@@ -150,7 +151,7 @@ pub struct DeletedAsset {
 }
 
 /// What [`Catalog::delete_shot`] removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeletedShot {
     /// Links removed (its casting and what used it).
     pub links: u64,
@@ -161,7 +162,7 @@ pub struct DeletedShot {
 }
 
 /// What [`Catalog::delete_sequence`] removed.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DeletedSequence {
     /// Its shots that were deleted (short names), sorted: empty unless forced.
     pub shots: Vec<String>,
@@ -330,6 +331,14 @@ impl Catalog {
     }
 
     // -- Store index -----------------------------------------------------------------------
+
+    /// Where each of `chunks` is stored (chunks the index lacks are left out).
+    pub async fn chunk_locations(
+        &self,
+        chunks: &[ChunkId],
+    ) -> Result<HashMap<ChunkId, ChunkLocation>, CatalogError> {
+        dispatch!(self.chunk_locations(chunks))
+    }
 
     /// For each chunk, in the same order, whether the store index has it.
     pub async fn known_chunks(&self, chunks: &[ChunkId]) -> Result<Vec<bool>, CatalogError> {

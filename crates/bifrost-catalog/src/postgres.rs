@@ -17,6 +17,9 @@ pub(crate) mod imp;
 
 // The production model, search and bulk import: more of the same single implementation.
 #[allow(clippy::duplicate_mod)]
+#[path = "access.rs"]
+pub(crate) mod access;
+#[allow(clippy::duplicate_mod)]
 #[path = "bulk.rs"]
 pub(crate) mod bulk;
 #[allow(clippy::duplicate_mod)]

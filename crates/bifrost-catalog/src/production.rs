@@ -671,12 +671,14 @@ pub(crate) async fn remove_department(
 ) -> Result<Vec<String>> {
     let mut tx = begin_write(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
-    let tasks: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM tasks WHERE project_id = $1 AND department = $2")
-            .bind(project_id)
-            .bind(department)
-            .fetch_one(&mut *tx)
-            .await?;
+    let tasks: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM tasks WHERE project_id = $1 AND department = $2) \
+             + (SELECT COUNT(*) FROM assets WHERE project_id = $1 AND department = $2)",
+    )
+    .bind(project_id)
+    .bind(department)
+    .fetch_one(&mut *tx)
+    .await?;
     if tasks > 0 {
         return Err(CatalogError::DepartmentInUse {
             project: project.to_owned(),
@@ -1549,7 +1551,7 @@ fn task_label(entity: &EntityRef, department: &str) -> String {
     format!("{entity} [{department}]")
 }
 
-async fn check_department(
+pub(super) async fn check_department(
     conn: &mut Conn,
     project_id: i64,
     project: &str,

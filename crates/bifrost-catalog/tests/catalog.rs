@@ -113,6 +113,7 @@ async fn assets(ctx: &Ctx) {
                 asset_type: "character".to_owned(),
                 tags: vec!["dept:anim".into(), "main".into(), "dept:anim".into()],
                 metadata: metadata.clone(),
+                department: None,
             },
         )
         .await

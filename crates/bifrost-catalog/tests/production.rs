@@ -3719,6 +3719,7 @@ fn synthetic_batch(assets: usize, versions_per_asset: usize, links: usize) -> Pr
                 asset_type: ["prop", "character", "set", "fx"][i % 4].to_owned(),
                 tags: vec![format!("group{}", i % 10)],
                 metadata: BTreeMap::from([("poly".to_owned(), serde_json::json!(i * 10))]),
+                department: None,
             })
             .collect(),
         shots: (0..shots)

@@ -137,6 +137,8 @@ pub enum Command {
     Demo(DemoArgs),
     #[command(flatten)]
     Production(crate::production::ProductionCommand),
+    #[command(flatten)]
+    Access(crate::access::AccessCommand),
 }
 
 #[derive(Debug, Args)]
@@ -186,6 +188,10 @@ pub enum AssetCommand {
         /// else as text; a dotted KEY (cam.lens=35) sets a nested key, as `meta.cam.lens` searches.
         #[arg(long = "meta", value_name = "KEY=VALUE")]
         meta: Vec<String>,
+        /// The department whose work it is: members restricted to other departments may not
+        /// change or publish it.
+        #[arg(long = "dept", value_name = "DEPARTMENT")]
+        department: Option<String>,
     },
     /// List assets of the current project.
     List {

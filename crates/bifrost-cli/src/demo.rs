@@ -37,6 +37,7 @@ pub async fn run(
         asset_type: t.into(),
         tags: tags.iter().map(|s| s.to_string()).collect(),
         metadata: Default::default(),
+        department: None,
     };
     repo.create_asset(&mk("hero_scene", "scene", &["hero"]))
         .await?;

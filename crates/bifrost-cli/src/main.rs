@@ -1,6 +1,7 @@
 //! `bifrost`: the command-line front end. Parses arguments, calls the facade, renders results.
 //! The only crate that knows about terminals; it holds no business logic.
 
+mod access;
 mod cli;
 mod demo;
 mod output;
@@ -97,7 +98,13 @@ fn start_dir(cli: &Cli) -> Result<PathBuf> {
 
 async fn open(cli: &Cli) -> Result<Repository> {
     let start = start_dir(cli)?;
-    let repo = Repository::discover(&start).await?;
+    let repo = Repository::discover(&start)
+        .await?
+        .acting_as(bifrost::Actor {
+            user: author(None),
+            origin: "local".to_owned(),
+            request_id: None,
+        });
     Ok(match &cli.project {
         Some(p) => repo.with_project(p).await?,
         None => repo,
@@ -215,6 +222,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     asset_type,
                     tags,
                     meta,
+                    department,
                 } => {
                     let asset = repo
                         .create_asset(&NewAsset {
@@ -222,6 +230,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                             asset_type: asset_type.clone(),
                             tags: tags.clone(),
                             metadata: parse_meta(meta)?,
+                            department: department.clone(),
                         })
                         .await?;
                     out.asset_created(&asset);
@@ -338,6 +347,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 "bifrost",
                 &mut std::io::stdout(),
             );
+        }
+        Command::Access(cmd) => {
+            let repo = open(&cli).await?;
+            let result = access::run(cmd, &repo, &out).await;
+            repo.close().await;
+            result?;
         }
         Command::Production(cmd) => {
             let repo = open(&cli).await?;

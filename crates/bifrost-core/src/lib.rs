@@ -3,6 +3,7 @@
 //! This crate does no I/O, spawns no tasks and knows no SQL or HTTP. Every other crate speaks in
 //! these types, so a `ChunkId` means the same thing in the store, the catalog and the CLI.
 
+pub mod access;
 mod id;
 mod model;
 mod name;
@@ -16,6 +17,8 @@ pub use model::{
     Asset, AssetFilter, ChunkingParams, FileEntry, FileMode, NewAsset, NewContent, NewVersion,
     Project, RepoStats, Version, VersionRef, VersionRefError, VersionSelector,
 };
-pub use name::{MAX_NAME_CHARS, NameError, NameKind, validate_name, validate_tag};
+pub use name::{
+    MAX_NAME_CHARS, NameError, NameKind, validate_name, validate_tag, validate_user_name,
+};
 pub use pack::{ChunkLocation, Codec, PackEntry, PackRecord};
 pub use query::{Query, QueryError};

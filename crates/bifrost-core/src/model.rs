@@ -35,6 +35,10 @@ pub struct Asset {
     pub tags: Vec<String>,
     /// Free JSON metadata.
     pub metadata: BTreeMap<String, serde_json::Value>,
+    /// The department whose work the asset is (members restricted to other departments may
+    /// not change it); none: any department's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
     /// When the asset was created.
     pub created_at: DateTime<Utc>,
     /// Number of the newest version, if any was published.
@@ -248,6 +252,9 @@ pub struct NewAsset {
     pub tags: Vec<String>,
     /// Free JSON metadata.
     pub metadata: BTreeMap<String, serde_json::Value>,
+    /// The department whose work it is (see [`Asset::department`]).
+    #[serde(default)]
+    pub department: Option<String>,
 }
 
 /// A file content as the store cut it: its id, size and ordered chunks.

@@ -11,6 +11,8 @@ pub enum NameKind {
     AssetType,
     /// A tag such as `hero` or `dept:anim`.
     Tag,
+    /// A user or role name such as `ana` or `ana@studio.example`.
+    User,
 }
 
 impl std::fmt::Display for NameKind {
@@ -20,6 +22,7 @@ impl std::fmt::Display for NameKind {
             NameKind::Asset => "asset name",
             NameKind::AssetType => "asset type",
             NameKind::Tag => "tag",
+            NameKind::User => "user or role name",
         })
     }
 }
@@ -79,6 +82,15 @@ pub fn validate_tag(tag: &str) -> Result<(), NameError> {
     let probe: String = tag.replace(':', "_");
     validate_name(NameKind::Tag, &probe).map_err(|e| NameError {
         name: tag.to_owned(),
+        ..e
+    })
+}
+
+/// Checks a user or role name: like a name, but `@` is also allowed (`ana@studio.example`).
+pub fn validate_user_name(name: &str) -> Result<(), NameError> {
+    let probe: String = name.replace('@', "_");
+    validate_name(NameKind::User, &probe).map_err(|e| NameError {
+        name: name.to_owned(),
         ..e
     })
 }

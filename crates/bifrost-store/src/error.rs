@@ -50,6 +50,26 @@ pub enum StoreError {
         /// What check failed.
         reason: String,
     },
+    /// Bytes sent as a chunk do not hash to the id they were sent under.
+    #[error(
+        "the bytes sent as chunk {claimed} hash to {actual}; the chunk was refused (resend it from the original file)"
+    )]
+    ChunkMismatch {
+        /// The id the bytes were sent under.
+        claimed: ChunkId,
+        /// What they hash to.
+        actual: ChunkId,
+    },
+    /// A chunk larger than any the store cuts.
+    #[error("chunk {chunk} is {len} bytes; chunks are at most {max} bytes")]
+    ChunkTooLarge {
+        /// The chunk.
+        chunk: ChunkId,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
     /// A pack's framing or trailer is damaged.
     #[error("pack {pack} is corrupt: {reason}")]
     CorruptPack {

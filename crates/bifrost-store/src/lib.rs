@@ -25,10 +25,11 @@ pub mod testing;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use bifrost_core::{ChunkingParams, PackEntry, PackId, PackRecord};
+use bifrost_core::{ChunkId, ChunkingParams, PackEntry, PackId, PackRecord};
 use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use rayon::prelude::*;
 
 pub use error::{Result, StoreError};
 pub use ingest::{IngestReport, IngestedFile, KnownChunks, NothingKnown, Progress, SourceFile};
@@ -278,6 +279,66 @@ impl Store {
         .map_err(|e| StoreError::Task(e.to_string()))??;
         self.put_pack(&record.id, packed).await?;
         Ok(record)
+    }
+
+    /// Stores chunks that a client cut and sent (the upload side of a remote publish). Each is
+    /// hashed and refused with [`StoreError::ChunkMismatch`] unless its bytes match its id,
+    /// compressed when that pays and packed; returns the packs written, every one durable.
+    /// Nothing is recorded: the caller adds the packs to its index, so a client that
+    /// disconnects halfway loses only the chunks of packs not yet returned, and the chunks of
+    /// packs never committed to are garbage for `gc`.
+    pub async fn put_chunks(&self, chunks: Vec<(ChunkId, Bytes)>) -> Result<Vec<PackRecord>> {
+        let max = self.config.chunking.max_size as usize;
+        let level = self.config.zstd_level;
+        let target = self.config.pack_target;
+        let sealed = tokio::task::spawn_blocking(move || {
+            let encoded = chunks
+                .par_iter()
+                .map(|(claimed, raw)| {
+                    if raw.len() > max {
+                        return Err(StoreError::ChunkTooLarge {
+                            chunk: *claimed,
+                            len: raw.len(),
+                            max,
+                        });
+                    }
+                    let actual = ChunkId(*blake3::hash(raw).as_bytes());
+                    if actual != *claimed {
+                        return Err(StoreError::ChunkMismatch {
+                            claimed: *claimed,
+                            actual,
+                        });
+                    }
+                    let (codec, stored) = pack::encode_chunk(raw, level);
+                    Ok((*claimed, codec, raw.len() as u32, stored))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut packs = Vec::new();
+            let mut builder = PackBuilder::new(target);
+            let mut seen = std::collections::HashSet::new();
+            for (id, codec, raw_len, stored) in &encoded {
+                if !seen.insert(*id) {
+                    continue;
+                }
+                if !builder.is_empty() && builder.len() + stored.len() > target {
+                    let full = std::mem::replace(&mut builder, PackBuilder::new(target));
+                    packs.push(full.seal());
+                }
+                builder.push(*id, *codec, *raw_len, stored);
+            }
+            if !builder.is_empty() {
+                packs.push(builder.seal());
+            }
+            Ok::<_, StoreError>(packs)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
+        let mut records = Vec::with_capacity(sealed.len());
+        for (record, bytes) in sealed {
+            self.put_pack(&record.id, bytes).await?;
+            records.push(record);
+        }
+        Ok(records)
     }
 
     /// Removes leftovers of interrupted local writes (`*.pack#N` staging files) older than

@@ -79,6 +79,45 @@ pub enum Error {
     /// A duration such as a gc grace period could not be read.
     #[error("`{0}` is not a duration; write e.g. 0s, 90s, 30m, 2h or 7d")]
     BadDuration(String),
+    /// The actor's role or departments do not allow the operation.
+    #[error("{user} may not do this: {reason}; ask a project supervisor or an admin for the right")]
+    Forbidden {
+        /// Who asked.
+        user: String,
+        /// Which right is missing.
+        reason: String,
+    },
+    /// A user name and password that do not match an enabled user.
+    #[error("unknown user or wrong password (or the user is disabled)")]
+    BadCredentials,
+    /// A password too short to be worth hashing.
+    #[error("a password must be at least 8 characters long")]
+    WeakPassword,
+    /// Hashing a password failed.
+    #[error("cannot hash the password: {0}")]
+    Password(String),
+    /// A URL that cannot be used.
+    #[error("cannot use `{url}`: {reason}")]
+    BadUrl {
+        /// The URL given.
+        url: String,
+        /// Why not.
+        reason: String,
+    },
+    /// Uploaded chunks that do not make up the content they were said to.
+    #[error(
+        "the uploaded chunks of content {claimed} make {actual_size} bytes hashing to {actual}, not {claimed_size} bytes hashing to {claimed}; nothing was committed (re-cut the file and upload again)"
+    )]
+    ContentMismatch {
+        /// The content id claimed.
+        claimed: bifrost_core::ContentId,
+        /// What the chunks hash to.
+        actual: bifrost_core::ContentId,
+        /// The size claimed.
+        claimed_size: u64,
+        /// The size of the chunks.
+        actual_size: u64,
+    },
     /// A publish kept losing its chunks to concurrent garbage collection.
     #[error("publish raced with `bifrost gc` repeatedly; try again when gc has finished")]
     GcRace,

@@ -154,6 +154,11 @@ impl Repository {
         author: &str,
         note: Option<&str>,
     ) -> Result<Version> {
+        let target = self.catalog.get_asset(self.project(), asset).await?;
+        self.require_department(
+            bifrost_core::access::Permission::Publish,
+            target.department.as_deref(),
+        )?;
         let old = self
             .catalog
             .get_version(self.project(), asset, VersionSelector::Number(number))
@@ -166,10 +171,12 @@ impl Repository {
             files,
             contents: Vec::new(),
         };
-        Ok(self
+        let version = self
             .catalog
             .commit_version(self.project(), asset, &new)
-            .await?)
+            .await?;
+        self.journal_published(&version).await;
+        Ok(version)
     }
 
     /// Free metadata recorded with a version (empty when none was given).

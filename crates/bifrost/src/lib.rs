@@ -5,6 +5,7 @@
 //! transaction-shaped order: bytes first (packs durable in the store), then the catalog commit that
 //! makes a version exist. A failure anywhere before the commit leaves no visible version.
 
+mod access;
 mod checkout;
 mod config;
 mod error;
@@ -16,7 +17,9 @@ mod publish;
 mod repo;
 #[cfg(test)]
 mod tests;
+mod transfer;
 
+pub use access::{Access, Actor, NewToken, hash_password};
 pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 pub use bifrost_core as core;
 pub use bifrost_store::StoreError;
@@ -28,3 +31,4 @@ pub use maintenance::{FsckReport, GcOptions, GcReport, Problem, ProblemKind};
 pub use progress::{NoProgress, Progress};
 pub use publish::PublishOutcome;
 pub use repo::{DEFAULT_PROJECT, DOT_DIR, InitOptions, REPO_ENV, Repository};
+pub use transfer::Manifest;

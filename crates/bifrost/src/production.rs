@@ -3,6 +3,7 @@
 //! repository's current project; the facade adds the project so front ends never pass it.
 
 use bifrost_catalog::{DeletedAsset, DeletedSequence, DeletedShot};
+use bifrost_core::access::Permission;
 use bifrost_core::production::{
     Collection, Comment, Dependency, EntityRef, HistoryEntry, Link, LinkKind, Metadata,
     MetadataUpdate, NewShot, ReviewStatus, SavedSearch, SearchHit, Sequence, Shot, ShotUpdate,
@@ -14,13 +15,37 @@ use crate::Repository;
 use crate::error::Result;
 
 /// Generates methods that call the catalog method of the same name with the current project.
+///
+/// A method marked `=> PERMISSION "kind.verb" [ENTITY]` changes something: it first requires
+/// the permission (with `in(DEPARTMENT)`, on that department's work), reads the record as it was
+/// (`before GETTER(ARGS)`) and, once the change has committed, journals the action with the
+/// record before and after (the method's result).
 macro_rules! scoped {
-    ($( $(#[$doc:meta])* fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty; )*) => {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty
+        $( => $perm:ident $action:literal [$entity:expr]
+            $(in($dept:expr))?
+            $(before $getter:ident($($garg:expr),*))? )?;
+    )*) => {
         impl Repository {
             $(
                 $(#[$doc])*
                 pub async fn $name(&self, $($arg: $ty),*) -> Result<$ret> {
-                    Ok(self.catalog.$name(self.project(), $($arg),*).await?)
+                    $(
+                        self.require(Permission::$perm)?;
+                        $( self.require_department(Permission::$perm, Some($dept))?; )?
+                        let before = None::<serde_json::Value>
+                            $( .or(serde_json::to_value(
+                                self.catalog.$getter(self.project(), $($garg),*).await?,
+                            ).ok()) )?;
+                    )?
+                    let result = self.catalog.$name(self.project(), $($arg),*).await?;
+                    $(
+                        self.journal($action, ($entity).to_string(), before.as_ref(), Some(&result))
+                            .await;
+                    )?
+                    Ok(result)
                 }
             )*
         }
@@ -31,107 +56,137 @@ scoped! {
     /// The status workflow of the project.
     fn workflow() -> Workflow;
     /// Adds a status to the workflow.
-    fn add_status(status: &str) -> Workflow;
+    fn add_status(status: &str) -> Workflow
+        => Manage "workflow.status_added" [status] before workflow();
     /// Allows a status change.
-    fn add_transition(from: &str, to: &str) -> Workflow;
+    fn add_transition(from: &str, to: &str) -> Workflow
+        => Manage "workflow.transition_added" [format!("{from} -> {to}")] before workflow();
     /// Forbids a status change.
-    fn remove_transition(from: &str, to: &str) -> Workflow;
+    fn remove_transition(from: &str, to: &str) -> Workflow
+        => Manage "workflow.transition_removed" [format!("{from} -> {to}")] before workflow();
     /// Removes a status and its transitions (refused while assets, shots or tasks are in it).
-    fn remove_status(status: &str) -> Workflow;
+    fn remove_status(status: &str) -> Workflow
+        => Manage "workflow.status_removed" [status] before workflow();
     /// Moves a status to a position in the workflow order (1 = the initial status).
-    fn move_status(status: &str, position: u32) -> Workflow;
+    fn move_status(status: &str, position: u32) -> Workflow
+        => Manage "workflow.status_moved" [status] before workflow();
     /// Departments, in order.
     fn departments() -> Vec<String>;
     /// Adds a department.
-    fn add_department(department: &str) -> Vec<String>;
+    fn add_department(department: &str) -> Vec<String>
+        => Manage "department.added" [department] before departments();
     /// Removes a department (refused while tasks use it).
-    fn remove_department(department: &str) -> Vec<String>;
+    fn remove_department(department: &str) -> Vec<String>
+        => Manage "department.removed" [department] before departments();
     /// Creates a sequence.
-    fn create_sequence(name: &str, metadata: &Metadata) -> Sequence;
+    fn create_sequence(name: &str, metadata: &Metadata) -> Sequence
+        => Edit "sequence.created" [name];
     /// Lists sequences.
     fn list_sequences() -> Vec<Sequence>;
     /// One sequence.
     fn get_sequence(name: &str) -> Sequence;
     /// Renames a sequence; its shots follow (`NEW/SHOT`).
-    fn rename_sequence(name: &str, new_name: &str) -> Sequence;
+    fn rename_sequence(name: &str, new_name: &str) -> Sequence
+        => Edit "sequence.renamed" [name] before get_sequence(name);
     /// Deletes a sequence (refused while it has shots, unless forced: then they go too).
-    fn delete_sequence(name: &str, force: bool) -> DeletedSequence;
+    fn delete_sequence(name: &str, force: bool) -> DeletedSequence
+        => Manage "sequence.deleted" [name] before get_sequence(name);
     /// Creates a shot.
-    fn create_shot(shot: &NewShot) -> Shot;
+    fn create_shot(shot: &NewShot) -> Shot
+        => Edit "shot.created" [format!("{}/{}", shot.sequence, shot.name)];
     /// Lists shots, of one sequence or all.
     fn list_shots(sequence: Option<&str>) -> Vec<Shot>;
     /// One shot.
     fn get_shot(sequence: &str, shot: &str) -> Shot;
     /// Changes a shot's frames, fps or metadata.
-    fn update_shot(sequence: &str, shot: &str, update: &ShotUpdate) -> Shot;
+    fn update_shot(sequence: &str, shot: &str, update: &ShotUpdate) -> Shot
+        => Edit "shot.updated" [format!("{sequence}/{shot}")] before get_shot(sequence, shot);
     /// Renames a shot within its sequence, recording it in the shot's history.
-    fn rename_shot(sequence: &str, shot: &str, new_name: &str, author: &str) -> Shot;
+    fn rename_shot(sequence: &str, shot: &str, new_name: &str, author: &str) -> Shot
+        => Edit "shot.renamed" [format!("{sequence}/{shot}")] before get_shot(sequence, shot);
     /// Deletes a shot with its tasks, links, comments and history (refused while others use
     /// it, unless forced).
-    fn delete_shot(sequence: &str, shot: &str, force: bool) -> DeletedShot;
-    /// Changes an asset's metadata.
-    fn update_asset_metadata(asset: &str, update: &MetadataUpdate) -> Metadata;
+    fn delete_shot(sequence: &str, shot: &str, force: bool) -> DeletedShot
+        => Manage "shot.deleted" [format!("{sequence}/{shot}")] before get_shot(sequence, shot);
     /// Changes a sequence's metadata.
-    fn update_sequence_metadata(name: &str, update: &MetadataUpdate) -> Sequence;
+    fn update_sequence_metadata(name: &str, update: &MetadataUpdate) -> Sequence
+        => Edit "sequence.updated" [name] before get_sequence(name);
     /// The workflow status of an asset or shot.
     fn entity_status(entity: &EntityRef) -> String;
     /// Moves an asset or shot to another status, if the workflow allows it.
-    fn set_status(entity: &EntityRef, status: &str, author: &str) -> HistoryEntry;
+    fn set_status(entity: &EntityRef, status: &str, author: &str) -> HistoryEntry
+        => Edit "status.changed" [entity] before entity_status(entity);
     /// Status and review changes of an entity or version, newest first.
     fn history(target: &Target) -> Vec<HistoryEntry>;
     /// Creates a department task on an asset or shot.
-    fn create_task(entity: &EntityRef, department: &str, assignee: Option<&str>) -> Task;
+    fn create_task(entity: &EntityRef, department: &str, assignee: Option<&str>) -> Task
+        => Edit "task.created" [format!("{entity} [{department}]")] in(department);
     /// Changes a task's assignee or status.
-    fn update_task(entity: &EntityRef, department: &str, update: &TaskUpdate, author: &str) -> Task;
+    fn update_task(entity: &EntityRef, department: &str, update: &TaskUpdate, author: &str) -> Task
+        => Edit "task.updated" [format!("{entity} [{department}]")] in(department);
     /// Deletes a task.
-    fn delete_task(entity: &EntityRef, department: &str) -> ();
+    fn delete_task(entity: &EntityRef, department: &str) -> ()
+        => Edit "task.deleted" [format!("{entity} [{department}]")] in(department);
     /// Lists tasks.
     fn list_tasks(filter: &TaskFilter) -> Vec<Task>;
     /// Links two entities (refusing cycles).
-    fn link(link: &Link) -> ();
+    fn link(link: &Link) -> ()
+        => Edit "link.created" [format!("{} -> {} ({})", link.src, link.dst, link.kind)];
     /// Removes a link.
-    fn unlink(src: &EntityRef, dst: &EntityRef, kind: LinkKind) -> ();
+    fn unlink(src: &EntityRef, dst: &EntityRef, kind: LinkKind) -> ()
+        => Edit "link.removed" [format!("{src} -> {dst} ({kind})")];
     /// What an entity uses.
     fn deps(entity: &EntityRef, transitive: bool) -> Vec<Dependency>;
     /// What uses an entity: the impact of changing it.
     fn used_by(entity: &EntityRef, transitive: bool) -> Vec<Dependency>;
     /// Deletes an asset (refused while others depend on it, unless forced). Its stored bytes
     /// become garbage for `gc`.
-    fn delete_asset(name: &str, force: bool) -> DeletedAsset;
+    fn delete_asset(name: &str, force: bool) -> DeletedAsset
+        => Manage "asset.deleted" [name] before get_asset(name);
     /// A version with its review status and metadata.
     fn version_details(asset: &str, selector: VersionSelector) -> VersionDetails;
     /// Every version of an asset with review status and metadata.
     fn list_version_details(asset: &str) -> Vec<VersionDetails>;
     /// Sets the review status of a version.
-    fn set_review_status(asset: &str, number: i64, status: ReviewStatus, author: &str) -> HistoryEntry;
+    fn set_review_status(asset: &str, number: i64, status: ReviewStatus, author: &str) -> HistoryEntry
+        => Review "version.reviewed" [format!("{asset}@v{number}")] before version_details(asset, VersionSelector::Number(number));
     /// Comments on an asset, shot or version.
-    fn add_comment(target: &Target, author: &str, body: &str) -> Comment;
+    fn add_comment(target: &Target, author: &str, body: &str) -> Comment
+        => Comment "comment.added" [target];
     /// Comments, oldest first.
     fn list_comments(target: &Target) -> Vec<Comment>;
     /// Saves a search under a name.
-    fn save_search(name: &str, query: &str) -> SavedSearch;
+    fn save_search(name: &str, query: &str) -> SavedSearch
+        => Edit "search.saved" [name];
     /// Saved searches.
     fn saved_searches() -> Vec<SavedSearch>;
     /// Deletes a saved search.
-    fn delete_saved_search(name: &str) -> ();
+    fn delete_saved_search(name: &str) -> ()
+        => Edit "search.deleted" [name];
     /// Runs a saved search.
     fn run_saved_search(name: &str, limit: u64, offset: u64) -> Vec<SearchHit>;
     /// Creates a collection.
-    fn create_collection(name: &str) -> Collection;
+    fn create_collection(name: &str) -> Collection
+        => Edit "collection.created" [name];
     /// Deletes a collection.
-    fn delete_collection(name: &str) -> ();
+    fn delete_collection(name: &str) -> ()
+        => Edit "collection.deleted" [name];
     /// Collections.
     fn collections() -> Vec<Collection>;
     /// Adds an entity to a collection.
-    fn add_to_collection(name: &str, entity: &EntityRef) -> bool;
+    fn add_to_collection(name: &str, entity: &EntityRef) -> bool
+        => Edit "collection.added" [format!("{name}: {entity}")];
     /// Removes an entity from a collection.
-    fn remove_from_collection(name: &str, entity: &EntityRef) -> bool;
+    fn remove_from_collection(name: &str, entity: &EntityRef) -> bool
+        => Edit "collection.removed" [format!("{name}: {entity}")];
     /// Members of a collection.
     fn collection_members(name: &str) -> Vec<EntityRef>;
     /// Marks an entity as a favourite of `user`.
-    fn add_favourite(user: &str, entity: &EntityRef) -> bool;
+    fn add_favourite(user: &str, entity: &EntityRef) -> bool
+        => Comment "favourite.added" [format!("{user}: {entity}")];
     /// Unmarks a favourite.
-    fn remove_favourite(user: &str, entity: &EntityRef) -> bool;
+    fn remove_favourite(user: &str, entity: &EntityRef) -> bool
+        => Comment "favourite.removed" [format!("{user}: {entity}")];
     /// A user's favourites.
     fn favourites(user: &str) -> Vec<EntityRef>;
     /// Shots per status, tasks per department and status, assets per type, versions per week.
@@ -139,6 +194,28 @@ scoped! {
 }
 
 impl Repository {
+    /// Changes an asset's metadata (on its department's work).
+    pub async fn update_asset_metadata(
+        &self,
+        asset: &str,
+        update: &MetadataUpdate,
+    ) -> Result<Metadata> {
+        let before = self.catalog.get_asset(self.project(), asset).await?;
+        self.require_department(Permission::Edit, before.department.as_deref())?;
+        let after = self
+            .catalog
+            .update_asset_metadata(self.project(), asset, update)
+            .await?;
+        self.journal(
+            "asset.updated",
+            asset.to_owned(),
+            Some(&before.metadata),
+            Some(&after),
+        )
+        .await;
+        Ok(after)
+    }
+
     /// Full-text and filtered search in the current project (`all_projects`: everywhere).
     pub async fn search(
         &self,

@@ -10,6 +10,8 @@ use bifrost_core::{ChunkId, FileEntry, NewContent, NewVersion, PackRecord, Versi
 use bifrost_store::{KnownChunks, SourceFile};
 use futures::future::BoxFuture;
 
+use bifrost_core::access::Permission;
+
 use crate::Repository;
 use crate::error::{Error, Result};
 use crate::progress::{Progress, StoreProgress};
@@ -166,7 +168,8 @@ impl Repository {
         note: &str,
         progress: Arc<dyn Progress>,
     ) -> Result<PublishOutcome> {
-        self.catalog.get_asset(self.project(), asset).await?;
+        let target = self.catalog.get_asset(self.project(), asset).await?;
+        self.require_department(Permission::Publish, target.department.as_deref())?;
         let inputs = collect_inputs(paths)?;
         let total: u64 = inputs.iter().map(|i| i.size).sum();
         let index = Arc::new(CatalogIndex {
@@ -221,6 +224,7 @@ impl Repository {
                 .await
             {
                 Ok(version) => {
+                    self.journal_published(&version).await;
                     return Ok(PublishOutcome {
                         version,
                         bytes_read: report.bytes_read,
@@ -234,5 +238,18 @@ impl Repository {
             }
         }
         Err(Error::GcRace)
+    }
+}
+
+impl Repository {
+    /// Journals a new version (`version.published`).
+    pub(crate) async fn journal_published(&self, version: &Version) {
+        self.journal(
+            "version.published",
+            format!("{}@v{}", version.asset, version.number),
+            None::<&()>,
+            Some(version),
+        )
+        .await;
     }
 }

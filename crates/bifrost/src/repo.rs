@@ -6,6 +6,7 @@ use bifrost_catalog::{Catalog, CatalogError};
 use bifrost_core::{Asset, AssetFilter, NewAsset, Project, Version, VersionRef};
 use bifrost_store::{Store, StoreConfig, StoreLocation};
 
+use crate::access::{Access, Actor};
 use crate::config::{FORMAT_VERSION, RepoConfig};
 use crate::error::{Error, Result};
 
@@ -29,9 +30,11 @@ pub struct InitOptions {
 #[derive(Debug, Clone)]
 pub struct Repository {
     root: PathBuf,
-    config: RepoConfig,
+    pub(crate) config: RepoConfig,
     pub(crate) catalog: Catalog,
     pub(crate) store: Store,
+    pub(crate) actor: Actor,
+    pub(crate) access: Access,
 }
 
 impl Repository {
@@ -72,6 +75,8 @@ impl Repository {
                 config: config.clone(),
                 catalog,
                 store,
+                actor: Actor::local(),
+                access: Access::Full,
             })
         }
         .await;
@@ -128,6 +133,8 @@ impl Repository {
             config,
             catalog,
             store,
+            actor: Actor::local(),
+            access: Access::Full,
         })
     }
 
@@ -175,7 +182,16 @@ impl Repository {
 
     /// Creates a project.
     pub async fn create_project(&self, name: &str) -> Result<Project> {
-        Ok(self.catalog.create_project(name).await?)
+        self.require(bifrost_core::access::Permission::Admin)?;
+        let project = self.catalog.create_project(name).await?;
+        self.journal_global(
+            "project.created",
+            name.to_owned(),
+            None::<&()>,
+            Some(&project),
+        )
+        .await;
+        Ok(project)
     }
 
     /// Lists projects.
@@ -185,7 +201,19 @@ impl Repository {
 
     /// Creates an asset in the current project.
     pub async fn create_asset(&self, asset: &NewAsset) -> Result<Asset> {
-        Ok(self.catalog.create_asset(self.project(), asset).await?)
+        self.require_department(
+            bifrost_core::access::Permission::Edit,
+            asset.department.as_deref(),
+        )?;
+        let created = self.catalog.create_asset(self.project(), asset).await?;
+        self.journal(
+            "asset.created",
+            asset.name.clone(),
+            None::<&()>,
+            Some(&created),
+        )
+        .await;
+        Ok(created)
     }
 
     /// Lists assets of the current project.

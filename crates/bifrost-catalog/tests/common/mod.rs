@@ -229,6 +229,7 @@ pub fn new_asset(name: &str, asset_type: &str, tags: &[&str]) -> NewAsset {
         asset_type: asset_type.to_owned(),
         tags: tags.iter().map(|t| (*t).to_owned()).collect(),
         metadata: BTreeMap::new(),
+        department: None,
     }
 }
 

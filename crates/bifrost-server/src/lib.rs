@@ -1,0 +1,135 @@
+//! Bifrost's HTTP server (`bifrost serve`): the REST API under `/api/v1`, its OpenAPI document,
+//! token authentication, the event stream, webhooks, `/healthz` and Prometheus `/metrics`.
+//!
+//! This is the only crate that knows HTTP on the server side. Handlers parse requests, call
+//! the facade on a [`Repository`] scoped to the caller ([`Repository::for_user`]: their role,
+//! their project membership, their departments) and render results; every rule lives in the
+//! facade, so the API and the CLI cannot disagree.
+//!
+//! Invariants:
+//! - Every error answer is `{"error": {"code", "message"}}` (see [`error`]); nothing a client
+//!   sends produces a 5xx: malformed JSON, wrong types and unknown fields are 400s naming them.
+//! - A project the caller is not a member of answers 404 like a missing one (no existence leak).
+//! - Every request gets an id (`x-request-id`, echoed in the answer, logged, journaled).
+//! - Shutdown is graceful: on the signal the server stops accepting, finishes in-flight
+//!   requests, stops the webhook dispatcher, then returns.
+
+pub mod error;
+pub mod extract;
+mod metrics_layer;
+mod routes;
+pub mod webhooks;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use bifrost::Repository;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Largest request body: a batch of chunks in an upload (JSON bodies are far smaller).
+pub const MAX_BODY: usize = 64 * 1024 * 1024;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The repository with full access; handlers scope it to the caller.
+    pub repo: Repository,
+    pub(crate) metrics: PrometheusHandle,
+    pub(crate) started: Instant,
+    pub(crate) events: Arc<tokio::sync::Notify>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
+}
+
+/// The process-wide Prometheus recorder (installed once, shared by every server in a process).
+fn prometheus() -> PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(&[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+                ])
+                .expect("the bucket list is not empty")
+                .build_recorder();
+            let handle = recorder.handle();
+            // Another recorder may already be installed (a host application's): then ours
+            // still renders what it was given directly.
+            let _ = metrics::set_global_recorder(recorder);
+            handle
+        })
+        .clone()
+}
+
+impl AppState {
+    /// State for a server over `repo` (opened with full access).
+    pub fn new(repo: Repository) -> Self {
+        AppState {
+            repo,
+            metrics: prometheus(),
+            started: Instant::now(),
+            events: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+}
+
+/// The whole application: API routes, OpenAPI document, health and metrics, with request ids,
+/// tracing, metrics and body limits.
+pub fn app(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let (api, openapi) = routes::api().split_for_parts();
+    let api = api.route_layer(axum::middleware::from_fn(metrics_layer::record));
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .merge(routes::system(openapi))
+        .nest("/api/v1", api)
+        .fallback(|| async { error::ApiError::no_route() })
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// The OpenAPI 3 document of the API (what `/api/v1/openapi.json` serves).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes::api().into_openapi()
+}
+
+/// Serves `repo` on `listener` until `shutdown` resolves, then finishes in-flight requests and
+/// stops the webhook dispatcher.
+pub async fn serve(
+    repo: Repository,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = AppState::new(repo);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let dispatcher = tokio::spawn(webhooks::run(state.clone(), stop_rx));
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    let _ = stop_tx.send(true);
+    let _ = dispatcher.await;
+    result
+}

@@ -1,0 +1,169 @@
+//! The routes: `system` (health, metrics, the OpenAPI document) and `api` (everything under
+//! `/api/v1`, each handler documented for OpenAPI where it is defined).
+
+mod access;
+mod assets;
+mod events;
+mod production;
+mod transfer;
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::AppState;
+use crate::error::ApiResult;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Bifrost API",
+        description = "Assets, versions, shots, tasks, search, content transfer, users, audit and events of a Bifrost repository. Authenticate with `Authorization: Bearer bft_…` (`bifrost token create`, or POST /api/v1/auth/login). Errors are `{\"error\": {\"code\", \"message\"}}`."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Everything under `/api/v1`.
+pub(crate) fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(access::routes())
+        .merge(assets::routes())
+        .merge(production::routes())
+        .merge(events::routes())
+        .merge(transfer::routes())
+}
+
+/// `/healthz`, `/metrics` and `/api/v1/openapi.json`.
+pub(crate) fn system(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { Json(doc.as_ref().clone()) }
+            }),
+        )
+}
+
+/// What `/healthz` answers.
+#[derive(Debug, Serialize, ToSchema)]
+struct Health {
+    status: &'static str,
+    catalog: &'static str,
+    uptime_seconds: u64,
+    version: &'static str,
+}
+
+/// Liveness and readiness: 200 when the catalog answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let catalog_ok = state.repo.last_event_id().await.is_ok();
+    let body = Health {
+        status: if catalog_ok { "ok" } else { "degraded" },
+        catalog: state.repo.catalog_backend(),
+        uptime_seconds: state.started.elapsed().as_secs(),
+        version: env!("CARGO_PKG_VERSION"),
+    };
+    let status = if catalog_ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}
+
+/// Prometheus text exposition of request counts and latencies.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+}
+
+/// `limit` and `offset` of a listing.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Page {
+    /// At most this many items (1–1000, default 100).
+    #[serde(default)]
+    limit: Option<u64>,
+    /// Skip this many items first (default 0).
+    #[serde(default)]
+    offset: Option<u64>,
+}
+
+impl Page {
+    pub(crate) fn limit(&self) -> u64 {
+        self.limit.unwrap_or(100).clamp(1, 1000)
+    }
+
+    pub(crate) fn offset(&self) -> u64 {
+        self.offset.unwrap_or(0)
+    }
+
+    /// One page of an already complete list.
+    pub(crate) fn of<T: Serialize>(&self, items: Vec<T>) -> ApiResult<Json<Listing<T>>> {
+        let total = items.len() as u64;
+        let items = items
+            .into_iter()
+            .skip(usize::try_from(self.offset()).unwrap_or(usize::MAX))
+            .take(self.limit() as usize)
+            .collect();
+        Ok(Json(Listing {
+            items,
+            limit: self.limit(),
+            offset: self.offset(),
+            total: Some(total),
+        }))
+    }
+}
+
+/// A page of a listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Listing<T> {
+    /// The items of this page.
+    items: Vec<T>,
+    /// The page size asked for.
+    limit: u64,
+    /// How many items were skipped.
+    offset: u64,
+    /// How many there are in all, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<u64>,
+}
+
+impl<T> Listing<T> {
+    pub(crate) fn page(items: Vec<T>, page: Page) -> Json<Self> {
+        Json(Listing {
+            items,
+            limit: page.limit(),
+            offset: page.offset(),
+            total: None,
+        })
+    }
+}

@@ -1,0 +1,672 @@
+//! Who is acting and what they may do: users and passwords, tokens, roles, membership, the
+//! journal every change is recorded in, asset locks and webhooks.
+//!
+//! A [`Repository`] always acts for an [`Actor`] with some [`Access`]. Opened directly (the
+//! local CLI, which can read the catalog database anyway) it has [`Access::Full`]; the server
+//! scopes one to the signed-in user with [`Repository::for_user`], and every operation then
+//! checks the user's role on the project (and their departments) before it changes anything.
+
+use std::collections::BTreeSet;
+
+use bifrost_core::access::{
+    AssetLock, DeadLetter, Event, EventFilter, Member, NewEvent, Permission, Role, TokenInfo,
+    TokenKind, TokenSecret, User, Webhook,
+};
+use serde::Serialize;
+
+use crate::Repository;
+use crate::error::{Error, Result};
+
+/// Who is acting, as the journal records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// A user name (locally: the operating-system user).
+    pub user: String,
+    /// A client address, or `local`.
+    pub origin: String,
+    /// The server request, if any.
+    pub request_id: Option<String>,
+}
+
+impl Actor {
+    /// The local operating-system user (`$USER`), acting from `local`.
+    pub fn local() -> Self {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| "unknown".to_owned());
+        Actor {
+            user,
+            origin: "local".to_owned(),
+            request_id: None,
+        }
+    }
+}
+
+/// What the actor may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Anything: direct access to the catalog (whoever can open its database could change it).
+    Full,
+    /// A signed-in user's rights on the current project (or, for global operations, their
+    /// global role).
+    User {
+        /// Their role here.
+        role: Role,
+        /// Departments whose work they may change (empty: all).
+        departments: Vec<String>,
+    },
+}
+
+/// Hashes a password with argon2id and a random salt (PHC string format).
+pub fn hash_password(password: &str) -> Result<String> {
+    use argon2::PasswordHasher;
+    use argon2::password_hash::SaltString;
+    if password.chars().count() < 8 {
+        return Err(Error::WeakPassword);
+    }
+    let salt_bytes: [u8; 16] = rand::random();
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| Error::Password(e.to_string()))?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| Error::Password(e.to_string()))?
+        .to_string())
+}
+
+fn password_matches(password: &str, hash: &str) -> bool {
+    use argon2::PasswordVerifier;
+    argon2::password_hash::PasswordHash::new(hash).is_ok_and(|parsed| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+}
+
+fn to_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok().filter(|v| !v.is_null())
+}
+
+/// A new token: its record and its text (shown once).
+#[derive(Debug, Clone, Serialize)]
+pub struct NewToken {
+    /// The record as listed later.
+    #[serde(flatten)]
+    pub info: TokenInfo,
+    /// The token to give to clients (`bft_…`); it is not stored and cannot be shown again.
+    pub token: String,
+}
+
+impl Repository {
+    /// Who this handle acts for.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// What this handle may do.
+    pub fn access(&self) -> &Access {
+        &self.access
+    }
+
+    /// The same repository acting for `actor` with full access (the local CLI's identity).
+    pub fn acting_as(mut self, actor: Actor) -> Self {
+        self.actor = actor;
+        self
+    }
+
+    /// A handle acting for a signed-in `user` on `project` (or, with `None`, on nothing but
+    /// global operations). A project the user is not a member of is reported as not found, so
+    /// that its existence does not leak; admins are members of every project.
+    pub async fn for_user(&self, user: &User, actor: Actor, project: Option<&str>) -> Result<Self> {
+        let roles = self.catalog.list_roles().await?;
+        let global = roles
+            .into_iter()
+            .find(|r| r.name == user.role)
+            .unwrap_or_else(|| Role {
+                name: user.role.clone(),
+                permissions: BTreeSet::new(),
+            });
+        let mut scoped = self.clone();
+        scoped.actor = actor;
+        scoped.access = Access::User {
+            role: global.clone(),
+            departments: Vec::new(),
+        };
+        if let Some(project) = project {
+            scoped.config.project = project.to_owned();
+            if global.allows(Permission::Admin) {
+                self.catalog.get_project(project).await?;
+            } else {
+                let Some((member, role)) = self.catalog.membership(project, &user.name).await?
+                else {
+                    return Err(bifrost_catalog::CatalogError::ProjectNotFound {
+                        name: project.to_owned(),
+                    }
+                    .into());
+                };
+                scoped.access = Access::User {
+                    role,
+                    departments: member.departments,
+                };
+            }
+        }
+        Ok(scoped)
+    }
+
+    /// Refuses unless the actor's role allows `permission` here.
+    pub fn require(&self, permission: Permission) -> Result<()> {
+        match &self.access {
+            Access::Full => Ok(()),
+            Access::User { role, .. } if role.allows(permission) => Ok(()),
+            Access::User { role, .. } => Err(Error::Forbidden {
+                user: self.actor.user.clone(),
+                reason: format!(
+                    "role `{}` does not allow `{permission}` on project `{}`",
+                    role.name,
+                    self.project()
+                ),
+            }),
+        }
+    }
+
+    /// Refuses unless the actor may `permission` on work of `department` (`None`: work of no
+    /// particular department, which members restricted to departments may not change).
+    pub fn require_department(
+        &self,
+        permission: Permission,
+        department: Option<&str>,
+    ) -> Result<()> {
+        self.require(permission)?;
+        let Access::User { role, departments } = &self.access else {
+            return Ok(());
+        };
+        if departments.is_empty()
+            || role.allows(Permission::Admin)
+            || department.is_some_and(|d| departments.iter().any(|m| m == d))
+        {
+            return Ok(());
+        }
+        Err(Error::Forbidden {
+            user: self.actor.user.clone(),
+            reason: format!(
+                "on project `{}` they may change only {} work, and this is {}",
+                self.project(),
+                departments.join(", "),
+                department.map_or("no department's".to_owned(), |d| format!("{d}'s"))
+            ),
+        })
+    }
+
+    /// Records a change of the current project in the journal. The change has committed, so a
+    /// failure to record it is logged rather than reported as a failure of the change.
+    pub(crate) async fn journal<B: Serialize, A: Serialize>(
+        &self,
+        action: &str,
+        entity: String,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) {
+        self.journal_in(
+            Some(self.project().to_owned()),
+            action,
+            entity,
+            before,
+            after,
+        )
+        .await;
+    }
+
+    /// Records a change that belongs to no project (users, tokens, roles, webhooks).
+    pub(crate) async fn journal_global<B: Serialize, A: Serialize>(
+        &self,
+        action: &str,
+        entity: String,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) {
+        self.journal_in(None, action, entity, before, after).await;
+    }
+
+    async fn journal_in<B: Serialize, A: Serialize>(
+        &self,
+        project: Option<String>,
+        action: &str,
+        entity: String,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) {
+        let event = NewEvent {
+            project,
+            actor: self.actor.user.clone(),
+            origin: self.actor.origin.clone(),
+            request_id: self.actor.request_id.clone(),
+            action: action.to_owned(),
+            entity,
+            before: before.and_then(to_json),
+            after: after.and_then(to_json),
+        };
+        if let Err(e) = self.catalog.append_event(&event).await {
+            tracing::error!(action, error = %e, "the change committed but could not be journaled");
+        }
+    }
+
+    // -- Users, passwords, tokens -----------------------------------------------------------
+
+    /// Adds a user (admins only). `password`: none for service accounts (tokens only).
+    pub async fn add_user(
+        &self,
+        name: &str,
+        display_name: Option<&str>,
+        role: &str,
+        password: Option<&str>,
+    ) -> Result<User> {
+        self.require(Permission::Admin)?;
+        let hash = password.map(hash_password).transpose()?;
+        let user = self
+            .catalog
+            .create_user(name, display_name.unwrap_or(name), role, hash.as_deref())
+            .await?;
+        self.journal_global("user.created", name.to_owned(), None::<&()>, Some(&user))
+            .await;
+        Ok(user)
+    }
+
+    /// Every user.
+    pub async fn list_users(&self) -> Result<Vec<User>> {
+        self.require(Permission::Admin)?;
+        Ok(self.catalog.list_users().await?)
+    }
+
+    /// One user (yourself, or anyone for admins).
+    pub async fn user(&self, name: &str) -> Result<User> {
+        if name != self.actor.user {
+            self.require(Permission::Admin)?;
+        }
+        Ok(self.catalog.get_user(name).await?)
+    }
+
+    /// Changes a user's role, disabled flag or password (admins; users may change their own
+    /// password).
+    pub async fn update_user(
+        &self,
+        name: &str,
+        role: Option<&str>,
+        disabled: Option<bool>,
+        password: Option<&str>,
+    ) -> Result<User> {
+        if name != self.actor.user || role.is_some() || disabled.is_some() {
+            self.require(Permission::Admin)?;
+        }
+        let before = self.catalog.get_user(name).await?;
+        let hash = password.map(hash_password).transpose()?;
+        let after = self
+            .catalog
+            .update_user(name, role, disabled, hash.as_deref())
+            .await?;
+        let action = match disabled {
+            Some(true) => "user.disabled",
+            Some(false) => "user.enabled",
+            None => "user.updated",
+        };
+        self.journal_global(action, name.to_owned(), Some(&before), Some(&after))
+            .await;
+        Ok(after)
+    }
+
+    /// Checks a user's password; the user if it matches and they are enabled. Every failure is
+    /// the same [`Error::BadCredentials`], so that callers cannot probe for user names.
+    pub async fn verify_password(&self, name: &str, password: &str) -> Result<User> {
+        let found = match self.catalog.user_password_hash(name).await {
+            Ok(found) => Some(found),
+            Err(bifrost_catalog::CatalogError::UserNotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        match found {
+            Some((user, Some(hash))) if !user.disabled && password_matches(password, &hash) => {
+                Ok(user)
+            }
+            _ => Err(Error::BadCredentials),
+        }
+    }
+
+    /// Creates a token for `user` (yourself, or anyone for admins). The returned text is the
+    /// only copy.
+    pub async fn create_token(
+        &self,
+        user: &str,
+        name: &str,
+        kind: TokenKind,
+        expires_in: Option<std::time::Duration>,
+    ) -> Result<NewToken> {
+        if user != self.actor.user {
+            self.require(Permission::Admin)?;
+        }
+        let secret = TokenSecret {
+            id: hex::encode(rand::random::<[u8; 8]>()),
+            secret: hex::encode(rand::random::<[u8; 32]>()),
+        };
+        let expires_at = expires_in
+            .map(|d| chrono::Duration::from_std(d).map(|d| chrono::Utc::now() + d))
+            .transpose()
+            .map_err(|_| Error::BadDuration("token lifetime".into()))?;
+        let info = self
+            .catalog
+            .create_token(
+                user,
+                &secret.id,
+                name,
+                kind,
+                &secret.secret_hash(),
+                expires_at,
+            )
+            .await?;
+        self.journal_global("token.created", info.id.clone(), None::<&()>, Some(&info))
+            .await;
+        Ok(NewToken {
+            info,
+            token: secret.to_string(),
+        })
+    }
+
+    /// Tokens of `user` (yourself, or anyone for admins; `None`: everyone's, admins only).
+    pub async fn list_tokens(&self, user: Option<&str>) -> Result<Vec<TokenInfo>> {
+        if user != Some(self.actor.user.as_str()) {
+            self.require(Permission::Admin)?;
+        }
+        Ok(self.catalog.list_tokens(user).await?)
+    }
+
+    /// Revokes a token (your own, or anyone's for admins).
+    pub async fn revoke_token(&self, id: &str) -> Result<TokenInfo> {
+        let before = self.catalog.get_token(id).await?;
+        if before.user != self.actor.user {
+            self.require(Permission::Admin)?;
+        }
+        let after = self.catalog.revoke_token(id).await?;
+        self.journal_global("token.revoked", id.to_owned(), Some(&before), Some(&after))
+            .await;
+        Ok(after)
+    }
+
+    /// The user a token's text belongs to, if it is valid (well-formed, known, secret
+    /// matching, not revoked or expired, user enabled).
+    pub async fn authenticate(&self, token: &str) -> Result<Option<User>> {
+        let Some(secret) = TokenSecret::parse(token) else {
+            return Ok(None);
+        };
+        Ok(self
+            .catalog
+            .authenticate_token(&secret.id, &secret.secret_hash())
+            .await?
+            .map(|(user, _)| user))
+    }
+
+    // -- Roles and membership ---------------------------------------------------------------
+
+    /// Every role.
+    pub async fn roles(&self) -> Result<Vec<Role>> {
+        Ok(self.catalog.list_roles().await?)
+    }
+
+    /// Creates a role or changes its permissions (admins only).
+    pub async fn set_role(&self, role: &Role) -> Result<Role> {
+        self.require(Permission::Admin)?;
+        let before = self
+            .catalog
+            .list_roles()
+            .await?
+            .into_iter()
+            .find(|r| r.name == role.name);
+        let after = self.catalog.set_role(role).await?;
+        self.journal_global("role.set", role.name.clone(), before.as_ref(), Some(&after))
+            .await;
+        Ok(after)
+    }
+
+    /// Members of the current project.
+    pub async fn members(&self) -> Result<Vec<Member>> {
+        Ok(self.catalog.list_members(self.project()).await?)
+    }
+
+    /// Adds `user` to the current project or changes their role and departments.
+    pub async fn set_member(
+        &self,
+        user: &str,
+        role: &str,
+        departments: &[String],
+    ) -> Result<Member> {
+        self.require(Permission::Manage)?;
+        let before = self.catalog.membership(self.project(), user).await?;
+        let after = self
+            .catalog
+            .set_member(self.project(), user, role, departments)
+            .await?;
+        self.journal(
+            "member.set",
+            user.to_owned(),
+            before.as_ref().map(|(m, _)| m),
+            Some(&after),
+        )
+        .await;
+        Ok(after)
+    }
+
+    /// Removes `user` from the current project.
+    pub async fn remove_member(&self, user: &str) -> Result<Member> {
+        self.require(Permission::Manage)?;
+        let before = self.catalog.remove_member(self.project(), user).await?;
+        self.journal(
+            "member.removed",
+            user.to_owned(),
+            Some(&before),
+            None::<&()>,
+        )
+        .await;
+        Ok(before)
+    }
+
+    /// Projects the actor can see: all with full access or for admins, else their memberships.
+    pub async fn visible_projects(&self) -> Result<Vec<bifrost_core::Project>> {
+        let all = self.catalog.list_projects().await?;
+        match &self.access {
+            Access::User { role, .. } if !role.allows(Permission::Admin) => {
+                let mine: BTreeSet<String> = self
+                    .catalog
+                    .user_memberships(&self.actor.user)
+                    .await?
+                    .into_iter()
+                    .map(|m| m.project)
+                    .collect();
+                Ok(all.into_iter().filter(|p| mine.contains(&p.name)).collect())
+            }
+            _ => Ok(all),
+        }
+    }
+
+    // -- Journal ----------------------------------------------------------------------------
+
+    /// Journal entries (the audit log), oldest first. Needs `audit`; non-admins see only the
+    /// projects they are members of.
+    pub async fn audit(&self, filter: &EventFilter) -> Result<Vec<Event>> {
+        self.require(Permission::Audit)?;
+        self.events(filter).await
+    }
+
+    /// Journal entries as an event stream: what the actor can see (every project for full
+    /// access and admins, their projects' entries otherwise), oldest first.
+    pub async fn events(&self, filter: &EventFilter) -> Result<Vec<Event>> {
+        let mut filter = filter.clone();
+        if let Access::User { role, .. } = &self.access
+            && !role.allows(Permission::Admin)
+        {
+            let mine: Vec<String> = self
+                .catalog
+                .user_memberships(&self.actor.user)
+                .await?
+                .into_iter()
+                .map(|m| m.project)
+                .collect();
+            filter.projects = Some(match filter.projects.take() {
+                Some(asked) => asked.into_iter().filter(|p| mine.contains(p)).collect(),
+                None => mine,
+            });
+        }
+        Ok(self.catalog.events(&filter).await?)
+    }
+
+    /// The newest journal entry's id (0 when empty).
+    pub async fn last_event_id(&self) -> Result<i64> {
+        Ok(self.catalog.last_event_id().await?)
+    }
+
+    // -- Locks ------------------------------------------------------------------------------
+
+    /// Takes (or renews) the exclusive check-out lease on an asset for the actor. With `have`,
+    /// refused unless it is the newest version ("lock only if you hold the latest").
+    pub async fn lock(
+        &self,
+        asset: &str,
+        ttl: std::time::Duration,
+        have: Option<i64>,
+    ) -> Result<AssetLock> {
+        let current = self.catalog.get_asset(self.project(), asset).await?;
+        self.require_department(Permission::Publish, current.department.as_deref())?;
+        let ttl =
+            chrono::Duration::from_std(ttl).map_err(|_| Error::BadDuration("lock ttl".into()))?;
+        let lock = self
+            .catalog
+            .lock_asset(self.project(), asset, &self.actor.user, ttl, have)
+            .await?;
+        self.journal("lock.acquired", asset.to_owned(), None::<&()>, Some(&lock))
+            .await;
+        Ok(lock)
+    }
+
+    /// Extends the actor's lease (the heartbeat). Not journaled: it changes only a deadline.
+    pub async fn renew_lock(&self, asset: &str, ttl: std::time::Duration) -> Result<AssetLock> {
+        self.require(Permission::Publish)?;
+        let ttl =
+            chrono::Duration::from_std(ttl).map_err(|_| Error::BadDuration("lock ttl".into()))?;
+        Ok(self
+            .catalog
+            .renew_lock(self.project(), asset, &self.actor.user, ttl)
+            .await?)
+    }
+
+    /// Releases the actor's lock, or with `force` breaks anyone's (needs `manage`).
+    pub async fn unlock(&self, asset: &str, force: bool) -> Result<AssetLock> {
+        self.require(if force {
+            Permission::Manage
+        } else {
+            Permission::Publish
+        })?;
+        let lock = self
+            .catalog
+            .unlock_asset(self.project(), asset, &self.actor.user, force)
+            .await?;
+        let action = if lock.holder == self.actor.user {
+            "lock.released"
+        } else {
+            "lock.broken"
+        };
+        self.journal(action, asset.to_owned(), Some(&lock), None::<&()>)
+            .await;
+        Ok(lock)
+    }
+
+    /// The live lock on an asset, if any.
+    pub async fn lock_of(&self, asset: &str) -> Result<Option<AssetLock>> {
+        Ok(self.catalog.get_lock(self.project(), asset).await?)
+    }
+
+    /// Live locks of the current project.
+    pub async fn locks(&self) -> Result<Vec<AssetLock>> {
+        Ok(self.catalog.list_locks(self.project()).await?)
+    }
+
+    // -- Webhooks ---------------------------------------------------------------------------
+
+    /// Subscribes `url` to changes (of `project`, of actions starting with one of `actions`)
+    /// from now on; payloads are signed with HMAC-SHA256 of `secret`. Admins only.
+    pub async fn add_webhook(
+        &self,
+        url: &str,
+        secret: &str,
+        project: Option<&str>,
+        actions: &[String],
+    ) -> Result<Webhook> {
+        self.require(Permission::Admin)?;
+        let parsed = url::Url::parse(url).map_err(|e| Error::BadUrl {
+            url: url.to_owned(),
+            reason: e.to_string(),
+        })?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::BadUrl {
+                url: url.to_owned(),
+                reason: "a webhook URL must be http:// or https://".into(),
+            });
+        }
+        if secret.len() < 16 {
+            return Err(Error::BadUrl {
+                url: url.to_owned(),
+                reason: "the signing secret must be at least 16 characters".into(),
+            });
+        }
+        let hook = self
+            .catalog
+            .create_webhook(url, secret, project, actions)
+            .await?;
+        self.journal_global(
+            "webhook.created",
+            hook.id.to_string(),
+            None::<&()>,
+            Some(&hook),
+        )
+        .await;
+        Ok(hook)
+    }
+
+    /// Every webhook (admins only).
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>> {
+        self.require(Permission::Admin)?;
+        Ok(self
+            .catalog
+            .webhooks()
+            .await?
+            .into_iter()
+            .map(|(h, _)| h)
+            .collect())
+    }
+
+    /// Every webhook with its secret: for the dispatcher only.
+    pub async fn webhooks_with_secrets(&self) -> Result<Vec<(Webhook, String)>> {
+        self.require(Permission::Admin)?;
+        Ok(self.catalog.webhooks().await?)
+    }
+
+    /// Deletes a webhook (admins only).
+    pub async fn delete_webhook(&self, id: i64) -> Result<Webhook> {
+        self.require(Permission::Admin)?;
+        let hook = self.catalog.delete_webhook(id).await?;
+        self.journal_global("webhook.deleted", id.to_string(), Some(&hook), None::<&()>)
+            .await;
+        Ok(hook)
+    }
+
+    /// Records that a webhook handled `event` (delivered, or dead after `failure`).
+    pub async fn advance_webhook(
+        &self,
+        id: i64,
+        event: i64,
+        failure: Option<(u32, &str)>,
+    ) -> Result<()> {
+        self.require(Permission::Admin)?;
+        Ok(self.catalog.advance_webhook(id, event, failure).await?)
+    }
+
+    /// Entries a webhook gave up on.
+    pub async fn dead_letters(&self, webhook: i64) -> Result<Vec<DeadLetter>> {
+        self.require(Permission::Admin)?;
+        Ok(self.catalog.dead_letters(webhook).await?)
+    }
+}

@@ -1,0 +1,224 @@
+//! Content transfer for remote clients: chunk negotiation, chunk upload, committing a version
+//! from a manifest, and reading byte ranges of stored files.
+//!
+//! A remote publish cuts files on the client exactly as a local one would (same chunking
+//! parameters, [`Repository::chunking`]), sends the manifest's chunk ids, uploads only the
+//! chunks the repository lacks ([`Repository::missing_chunks`], [`Repository::receive_chunks`])
+//! and commits ([`Repository::publish_manifest`]). Each upload batch becomes durable packs
+//! before it is acknowledged, so an interrupted upload resumes by asking again what is missing.
+//! A commit re-reads every new content from the store and checks that its bytes hash to the
+//! content id the client claimed: a client cannot attach wrong bytes to a content id that
+//! others would then deduplicate against.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use bifrost_catalog::CatalogError;
+use bifrost_core::access::Permission;
+use bifrost_core::{
+    ChunkId, ChunkingParams, ContentId, FileEntry, NewContent, NewVersion, Version,
+};
+use bytes::Bytes;
+use futures::Stream;
+use serde::{Deserialize, Serialize};
+
+use crate::Repository;
+use crate::error::{Error, Result};
+
+/// What a client sends to commit a version it uploaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Publish note.
+    #[serde(default)]
+    pub note: String,
+    /// The files of the version.
+    pub files: Vec<FileEntry>,
+    /// How each content the files name is cut into chunks (contents the repository already
+    /// has may be left out).
+    #[serde(default)]
+    pub contents: Vec<NewContent>,
+}
+
+/// Chunks per verification read: bounds memory while re-reading new contents.
+const VERIFY_BATCH: usize = 64;
+
+impl Repository {
+    /// The chunking parameters clients must cut with for deduplication to work.
+    pub fn chunking(&self) -> ChunkingParams {
+        self.config().chunking
+    }
+
+    /// Which of `chunks` the repository lacks, in the order given (each once).
+    pub async fn missing_chunks(&self, chunks: &[ChunkId]) -> Result<Vec<ChunkId>> {
+        self.require(Permission::Publish)?;
+        let known = self.catalog.known_chunks(chunks).await?;
+        let mut seen = HashSet::new();
+        Ok(chunks
+            .iter()
+            .zip(known)
+            .filter(|(id, known)| !known && seen.insert(**id))
+            .map(|(id, _)| *id)
+            .collect())
+    }
+
+    /// Stores uploaded chunks: each is verified against its id, packed, made durable and
+    /// indexed before this returns. Returns the pack bytes written.
+    pub async fn receive_chunks(&self, chunks: Vec<(ChunkId, Bytes)>) -> Result<u64> {
+        self.require(Permission::Publish)?;
+        let packs = self.store.put_chunks(chunks).await?;
+        self.catalog.record_packs(&packs).await?;
+        Ok(packs.iter().map(|p| p.size).sum())
+    }
+
+    /// Commits the next version of `asset` from an uploaded manifest, as the actor.
+    pub async fn publish_manifest(&self, asset: &str, manifest: &Manifest) -> Result<Version> {
+        let target = self.catalog.get_asset(self.project(), asset).await?;
+        self.require_department(Permission::Publish, target.department.as_deref())?;
+        if manifest.files.is_empty() {
+            return Err(Error::NothingToPublish);
+        }
+        for file in &manifest.files {
+            if !FileEntry::is_safe_path(&file.path) {
+                return Err(CatalogError::InvalidPath {
+                    path: file.path.clone(),
+                    reason:
+                        "paths must be relative, use `/`, and contain no `..`, `.` or empty parts"
+                            .into(),
+                }
+                .into());
+            }
+        }
+        self.verify_new_contents(&manifest.contents).await?;
+        let new = NewVersion {
+            author: self.actor().user.clone(),
+            note: manifest.note.clone(),
+            files: manifest.files.clone(),
+            contents: manifest.contents.clone(),
+        };
+        let version = self
+            .catalog
+            .commit_version(self.project(), asset, &new)
+            .await?;
+        self.journal_published(&version).await;
+        Ok(version)
+    }
+
+    /// Re-reads every described content the catalog does not have yet and checks its size and
+    /// hash against what the client claimed.
+    async fn verify_new_contents(&self, contents: &[NewContent]) -> Result<()> {
+        let ids: Vec<ChunkId> = contents.iter().flat_map(|c| c.chunks.clone()).collect();
+        let locations = self.catalog.chunk_locations(&ids).await?;
+        let missing: Vec<ChunkId> = ids
+            .iter()
+            .filter(|id| !locations.contains_key(id))
+            .copied()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if !missing.is_empty() {
+            return Err(CatalogError::MissingChunks { missing }.into());
+        }
+        let already: HashSet<ContentId> = match self
+            .catalog
+            .content_locations_many(&contents.iter().map(|c| c.id).collect::<Vec<_>>())
+            .await
+        {
+            Ok(found) => found.into_keys().collect(),
+            // Some are new (the usual case): check them one by one below.
+            Err(CatalogError::UnknownContent { .. }) => HashSet::new(),
+            Err(e) => return Err(e.into()),
+        };
+        for content in contents.iter().filter(|c| !already.contains(&c.id)) {
+            let mut hasher = blake3::Hasher::new();
+            let mut size = 0u64;
+            for batch in content.chunks.chunks(VERIFY_BATCH) {
+                let batch_locations: Vec<_> =
+                    batch.iter().map(|id| locations[id].clone()).collect();
+                let parts: Arc<Mutex<Vec<Option<Vec<u8>>>>> =
+                    Arc::new(Mutex::new(vec![None; batch.len()]));
+                let sink_parts = parts.clone();
+                self.store
+                    .read_chunks(
+                        &batch_locations,
+                        Arc::new(move |i, raw: &[u8]| {
+                            sink_parts.lock().expect("no panics while holding it")[i] =
+                                Some(raw.to_vec());
+                            Ok(())
+                        }),
+                    )
+                    .await?;
+                let parts = std::mem::take(&mut *parts.lock().expect("no panics while holding it"));
+                for part in parts.into_iter().flatten() {
+                    size += part.len() as u64;
+                    hasher.update(&part);
+                }
+            }
+            let actual = ContentId(*hasher.finalize().as_bytes());
+            if actual != content.id || size != content.size {
+                return Err(Error::ContentMismatch {
+                    claimed: content.id,
+                    actual,
+                    claimed_size: content.size,
+                    actual_size: size,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The bytes `range` of a stored file (`file` from [`Repository::version_files`]), as a
+    /// stream of verified pieces; at most a few chunks are held in memory at a time.
+    pub async fn read_file_range(
+        &self,
+        file: &FileEntry,
+        range: Range<u64>,
+    ) -> Result<impl Stream<Item = Result<Bytes>> + Send + 'static> {
+        let locations = self.catalog.content_locations(&file.content).await?;
+        // Chunks overlapping the range, with the offset each starts at in the file.
+        let mut wanted = Vec::new();
+        let mut offset = 0u64;
+        for location in locations {
+            let len = u64::from(location.entry.raw_len);
+            if offset + len > range.start && offset < range.end {
+                wanted.push((offset, location));
+            }
+            offset += len;
+        }
+        let store = self.store.clone();
+        let batches: Vec<Vec<_>> = wanted.chunks(8).map(<[_]>::to_vec).collect();
+        Ok(futures::stream::iter(batches).then(move |batch| {
+            let store = store.clone();
+            let range = range.clone();
+            async move {
+                let locations: Vec<_> = batch.iter().map(|(_, l)| l.clone()).collect();
+                let parts: Arc<Mutex<HashMap<usize, Vec<u8>>>> = Arc::default();
+                let sink_parts = parts.clone();
+                store
+                    .read_chunks(
+                        &locations,
+                        Arc::new(move |i, raw: &[u8]| {
+                            sink_parts
+                                .lock()
+                                .expect("no panics while holding it")
+                                .insert(i, raw.to_vec());
+                            Ok(())
+                        }),
+                    )
+                    .await?;
+                let mut parts =
+                    std::mem::take(&mut *parts.lock().expect("no panics while holding it"));
+                let mut out = Vec::new();
+                for (i, (start, _)) in batch.iter().enumerate() {
+                    let raw = parts.remove(&i).unwrap_or_default();
+                    let from = range.start.saturating_sub(*start) as usize;
+                    let to = ((range.end - start) as usize).min(raw.len());
+                    out.extend_from_slice(&raw[from.min(to)..to]);
+                }
+                Ok(Bytes::from(out))
+            }
+        }))
+    }
+}
+
+use futures::StreamExt as _;
