@@ -43,6 +43,11 @@ pub struct AppState {
     pub(crate) metrics: PrometheusHandle,
     pub(crate) started: Instant,
     pub(crate) events: Arc<tokio::sync::Notify>,
+    pub(crate) webhook_retry: webhooks::Retry,
+    /// Turns true when shutdown begins: long-lived responses (event streams) end then, so
+    /// that graceful shutdown does not wait for them forever.
+    pub(crate) stopping: tokio::sync::watch::Receiver<bool>,
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -74,12 +79,22 @@ fn prometheus() -> PrometheusHandle {
 impl AppState {
     /// State for a server over `repo` (opened with full access).
     pub fn new(repo: Repository) -> Self {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         AppState {
             repo,
             metrics: prometheus(),
             started: Instant::now(),
             events: Arc::new(tokio::sync::Notify::new()),
+            webhook_retry: webhooks::Retry::default(),
+            stopping: stop_rx,
+            stop: Arc::new(stop_tx),
         }
+    }
+
+    /// Changes how often and how soon failed webhook deliveries are retried.
+    pub fn with_webhook_retry(mut self, retry: webhooks::Retry) -> Self {
+        self.webhook_retry = retry;
+        self
     }
 }
 
@@ -95,6 +110,10 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(|| async { error::ApiError::no_route() })
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            wake_followers,
+        ))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -110,6 +129,21 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Wakes event-stream followers and the webhook dispatcher after a request that may have
+/// changed something, so they do not wait for their next poll.
+async fn wake_followers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let changes = !matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS");
+    let response = next.run(request).await;
+    if changes && response.status().is_success() {
+        state.events.notify_waiters();
+    }
+    response
+}
+
 /// The OpenAPI 3 document of the API (what `/api/v1/openapi.json` serves).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     routes::api().into_openapi()
@@ -122,14 +156,29 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let state = AppState::new(repo);
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let dispatcher = tokio::spawn(webhooks::run(state.clone(), stop_rx));
+    serve_state(AppState::new(repo), listener, shutdown).await
+}
+
+/// [`serve`] with a prepared state.
+pub async fn serve_state(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let stop = state.stop.clone();
+    let dispatcher = tokio::spawn(webhooks::run(state.clone(), state.stopping.clone()));
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let signal = {
+        let stop = stop.clone();
+        async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        }
+    };
     let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(signal)
         .await;
-    let _ = stop_tx.send(true);
+    let _ = stop.send(true);
     let _ = dispatcher.await;
     result
 }

@@ -1,6 +1,6 @@
 //! The webhook dispatcher: POSTs each journal entry a webhook wants to its URL, in journal
 //! order, signed with `X-Bifrost-Signature: sha256=HEX(HMAC-SHA256(secret, body))`. A failed
-//! delivery is retried with exponential backoff (1 s, 2 s, 4 s…, [`ATTEMPTS`] tries); after
+//! delivery is retried with exponential backoff ([`Retry`]: by default 1 s, 2 s, 4 s, 8 s apart, five tries); after
 //! the last it goes to the webhook's dead-letter list and the webhook moves on. The webhook's
 //! cursor is stored, so a restarted server resumes where it stopped.
 
@@ -11,10 +11,24 @@ use hmac::{KeyInit, Mac};
 
 use crate::AppState;
 
-/// Delivery attempts per event before it is dead-lettered.
-pub const ATTEMPTS: u32 = 5;
-/// Delay before the first retry; doubled for each later one.
-pub const FIRST_RETRY: Duration = Duration::from_secs(1);
+/// How failed deliveries are retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// Delivery attempts per event before it is dead-lettered.
+    pub attempts: u32,
+    /// Delay before the first retry; doubled for each later one.
+    pub first_delay: Duration,
+}
+
+impl Default for Retry {
+    /// Five attempts, 1 s, 2 s, 4 s and 8 s apart.
+    fn default() -> Self {
+        Retry {
+            attempts: 5,
+            first_delay: Duration::from_secs(1),
+        }
+    }
+}
 const POLL: Duration = Duration::from_millis(500);
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -77,7 +91,9 @@ async fn deliver_pending(
                 return Ok(handled);
             }
             let failure = if hook.wants(&event) {
-                deliver(client, &hook, &secret, &event, stop).await.err()
+                deliver(client, &hook, &secret, &event, state.webhook_retry, stop)
+                    .await
+                    .err()
             } else {
                 None
             };
@@ -90,7 +106,9 @@ async fn deliver_pending(
                 .advance_webhook(
                     hook.id,
                     event.id,
-                    failure.as_ref().map(|e| (ATTEMPTS, e.as_str())),
+                    failure
+                        .as_ref()
+                        .map(|e| (state.webhook_retry.attempts, e.as_str())),
                 )
                 .await?;
             handled += 1;
@@ -105,13 +123,14 @@ async fn deliver(
     hook: &Webhook,
     secret: &str,
     event: &Event,
+    retry: Retry,
     stop: &mut tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), String> {
     let body = serde_json::to_vec(event).map_err(|e| e.to_string())?;
     let signature = signature(secret, &body);
-    let mut delay = FIRST_RETRY;
+    let mut delay = retry.first_delay;
     let mut last = String::new();
-    for attempt in 1..=ATTEMPTS {
+    for attempt in 1..=retry.attempts.max(1) {
         let result = client
             .post(&hook.url)
             .header("content-type", "application/json")
@@ -127,7 +146,7 @@ async fn deliver(
             Err(e) => last = e.to_string(),
         }
         tracing::debug!(webhook = hook.id, event = event.id, attempt, error = %last, "delivery failed");
-        if attempt < ATTEMPTS {
+        if attempt < retry.attempts {
             tokio::select! {
                 _ = tokio::time::sleep(delay) => {}
                 _ = stop.changed() => return Err(format!("server stopping; last error: {last}")),

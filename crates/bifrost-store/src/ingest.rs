@@ -166,15 +166,7 @@ impl<'a> Pipeline<'a> {
     }
 
     fn cut_points(&self, data: &[u8]) -> Vec<Range<usize>> {
-        let p = self.chunking;
-        FastCDC::new(
-            data,
-            p.min_size as usize,
-            p.avg_size as usize,
-            p.max_size as usize,
-        )
-        .map(|c| c.offset..c.offset + c.length)
-        .collect()
+        cut_points(data, self.chunking)
     }
 
     /// Reads a batch of small files whole, in parallel, and stores their chunks.
@@ -404,4 +396,17 @@ fn clone_read_error(e: &StoreError) -> StoreError {
         },
         other => StoreError::Task(other.to_string()),
     }
+}
+
+/// Where content-defined chunking cuts `data` with `params`: what every writer of a repository
+/// must use for its chunks to deduplicate (remote clients included).
+pub fn cut_points(data: &[u8], params: ChunkingParams) -> Vec<Range<usize>> {
+    FastCDC::new(
+        data,
+        params.min_size as usize,
+        params.avg_size as usize,
+        params.max_size as usize,
+    )
+    .map(|c| c.offset..c.offset + c.length)
+    .collect()
 }

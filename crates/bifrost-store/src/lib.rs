@@ -32,7 +32,9 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use rayon::prelude::*;
 
 pub use error::{Result, StoreError};
-pub use ingest::{IngestReport, IngestedFile, KnownChunks, NothingKnown, Progress, SourceFile};
+pub use ingest::{
+    IngestReport, IngestedFile, KnownChunks, NothingKnown, Progress, SourceFile, cut_points,
+};
 pub use location::StoreLocation;
 pub use pack::{pack_id_from_key, pack_key, parse_trailer, verify_pack};
 pub use restore::ChunkSink;

@@ -31,4 +31,4 @@ pub use maintenance::{FsckReport, GcOptions, GcReport, Problem, ProblemKind};
 pub use progress::{NoProgress, Progress};
 pub use publish::PublishOutcome;
 pub use repo::{DEFAULT_PROJECT, DOT_DIR, InitOptions, REPO_ENV, Repository};
-pub use transfer::Manifest;
+pub use transfer::{Manifest, describe_content};

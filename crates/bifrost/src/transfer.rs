@@ -40,6 +40,22 @@ pub struct Manifest {
     pub contents: Vec<NewContent>,
 }
 
+/// Cuts a file's bytes as the repository would: its content description (id, size, chunk
+/// ids) and the byte range of each chunk, for a client that uploads.
+pub fn describe_content(data: &[u8], params: ChunkingParams) -> (NewContent, Vec<Range<usize>>) {
+    let ranges = bifrost_store::cut_points(data, params);
+    let chunks = ranges
+        .iter()
+        .map(|r| ChunkId(*blake3::hash(&data[r.clone()]).as_bytes()))
+        .collect();
+    let content = NewContent {
+        id: ContentId(*blake3::hash(data).as_bytes()),
+        size: data.len() as u64,
+        chunks,
+    };
+    (content, ranges)
+}
+
 /// Chunks per verification read: bounds memory while re-reading new contents.
 const VERIFY_BATCH: usize = 64;
 

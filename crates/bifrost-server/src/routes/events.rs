@@ -88,12 +88,17 @@ async fn stream_events(
         None => repo.last_event_id().await?,
     };
     let notify = state.events.clone();
+    let stopping = state.stopping.clone();
     let stream = futures::stream::unfold(
         (repo, query, start, std::collections::VecDeque::new()),
         move |(repo, query, mut cursor, mut queue)| {
             let notify = notify.clone();
+            let stopping = stopping.clone();
             async move {
                 loop {
+                    if *stopping.borrow() {
+                        return None;
+                    }
                     if let Some(event) = queue.pop_front() {
                         return Some((Ok(event), (repo, query, cursor, queue)));
                     }
