@@ -1031,7 +1031,9 @@ async fn webhooks_are_signed_retried_and_dead_lettered() {
     use axum::routing::post;
     use std::sync::{Arc, Mutex};
     // A receiver that fails the first delivery of each event and records the rest.
-    let received: Arc<Mutex<Vec<(String, String, Vec<u8>)>>> = Arc::default();
+    // (signature, event action, body) of each delivery.
+    type Delivery = (String, String, Vec<u8>);
+    let received: Arc<Mutex<Vec<Delivery>>> = Arc::default();
     let failures: Arc<Mutex<u32>> = Arc::default();
     let (rx, fx) = (received.clone(), failures.clone());
     let receiver = axum::Router::new()

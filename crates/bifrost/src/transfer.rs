@@ -149,8 +149,7 @@ impl Repository {
             let mut hasher = blake3::Hasher::new();
             let mut size = 0u64;
             for batch in content.chunks.chunks(VERIFY_BATCH) {
-                let batch_locations: Vec<_> =
-                    batch.iter().map(|id| locations[id].clone()).collect();
+                let batch_locations: Vec<_> = batch.iter().map(|id| locations[id]).collect();
                 let parts: Arc<Mutex<Vec<Option<Vec<u8>>>>> =
                     Arc::new(Mutex::new(vec![None; batch.len()]));
                 let sink_parts = parts.clone();
@@ -207,7 +206,7 @@ impl Repository {
             let store = store.clone();
             let range = range.clone();
             async move {
-                let locations: Vec<_> = batch.iter().map(|(_, l)| l.clone()).collect();
+                let locations: Vec<_> = batch.iter().map(|(_, l)| *l).collect();
                 let parts: Arc<Mutex<HashMap<usize, Vec<u8>>>> = Arc::default();
                 let sink_parts = parts.clone();
                 store
