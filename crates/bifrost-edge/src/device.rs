@@ -19,13 +19,22 @@ use crate::tcp::{ClientConfig, TcpClient};
 pub const DEFAULT_UNIT: u8 = 1;
 
 /// Where a device is and how to talk to it, parsed from text:
-/// `HOST[:PORT]`, `tcp://HOST[:PORT][?unit=N]`, `rtu+tcp://HOST:PORT[?unit=N]` or
+/// `HOST[:PORT]`, `tcp://HOST[:PORT][?unit=N&pipeline=N]`, `rtu+tcp://HOST:PORT[?unit=N]` or
 /// `rtu:///dev/ttyUSB0[?baud=9600&unit=N]`. TCP's default port is 502, the default unit 1,
-/// the default baud rate 9600.
+/// the default baud rate 9600. `pipeline=N` lets N requests be in flight on the connection at
+/// once: only for devices that answer every frame of a burst (Bifrost's simulator does;
+/// pymodbus 3.16 drops all but the first frame of a TCP segment), so the default is 1.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeviceAddress {
-    Tcp { address: String, unit: u8 },
-    Rtu { link: RtuLink, unit: u8 },
+    Tcp {
+        address: String,
+        unit: u8,
+        pipeline: usize,
+    },
+    Rtu {
+        link: RtuLink,
+        unit: u8,
+    },
 }
 
 impl DeviceAddress {
@@ -45,9 +54,15 @@ impl DeviceAddress {
     }
 
     /// Opens (lazily) a transport for this address.
-    pub fn transport(&self, config: ClientConfig) -> Transport {
+    /// A `pipeline` in the address overrides `config.max_in_flight`.
+    pub fn transport(&self, mut config: ClientConfig) -> Transport {
         match self {
-            DeviceAddress::Tcp { address, .. } => {
+            DeviceAddress::Tcp {
+                address, pipeline, ..
+            } => {
+                if *pipeline > 0 {
+                    config.max_in_flight = *pipeline;
+                }
                 Transport::Tcp(TcpClient::new(address.clone(), config))
             }
             DeviceAddress::Rtu { link, .. } => Transport::Rtu(RtuClient::new(link.clone(), config)),
@@ -66,11 +81,18 @@ impl FromStr for DeviceAddress {
         let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
         let mut unit = DEFAULT_UNIT;
         let mut baud = 9600u32;
+        let mut pipeline = 0usize;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').ok_or_else(bad)?;
             match k {
                 "unit" | "slave" | "device_id" => unit = v.parse().map_err(|_| bad())?,
                 "baud" => baud = v.parse().map_err(|_| bad())?,
+                "pipeline" => {
+                    pipeline = v.parse().map_err(|_| bad())?;
+                    if !(1..=256).contains(&pipeline) {
+                        return Err(bad());
+                    }
+                }
                 _ => return Err(bad()),
             }
         }
@@ -99,6 +121,7 @@ impl FromStr for DeviceAddress {
             "tcp" | "modbus" => Ok(DeviceAddress::Tcp {
                 address: host_port(location)?,
                 unit,
+                pipeline,
             }),
             "rtu+tcp" => Ok(DeviceAddress::Rtu {
                 link: RtuLink::Tcp {
@@ -544,21 +567,24 @@ mod tests {
             p("127.0.0.1:5020").unwrap(),
             DeviceAddress::Tcp {
                 address: "127.0.0.1:5020".into(),
-                unit: 1
+                unit: 1,
+                pipeline: 0
             }
         );
         assert_eq!(
             p("plc.local").unwrap(),
             DeviceAddress::Tcp {
                 address: "plc.local:502".into(),
-                unit: 1
+                unit: 1,
+                pipeline: 0
             }
         );
         assert_eq!(
-            p("tcp://[::1]:1502?unit=7").unwrap(),
+            p("tcp://[::1]:1502?unit=7&pipeline=8").unwrap(),
             DeviceAddress::Tcp {
                 address: "[::1]:1502".into(),
-                unit: 7
+                unit: 7,
+                pipeline: 8
             }
         );
         assert_eq!(
@@ -584,6 +610,7 @@ mod tests {
             "",
             "udp://x:1",
             "x:1?unit=300",
+            "x:1?pipeline=0",
             "x:1?colour=red",
             "rtu://ttyUSB0",
             "::1:502",

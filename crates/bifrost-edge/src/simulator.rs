@@ -192,6 +192,10 @@ pub struct SimulatorStats {
     pub requests: AtomicU64,
     /// Connections accepted.
     pub connections: AtomicU64,
+    /// Requests received but not yet answered, now.
+    pub pending: AtomicU64,
+    /// The most requests ever pending at once (above 1: clients pipelined).
+    pub peak_pending: AtomicU64,
 }
 
 /// A simulated Modbus device.
@@ -513,8 +517,12 @@ impl Simulator {
                             let _ = tx.send(answer);
                         } else if self.spec.pipelining {
                             let tx = tx.clone();
+                            let sim = self.clone();
+                            let now = sim.stats.pending.fetch_add(1, Ordering::Relaxed) + 1;
+                            sim.stats.peak_pending.fetch_max(now, Ordering::Relaxed);
                             delayed.spawn(async move {
                                 tokio::time::sleep(delay).await;
+                                sim.stats.pending.fetch_sub(1, Ordering::Relaxed);
                                 let _ = tx.send(answer);
                             });
                         } else {

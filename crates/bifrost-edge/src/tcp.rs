@@ -34,7 +34,8 @@ use crate::frame::{Request, Response, decode_tcp_frame, encode_tcp_frame};
 pub struct ClientConfig {
     /// Per-request timeout (from sending to the answer), also the budget for reconnecting.
     pub timeout: Duration,
-    /// Requests in flight at once on one TCP connection (1 for devices that cannot pipeline).
+    /// Requests in flight at once on one TCP connection. 1 (the default) suits every device;
+    /// more only devices that answer every frame of a burst (see `DeviceAddress`).
     pub max_in_flight: usize,
     /// First reconnection delay after a failed connection attempt.
     pub backoff_initial: Duration,
@@ -46,7 +47,7 @@ impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {
             timeout: Duration::from_secs(3),
-            max_in_flight: 16,
+            max_in_flight: 1,
             backoff_initial: Duration::from_millis(50),
             backoff_max: Duration::from_secs(5),
         }
