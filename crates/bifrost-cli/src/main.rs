@@ -3,6 +3,7 @@
 
 mod cli;
 mod demo;
+mod edge;
 mod output;
 mod production;
 mod progress;
@@ -345,6 +346,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             repo.close().await;
             result?;
         }
+        Command::Edge(command) => return edge::run(command, cli.json).await,
         Command::Demo(args) => {
             let base = start_dir(&cli)?;
             demo::run(&absolute(&base, &args.path), args, &out, bar()).await?;
