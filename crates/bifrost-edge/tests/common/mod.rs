@@ -7,10 +7,15 @@ use std::time::Duration;
 
 use bifrost_edge::ClientConfig;
 
-/// The interpreter with pymodbus: $BIFROST_TEST_PYTHON (CI points it at its venv) or python3.
+/// The interpreter with pymodbus: $BIFROST_TEST_PYTHON (CI points it at its venv), else the
+/// venv .ci/run makes ($HOME/.cache/bifrost-venv) when it exists, else python3.
 /// Without pymodbus the interop tests fail, saying how to install it; they never skip.
 pub fn python() -> String {
-    let python = std::env::var("BIFROST_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let venv = std::env::var("HOME").map(|h| format!("{h}/.cache/bifrost-venv/bin/python"));
+    let python = std::env::var("BIFROST_TEST_PYTHON")
+        .ok()
+        .or_else(|| venv.ok().filter(|p| std::path::Path::new(p).exists()))
+        .unwrap_or_else(|| "python3".into());
     let probe = Command::new(&python)
         .args([
             "-c",
