@@ -25,16 +25,29 @@ impl Client {
         match kind {
             "bifrost" | "bifrost-pipelined" => {
                 let pipeline = if kind == "bifrost" { 1 } else { 8 };
-                let config = ClientConfig { timeout: Duration::from_secs(10), max_in_flight: pipeline, ..Default::default() };
+                let config = ClientConfig {
+                    timeout: Duration::from_secs(10),
+                    max_in_flight: pipeline,
+                    ..Default::default()
+                };
                 let device = Device::open(address, config).expect("device address");
-                device.read_registers(Table::Holding, 0, 1).await.expect("first read");
+                device
+                    .read_registers(Table::Holding, 0, 1)
+                    .await
+                    .expect("first read");
                 Client::Bifrost(device)
             }
             "tokio-modbus" => {
                 let socket: SocketAddr = address.parse().expect("HOST:PORT");
-                Client::Tokio(tokio_modbus::client::tcp::connect(socket).await.expect("connect"))
+                Client::Tokio(
+                    tokio_modbus::client::tcp::connect(socket)
+                        .await
+                        .expect("connect"),
+                )
             }
-            other => panic!("unknown client {other}: use bifrost, bifrost-pipelined or tokio-modbus"),
+            other => {
+                panic!("unknown client {other}: use bifrost, bifrost-pipelined or tokio-modbus")
+            }
         }
     }
 
@@ -42,12 +55,21 @@ impl Client {
     /// call (split by its planner), tokio-modbus in requests of at most 125, one after another.
     async fn read(&mut self, count: usize) -> usize {
         match self {
-            Client::Bifrost(d) => d.read_registers(Table::Holding, 0, count).await.expect("read").len(),
+            Client::Bifrost(d) => d
+                .read_registers(Table::Holding, 0, count)
+                .await
+                .expect("read")
+                .len(),
             Client::Tokio(ctx) => {
                 let mut got = 0;
                 for start in (0..count).step_by(125) {
                     let n = (count - start).min(125) as u16;
-                    got += ctx.read_holding_registers(start as u16, n).await.expect("io").expect("exception").len();
+                    got += ctx
+                        .read_holding_registers(start as u16, n)
+                        .await
+                        .expect("io")
+                        .expect("exception")
+                        .len();
                 }
                 got
             }
@@ -64,7 +86,10 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (kind, address) = (args.get(1).expect("CLIENT"), args.get(2).expect("ADDRESS"));
-    let iterations: usize = args.get(3).map(|n| n.parse().expect("ITERATIONS")).unwrap_or(2000);
+    let iterations: usize = args
+        .get(3)
+        .map(|n| n.parse().expect("ITERATIONS"))
+        .unwrap_or(2000);
     let mut client = Client::open(kind, address).await;
     let mut latency = serde_json::Map::new();
     for size in SIZES {
