@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Edge bridge Modbus benchmark (BENCHMARKS.md, "Edge: Modbus (issue 6)").
-# One server (`bifrost edge simulate`, release build) on loopback; the clients run one after
+# One server (Bifrost's simulator, release build, its own process) on loopback; the clients run one after
 # another against it in the same run: Bifrost (Rust), Bifrost pipelined (8 in flight),
 # tokio-modbus, Bifrost's Python API and pymodbus's async client. Each measures p50/p99 latency
 # of 1, 100 and 1,000-register reads, then throughput of 100 connections reading 100 registers.
@@ -17,11 +17,11 @@ mkdir -p "$OUT"
 
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -c 'import maturin, pymodbus' 2>/dev/null || "$VENV/bin/pip" install -q maturin 'pymodbus==3.*'
-cargo build --release -q -p bifrost-cli --bin bifrost
 cargo build --release -q -p bifrost-edge --example modbus_bench
 (cd crates/bifrost-py && VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" maturin develop --release -q)
 
-"$CARGO_TARGET_DIR/release/bifrost" edge simulate --listen "127.0.0.1:$PORT" >/dev/null &
+# The server: Bifrost's simulator (what `bifrost edge simulate` serves), release build.
+"$CARGO_TARGET_DIR/release/examples/modbus_bench" serve "127.0.0.1:$PORT" &
 SIM=$!
 trap 'kill $SIM 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done

@@ -4,6 +4,8 @@
 //!
 //! cargo run --release -p bifrost-edge --example modbus_bench -- CLIENT ADDRESS [ITERATIONS]
 //! CLIENT: bifrost | bifrost-pipelined | tokio-modbus
+//! cargo run --release -p bifrost-edge --example modbus_bench -- serve ADDRESS
+//!   runs the benchmark's server: Bifrost's simulator, as `bifrost edge simulate` does.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -86,6 +88,11 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (kind, address) = (args.get(1).expect("CLIENT"), args.get(2).expect("ADDRESS"));
+    if kind == "serve" {
+        let sim = std::sync::Arc::new(bifrost_edge::Simulator::new(Default::default()));
+        sim.bind(address).await.expect("listen").wait().await;
+        return;
+    }
     let iterations: usize = args
         .get(3)
         .map(|n| n.parse().expect("ITERATIONS"))

@@ -468,31 +468,34 @@ impl Device {
     /// Writes registers from `address`, any count (split into FC 16 requests of at most 123).
     pub async fn write_registers(&self, address: u16, values: &[u16]) -> Result<()> {
         Self::check_range(Table::Holding, address, values.len())?;
-        let requests = values
-            .chunks(MAX_WRITE_REGISTERS as usize)
-            .enumerate()
-            .map(|(i, chunk)| Request::WriteMultipleRegisters {
-                address: address + (i * MAX_WRITE_REGISTERS as usize) as u16,
-                values: chunk.to_vec(),
-            });
-        self.send_all(requests).await
+        self.write_chunked(address, values, MAX_WRITE_REGISTERS, |address, values| {
+            Request::WriteMultipleRegisters { address, values }
+        })
+        .await
     }
 
     /// Writes coils from `address`, any count (split into FC 15 requests of at most 1968).
     pub async fn write_coils(&self, address: u16, values: &[bool]) -> Result<()> {
         Self::check_range(Table::Coil, address, values.len())?;
-        let requests = values
-            .chunks(MAX_WRITE_BITS as usize)
-            .enumerate()
-            .map(|(i, chunk)| Request::WriteMultipleCoils {
-                address: address + (i * MAX_WRITE_BITS as usize) as u16,
-                values: chunk.to_vec(),
-            });
-        self.send_all(requests).await
+        self.write_chunked(address, values, MAX_WRITE_BITS, |address, values| {
+            Request::WriteMultipleCoils { address, values }
+        })
+        .await
     }
 
-    async fn send_all(&self, requests: impl Iterator<Item = Request>) -> Result<()> {
-        let requests: Vec<Request> = requests.collect();
+    /// Sends `values` from `address` as requests of at most `max` items, all at once.
+    async fn write_chunked<T: Clone>(
+        &self,
+        address: u16,
+        values: &[T],
+        max: u16,
+        request: impl Fn(u16, Vec<T>) -> Request,
+    ) -> Result<()> {
+        let requests: Vec<Request> = values
+            .chunks(max as usize)
+            .enumerate()
+            .map(|(i, chunk)| request(address + (i * max as usize) as u16, chunk.to_vec()))
+            .collect();
         for answer in join_all(requests.iter().map(|r| self.call(r))).await {
             answer?;
         }

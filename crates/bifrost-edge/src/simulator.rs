@@ -175,6 +175,17 @@ struct Store {
     input: Vec<u16>,
 }
 
+/// Copies `values` into `table` from `address`, dropping what runs past the end.
+fn put<T: Copy>(table: &mut [T], address: u16, values: &[T]) {
+    let end = (address as usize + values.len()).min(table.len());
+    table[address as usize..end].copy_from_slice(&values[..end - address as usize]);
+}
+
+/// Up to `count` items of `table` from `address`.
+fn get<T: Copy>(table: &[T], address: u16, count: usize) -> Vec<T> {
+    table[address as usize..(address as usize + count).min(table.len())].to_vec()
+}
+
 /// What a matching fault decided.
 enum Action {
     Answer,
@@ -259,11 +270,10 @@ impl Simulator {
         } else {
             &mut s.holding
         };
-        let end = (address as usize + values.len()).min(0x1_0000);
-        words[address as usize..end].copy_from_slice(&values[..end - address as usize]);
+        put(words, address, values);
     }
 
-    /// Sets coils or discrete inputs.
+    /// Sets coils or discrete inputs (values past 65535 are dropped).
     pub fn set_bits(&self, table: Table, address: u16, values: &[bool]) {
         let mut s = self.write();
         let bits = if table == Table::Discrete {
@@ -271,30 +281,35 @@ impl Simulator {
         } else {
             &mut s.coils
         };
-        let end = (address as usize + values.len()).min(0x1_0000);
-        bits[address as usize..end].copy_from_slice(&values[..end - address as usize]);
+        put(bits, address, values);
     }
 
     /// Reads registers of the holding or input table.
     pub fn registers(&self, table: Table, address: u16, count: usize) -> Vec<u16> {
         let s = self.read();
-        let words = if table == Table::Input {
-            &s.input
-        } else {
-            &s.holding
-        };
-        words[address as usize..(address as usize + count).min(0x1_0000)].to_vec()
+        get(
+            if table == Table::Input {
+                &s.input
+            } else {
+                &s.holding
+            },
+            address,
+            count,
+        )
     }
 
     /// Reads coils or discrete inputs.
     pub fn bits(&self, table: Table, address: u16, count: usize) -> Vec<bool> {
         let s = self.read();
-        let bits = if table == Table::Discrete {
-            &s.discrete
-        } else {
-            &s.coils
-        };
-        bits[address as usize..(address as usize + count).min(0x1_0000)].to_vec()
+        get(
+            if table == Table::Discrete {
+                &s.discrete
+            } else {
+                &s.coils
+            },
+            address,
+            count,
+        )
     }
 
     /// Answers one request from the tables (no faults, no latency).

@@ -207,40 +207,32 @@ impl Connection {
         })
     }
 
-    fn read_holding_registers<'py>(
+    /// Reads `count` registers of table "holding" or "input" from `address` (any count).
+    fn read_registers<'py>(
         &self,
         py: Python<'py>,
+        table: &str,
         address: u16,
         count: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.read_words(py, bifrost::edge::Table::Holding, address, count)
+        let table = parse_table(table)?;
+        self.run(py, move |d| async move {
+            d.read_registers(table, address, count).await
+        })
     }
 
-    fn read_input_registers<'py>(
+    /// Reads `count` bits of table "coil" or "discrete" from `address` (any count).
+    fn read_bits<'py>(
         &self,
         py: Python<'py>,
+        table: &str,
         address: u16,
         count: usize,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.read_words(py, bifrost::edge::Table::Input, address, count)
-    }
-
-    fn read_coils<'py>(
-        &self,
-        py: Python<'py>,
-        address: u16,
-        count: usize,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.read_bits(py, bifrost::edge::Table::Coil, address, count)
-    }
-
-    fn read_discrete_inputs<'py>(
-        &self,
-        py: Python<'py>,
-        address: u16,
-        count: usize,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.read_bits(py, bifrost::edge::Table::Discrete, address, count)
+        let table = parse_table(table)?;
+        self.run(py, move |d| async move {
+            d.read_bits(table, address, count).await
+        })
     }
 
     fn write_register<'py>(
@@ -249,9 +241,8 @@ impl Connection {
         address: u16,
         value: u16,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let device = self.device.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            device.write_register(address, value).await.map_err(to_py)
+        self.run(py, move |d| async move {
+            d.write_register(address, value).await
         })
     }
 
@@ -261,12 +252,8 @@ impl Connection {
         address: u16,
         values: Vec<u16>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let device = self.device.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            device
-                .write_registers(address, &values)
-                .await
-                .map_err(to_py)
+        self.run(py, move |d| async move {
+            d.write_registers(address, &values).await
         })
     }
 
@@ -276,10 +263,10 @@ impl Connection {
         address: u16,
         value: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let device = self.device.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            device.write_coil(address, value).await.map_err(to_py)
-        })
+        self.run(
+            py,
+            move |d| async move { d.write_coil(address, value).await },
+        )
     }
 
     fn write_coils<'py>(
@@ -288,10 +275,10 @@ impl Connection {
         address: u16,
         values: Vec<bool>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let device = self.device.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            device.write_coils(address, &values).await.map_err(to_py)
-        })
+        self.run(
+            py,
+            move |d| async move { d.write_coils(address, &values).await },
+        )
     }
 
     fn read_write_registers<'py>(
@@ -302,12 +289,9 @@ impl Connection {
         write_address: u16,
         values: Vec<u16>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let device = self.device.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            device
-                .read_write_registers(read_address, read_count, write_address, &values)
+        self.run(py, move |d| async move {
+            d.read_write_registers(read_address, read_count, write_address, &values)
                 .await
-                .map_err(to_py)
         })
     }
 
@@ -357,34 +341,20 @@ impl Connection {
 }
 
 impl Connection {
-    fn read_words<'py>(
-        &self,
-        py: Python<'py>,
-        table: bifrost::edge::Table,
-        address: u16,
-        count: usize,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let device = self.device.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            device
-                .read_registers(table, address, count)
-                .await
-                .map_err(to_py)
-        })
+    /// Runs `work` on the device as an asyncio awaitable, errors mapped to Python's.
+    fn run<'py, F, Fut, T>(&self, py: Python<'py>, work: F) -> PyResult<Bound<'py, PyAny>>
+    where
+        F: FnOnce(Device) -> Fut,
+        Fut: std::future::Future<Output = Result<T, EdgeError>> + Send + 'static,
+        T: for<'a> IntoPyObject<'a> + Send + 'static,
+    {
+        let future = work(self.device.clone());
+        pyo3_async_runtimes::tokio::future_into_py(py, async move { future.await.map_err(to_py) })
     }
+}
 
-    fn read_bits<'py>(
-        &self,
-        py: Python<'py>,
-        table: bifrost::edge::Table,
-        address: u16,
-        count: usize,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let device = self.device.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            device.read_bits(table, address, count).await.map_err(to_py)
-        })
-    }
+fn parse_table(table: &str) -> PyResult<bifrost::edge::Table> {
+    table.parse().map_err(PyValueError::new_err)
 }
 
 #[pymodule]

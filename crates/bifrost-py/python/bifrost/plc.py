@@ -89,19 +89,19 @@ class ModbusConnection:
 
     async def read_holding_registers(self, address: int, count: int = 1) -> list[int]:
         """Reads ``count`` holding registers (function 03) from ``address``; any count."""
-        return await self._conn.read_holding_registers(address, count)
+        return await self._conn.read_registers("holding", address, count)
 
     async def read_input_registers(self, address: int, count: int = 1) -> list[int]:
         """Reads ``count`` input registers (function 04) from ``address``; any count."""
-        return await self._conn.read_input_registers(address, count)
+        return await self._conn.read_registers("input", address, count)
 
     async def read_coils(self, address: int, count: int = 1) -> list[bool]:
         """Reads ``count`` coils (function 01) from ``address``; any count."""
-        return await self._conn.read_coils(address, count)
+        return await self._conn.read_bits("coil", address, count)
 
     async def read_discrete_inputs(self, address: int, count: int = 1) -> list[bool]:
         """Reads ``count`` discrete inputs (function 02) from ``address``; any count."""
-        return await self._conn.read_discrete_inputs(address, count)
+        return await self._conn.read_bits("discrete", address, count)
 
     async def write_register(self, address: int, value: int) -> None:
         """Writes one holding register (function 06)."""
