@@ -1,16 +1,25 @@
 //! The native half of the `bifrost` Python package (`bifrost._bifrost`), built by maturin.
 //!
-//! It exposes `bifrost::edge` to asyncio: every I/O method returns an awaitable backed by a
-//! tokio future (pyo3-async-runtimes), so Python awaits while Rust does the Modbus work on the
-//! runtime's threads without the GIL. Errors become the exception classes of
-//! `bifrost/errors.py`, carrying the Modbus exception code where the device sent one. The
-//! friendly API (`bifrost.plc.ModbusConnection`, an async context manager) is Python around this.
+//! It exposes `bifrost::edge` to asyncio. A request is submitted with the event loop's
+//! [`Bridge`] and runs on tokio's threads without the GIL; its completion is queued in the
+//! bridge, whose socket (registered with `loop.add_reader`) wakes the loop once for however many
+//! completions are waiting. The loop's thread drains the queue and resolves the asyncio futures
+//! (`bifrost/plc.py`). Tokio threads never take the GIL, so a busy event loop never waits on
+//! them: this is what keeps the Python API near the Rust client's speed under load. Errors
+//! become the exception classes of `bifrost/errors.py`, carrying the Modbus exception code where
+//! the device sent one.
 
 use bifrost::edge::{ClientConfig, Device, DeviceAddress, EdgeError, Raw, TagFile, Value};
+use pyo3::IntoPyObjectExt;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The exception classes of `bifrost.errors`, looked up once.
@@ -208,88 +217,61 @@ impl Connection {
     }
 
     /// Reads `count` registers of table "holding" or "input" from `address` (any count).
-    fn read_registers<'py>(
+    /// Like every I/O method here, returns the id its outcome will have in `bridge.drain()`.
+    fn read_registers(
         &self,
-        py: Python<'py>,
+        bridge: &Bridge,
         table: &str,
         address: u16,
         count: usize,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<u64> {
         let table = parse_table(table)?;
-        self.run(py, move |d| async move {
+        Ok(self.run(bridge, move |d| async move {
             d.read_registers(table, address, count).await
-        })
+        }))
     }
 
     /// Reads `count` bits of table "coil" or "discrete" from `address` (any count).
-    fn read_bits<'py>(
-        &self,
-        py: Python<'py>,
-        table: &str,
-        address: u16,
-        count: usize,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn read_bits(&self, bridge: &Bridge, table: &str, address: u16, count: usize) -> PyResult<u64> {
         let table = parse_table(table)?;
-        self.run(py, move |d| async move {
+        Ok(self.run(bridge, move |d| async move {
             d.read_bits(table, address, count).await
-        })
+        }))
     }
 
-    fn write_register<'py>(
-        &self,
-        py: Python<'py>,
-        address: u16,
-        value: u16,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, move |d| async move {
+    fn write_register(&self, bridge: &Bridge, address: u16, value: u16) -> u64 {
+        self.run(bridge, move |d| async move {
             d.write_register(address, value).await
         })
     }
 
-    fn write_registers<'py>(
-        &self,
-        py: Python<'py>,
-        address: u16,
-        values: Vec<u16>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, move |d| async move {
+    fn write_registers(&self, bridge: &Bridge, address: u16, values: Vec<u16>) -> u64 {
+        self.run(bridge, move |d| async move {
             d.write_registers(address, &values).await
         })
     }
 
-    fn write_coil<'py>(
-        &self,
-        py: Python<'py>,
-        address: u16,
-        value: bool,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(
-            py,
-            move |d| async move { d.write_coil(address, value).await },
-        )
+    fn write_coil(&self, bridge: &Bridge, address: u16, value: bool) -> u64 {
+        self.run(bridge, move |d| async move {
+            d.write_coil(address, value).await
+        })
     }
 
-    fn write_coils<'py>(
-        &self,
-        py: Python<'py>,
-        address: u16,
-        values: Vec<bool>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(
-            py,
-            move |d| async move { d.write_coils(address, &values).await },
-        )
+    fn write_coils(&self, bridge: &Bridge, address: u16, values: Vec<bool>) -> u64 {
+        self.run(bridge, move |d| async move {
+            d.write_coils(address, &values).await
+        })
     }
 
-    fn read_write_registers<'py>(
+    fn read_write_registers(
         &self,
-        py: Python<'py>,
+        bridge: &Bridge,
         read_address: u16,
         read_count: u16,
         write_address: u16,
         values: Vec<u16>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.run(py, move |d| async move {
+    ) -> u64 {
+        self.run(bridge, move |d| async move {
             d.read_write_registers(read_address, read_count, write_address, &values)
                 .await
         })
@@ -297,59 +279,131 @@ impl Connection {
 
     /// Reads tags of a tag file: a list of (name, value, raw, unit) in file order. The first
     /// failed tag raises (its message names the tag).
-    #[pyo3(signature = (path, names = None))]
-    fn read_tags<'py>(
+    #[pyo3(signature = (bridge, path, names = None))]
+    fn read_tags(
         &self,
-        py: Python<'py>,
+        bridge: &Bridge,
         path: String,
         names: Option<Vec<String>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    ) -> PyResult<u64> {
         let (_, tags) = load_tags(&path, names.as_deref()).map_err(to_py)?;
         let device = self.device.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        Ok(bridge.spawn(async move {
             let readings = device.read_tags(&tags).await;
-            let mut out = Vec::with_capacity(readings.len());
-            for (tag, reading) in tags.iter().zip(readings) {
-                let (value, raw) = reading
-                    .result
-                    .map_err(|e| to_py_about(e, &format!("tag {}: ", tag.name)))?;
-                out.push((reading.name, PyValue(value), PyRaw(raw), tag.unit.clone()));
-            }
-            Ok(out)
-        })
+            Box::new(move |py: Python<'_>| {
+                let mut out = Vec::with_capacity(readings.len());
+                for (tag, reading) in tags.iter().zip(readings) {
+                    let (value, raw) = reading
+                        .result
+                        .map_err(|e| to_py_about(e, &format!("tag {}: ", tag.name)))?;
+                    out.push((reading.name, PyValue(value), PyRaw(raw), tag.unit.clone()));
+                }
+                Ok(out.into_pyobject(py)?.into_any().unbind())
+            }) as Ready
+        }))
     }
 
-    /// Writes one tag's engineering value; returns the raw words or bits written.
-    fn write_tag<'py>(
+    /// Writes one tag's engineering value; the outcome is the raw words or bits written.
+    fn write_tag(
         &self,
-        py: Python<'py>,
+        bridge: &Bridge,
         path: String,
         name: String,
-        value: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
         let value = value_from_py(value)?;
         let (_, tags) = load_tags(&path, Some(std::slice::from_ref(&name))).map_err(to_py)?;
-        let device = self.device.clone();
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
-            device
-                .write_tag(&tags[0], &value)
-                .await
-                .map(PyRaw)
-                .map_err(to_py)
-        })
+        Ok(self.run(bridge, move |d| async move {
+            d.write_tag(&tags[0], &value).await.map(PyRaw)
+        }))
     }
 }
 
 impl Connection {
-    /// Runs `work` on the device as an asyncio awaitable, errors mapped to Python's.
-    fn run<'py, F, Fut, T>(&self, py: Python<'py>, work: F) -> PyResult<Bound<'py, PyAny>>
+    /// Runs `work` on the device on tokio; its outcome is queued in `bridge` under the id
+    /// returned, for the event loop to pick up.
+    fn run<F, Fut, T>(&self, bridge: &Bridge, work: F) -> u64
     where
         F: FnOnce(Device) -> Fut,
         Fut: std::future::Future<Output = Result<T, EdgeError>> + Send + 'static,
         T: for<'a> IntoPyObject<'a> + Send + 'static,
     {
         let future = work(self.device.clone());
-        pyo3_async_runtimes::tokio::future_into_py(py, async move { future.await.map_err(to_py) })
+        bridge.spawn(async move {
+            let outcome = future.await;
+            Box::new(move |py: Python<'_>| match outcome {
+                Ok(value) => value.into_py_any(py),
+                Err(e) => Err(to_py(e)),
+            }) as Ready
+        })
+    }
+}
+
+/// Builds a request's Python result (or exception) once the GIL is held.
+type Ready = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>> + Send>;
+
+/// Completions waiting for one event loop, and the socket pair that wakes it.
+#[pyclass(frozen, module = "bifrost._bifrost")]
+struct Bridge {
+    queue: Arc<Mutex<Vec<(u64, Ready)>>>,
+    wake: Arc<UnixStream>,
+    woken: UnixStream,
+    next_id: AtomicU64,
+}
+
+impl Bridge {
+    fn spawn(&self, outcome: impl std::future::Future<Output = Ready> + Send + 'static) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (queue, wake) = (self.queue.clone(), self.wake.clone());
+        pyo3_async_runtimes::tokio::get_runtime().spawn(async move {
+            let ready = outcome.await;
+            let was_empty = {
+                let mut q = queue.lock().unwrap_or_else(|p| p.into_inner());
+                q.push((id, ready));
+                q.len() == 1
+            };
+            // One byte per batch: the loop drains everything queued when it wakes. A full
+            // socket buffer (WouldBlock) means a wake-up is pending anyway.
+            if was_empty {
+                let _ = (&*wake).write(&[1]);
+            }
+        });
+        id
+    }
+}
+
+#[pymethods]
+impl Bridge {
+    #[new]
+    fn new() -> PyResult<Self> {
+        let (woken, wake) = UnixStream::pair()?;
+        woken.set_nonblocking(true)?;
+        wake.set_nonblocking(true)?;
+        Ok(Bridge {
+            queue: Arc::default(),
+            wake: Arc::new(wake),
+            woken,
+            next_id: AtomicU64::new(1),
+        })
+    }
+
+    /// The file descriptor to register with `loop.add_reader`.
+    fn fileno(&self) -> i32 {
+        self.woken.as_raw_fd()
+    }
+
+    /// Everything completed since the last call: (id, ok, result or exception).
+    fn drain(&self, py: Python<'_>) -> Vec<(u64, bool, Py<PyAny>)> {
+        let mut sink = [0u8; 256];
+        while matches!((&self.woken).read(&mut sink), Ok(n) if n > 0) {}
+        let ready = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        ready
+            .into_iter()
+            .map(|(id, make)| match make(py) {
+                Ok(value) => (id, true, value),
+                Err(e) => (id, false, e.into_value(py).into_any()),
+            })
+            .collect()
     }
 }
 
@@ -360,6 +414,7 @@ fn parse_table(table: &str) -> PyResult<bifrost::edge::Table> {
 #[pymodule]
 fn _bifrost(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Connection>()?;
+    m.add_class::<Bridge>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
