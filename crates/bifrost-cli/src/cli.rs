@@ -135,6 +135,9 @@ pub enum Command {
     },
     /// Create a demo repository, publish generated assets and show the deduplication.
     Demo(DemoArgs),
+    /// Talk to PLCs over Modbus: read, write, watch, or simulate a device.
+    #[command(subcommand, after_help = crate::edge::HELP)]
+    Edge(crate::edge::EdgeCommand),
     #[command(flatten)]
     Production(crate::production::ProductionCommand),
     #[command(flatten)]

@@ -4,6 +4,7 @@
 mod access;
 mod cli;
 mod demo;
+mod edge;
 mod output;
 mod production;
 mod progress;
@@ -360,6 +361,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             repo.close().await;
             result?;
         }
+        Command::Edge(command) => return edge::run(command, cli.json).await,
         Command::Demo(args) => {
             let base = start_dir(&cli)?;
             demo::run(&absolute(&base, &args.path), args, &out, bar()).await?;

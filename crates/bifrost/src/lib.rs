@@ -22,6 +22,8 @@ mod transfer;
 pub use access::{Access, Actor, NewToken, hash_password};
 pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 pub use bifrost_core as core;
+/// The edge bridge (Modbus TCP/RTU client, tags, simulator); independent of the repository.
+pub use bifrost_edge as edge;
 pub use bifrost_store::StoreError;
 pub use checkout::{CheckoutOptions, CheckoutOutcome};
 pub use config::{FORMAT_VERSION, RepoConfig};
