@@ -20,6 +20,7 @@ use crate::sql::{corrupt, now, to_u32};
 // ---------------------------------------------------------------------------------------------
 // Roles
 
+/// A role from a row's `role_name` and `permissions` columns.
 fn role_from_row(row: &DbRow) -> Result<Role> {
     let Json(names): Json<Vec<String>> = row.try_get("permissions")?;
     let permissions = names
@@ -28,13 +29,13 @@ fn role_from_row(row: &DbRow) -> Result<Role> {
         .collect::<std::result::Result<BTreeSet<_>, _>>()
         .map_err(|e| corrupt(format!("a role's permissions: {e}")))?;
     Ok(Role {
-        name: row.try_get("name")?,
+        name: row.try_get("role_name")?,
         permissions,
     })
 }
 
 pub(crate) async fn list_roles(pool: &Pool) -> Result<Vec<Role>> {
-    sqlx::query("SELECT name, permissions FROM roles ORDER BY name")
+    sqlx::query("SELECT name AS role_name, permissions FROM roles ORDER BY name")
         .fetch_all(pool)
         .await?
         .iter()
@@ -57,6 +58,16 @@ async fn role_exists(conn: &mut Conn, name: &str) -> Result<()> {
         name: name.to_owned(),
         known,
     })
+}
+
+pub(crate) async fn get_role(pool: &Pool, name: &str) -> Result<Role> {
+    let mut conn = pool.acquire().await?;
+    role_exists(&mut conn, name).await?;
+    let row = sqlx::query("SELECT name AS role_name, permissions FROM roles WHERE name = $1")
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await?;
+    role_from_row(&row)
 }
 
 pub(crate) async fn set_role(pool: &Pool, role: &Role) -> Result<Role> {
@@ -296,18 +307,19 @@ pub(crate) async fn revoke_token(pool: &Pool, id: &str) -> Result<TokenInfo> {
     get_token(pool, id).await
 }
 
-/// The user a token belongs to, if the token exists, its secret matches, it is neither revoked
-/// nor expired and its user is enabled. One indexed lookup.
+/// The user a token belongs to, with their role, if the token exists, its secret matches, it
+/// is neither revoked nor expired and its user is enabled. One indexed lookup: this runs on
+/// every API request.
 pub(crate) async fn authenticate_token(
     pool: &Pool,
     id: &str,
     secret_hash: &str,
-) -> Result<Option<(User, TokenInfo)>> {
+) -> Result<Option<(User, Role)>> {
     let row = sqlx::query(
-        "SELECT t.id, t.name, u.name AS user_name, t.kind, t.created_at, t.expires_at, \
-         t.revoked_at, t.secret_hash, u.display_name, u.role, u.disabled, \
-         u.created_at AS user_created_at \
-         FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1",
+        "SELECT t.secret_hash, t.expires_at, t.revoked_at, u.name, u.display_name, u.role, \
+         u.disabled, u.created_at, r.name AS role_name, r.permissions \
+         FROM tokens t JOIN users u ON u.id = t.user_id JOIN roles r ON r.name = u.role \
+         WHERE t.id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -321,19 +333,18 @@ pub(crate) async fn authenticate_token(
             .zip(secret_hash.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0;
-    let token = token_from_row(&row)?;
-    let user = User {
-        name: token.user.clone(),
-        display_name: row.try_get("display_name")?,
-        role: row.try_get("role")?,
-        disabled: row.try_get("disabled")?,
-        created_at: row.try_get("user_created_at")?,
-    };
+    let expires_at: Option<DateTime<Utc>> = row.try_get("expires_at")?;
+    let revoked_at: Option<DateTime<Utc>> = row.try_get("revoked_at")?;
+    let user = user_from_row(&row)?;
     let usable = same
-        && token.revoked_at.is_none()
-        && token.expires_at.is_none_or(|at| at > Utc::now())
+        && revoked_at.is_none()
+        && expires_at.is_none_or(|at| at > Utc::now())
         && !user.disabled;
-    Ok(usable.then_some((user, token)))
+    Ok(if usable {
+        Some((user, role_from_row(&row)?))
+    } else {
+        None
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -445,7 +456,7 @@ pub(crate) async fn membership(
 ) -> Result<Option<(Member, Role)>> {
     let row = sqlx::query(
         "SELECT p.name AS project, u.name AS user_name, m.role, m.departments, \
-         r.name, r.permissions FROM members m JOIN projects p ON p.id = m.project_id \
+         r.name AS role_name, r.permissions FROM members m JOIN projects p ON p.id = m.project_id \
          JOIN users u ON u.id = m.user_id JOIN roles r ON r.name = m.role \
          WHERE p.name = $1 AND u.name = $2",
     )

@@ -18,6 +18,11 @@ impl Catalog {
         dispatch!(access, self.list_roles())
     }
 
+    /// One role ([`CatalogError::RoleNotFound`]).
+    pub async fn get_role(&self, name: &str) -> Result<Role> {
+        dispatch!(access, self.get_role(name))
+    }
+
     /// Creates a role or replaces its permissions.
     pub async fn set_role(&self, role: &Role) -> Result<Role> {
         dispatch!(access, self.set_role(role))
@@ -100,12 +105,13 @@ impl Catalog {
     }
 
     /// The enabled user of a valid, unrevoked, unexpired token whose secret hashes to
-    /// `secret_hash`; `None` otherwise (the caller answers 401 without saying why).
+    /// `secret_hash`, with their role; `None` otherwise (the caller answers 401 without
+    /// saying why).
     pub async fn authenticate_token(
         &self,
         id: &str,
         secret_hash: &str,
-    ) -> Result<Option<(User, TokenInfo)>> {
+    ) -> Result<Option<(User, Role)>> {
         dispatch!(access, self.authenticate_token(id, secret_hash))
     }
 

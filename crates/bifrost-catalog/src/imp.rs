@@ -816,6 +816,13 @@ pub(crate) async fn chunk_locations(
     Ok(out)
 }
 
+pub(crate) async fn known_contents(pool: &Pool, ids: &[ContentId]) -> Result<Vec<bool>> {
+    let raw: Vec<[u8; 32]> = ids.iter().map(|id| id.0).collect();
+    let mut conn = pool.acquire().await?;
+    let found = existing_ids(&mut conn, "contents", &raw).await?;
+    Ok(raw.iter().map(|id| found.contains(id)).collect())
+}
+
 pub(crate) async fn known_chunks(pool: &Pool, ids: &[ChunkId]) -> Result<Vec<bool>> {
     let raw: Vec<[u8; 32]> = ids.iter().map(|id| id.0).collect();
     let mut conn = pool.acquire().await?;

@@ -340,6 +340,11 @@ impl Catalog {
         dispatch!(self.chunk_locations(chunks))
     }
 
+    /// For each content, in the same order, whether the catalog has it.
+    pub async fn known_contents(&self, contents: &[ContentId]) -> Result<Vec<bool>, CatalogError> {
+        dispatch!(self.known_contents(contents))
+    }
+
     /// For each chunk, in the same order, whether the store index has it.
     pub async fn known_chunks(&self, chunks: &[ChunkId]) -> Result<Vec<bool>, CatalogError> {
         dispatch!(self.known_chunks(chunks))

@@ -10,18 +10,18 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use bifrost::Actor;
-use bifrost::Repository;
-use bifrost::core::access::User;
+use bifrost::{Repository, SignedIn};
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The signed-in caller.
+/// The signed-in caller. Extracted once per request: later extractions (a handler taking
+/// both `Caller` and `InProject`) reuse it from the request's extensions.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// Their user record.
-    pub user: User,
+    /// Their user record and global role.
+    pub who: SignedIn,
     /// How the journal records them.
     pub actor: Actor,
 }
@@ -45,8 +45,11 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        let user = state
+        let who = state
             .repo
             .authenticate(token)
             .await?
@@ -56,11 +59,13 @@ impl FromRequestParts<AppState> for Caller {
             .get::<ConnectInfo<SocketAddr>>()
             .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
         let actor = Actor {
-            user: user.name.clone(),
+            user: who.user.name.clone(),
             origin,
             request_id: request_id(parts),
         };
-        Ok(Caller { user, actor })
+        let caller = Caller { who, actor };
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
     }
 }
 
@@ -73,10 +78,7 @@ impl FromRequestParts<AppState> for Global {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
         Ok(Global(
-            state
-                .repo
-                .for_user(&caller.user, caller.actor, None)
-                .await?,
+            state.repo.for_user(&caller.who, caller.actor, None).await?,
         ))
     }
 }
@@ -99,7 +101,7 @@ impl FromRequestParts<AppState> for InProject {
         Ok(InProject(
             state
                 .repo
-                .for_user(&caller.user, caller.actor, Some(project))
+                .for_user(&caller.who, caller.actor, Some(project))
                 .await?,
         ))
     }

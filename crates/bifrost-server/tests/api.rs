@@ -119,6 +119,32 @@ impl Server {
             .await
     }
 
+    /// Sends one upload body of chunk records to project `main`.
+    async fn upload(&self, token: &str, body: Vec<u8>) -> reqwest::Response {
+        self.http
+            .post(self.api("/projects/main/chunks"))
+            .bearer_auth(token)
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GETs a file of asset `scene` (as admin), with an optional `Range` header.
+    async fn download(&self, version: &str, range: Option<String>) -> reqwest::Response {
+        let mut request = self
+            .http
+            .get(self.api(&format!(
+                "/projects/main/assets/scene/versions/{version}/files/scene.bin"
+            )))
+            .bearer_auth(&self.admin);
+        if let Some(range) = range {
+            request = request.header("range", range);
+        }
+        request.send().await.unwrap()
+    }
+
     /// A user with `role` on project `main` (restricted to `departments`) and their token.
     async fn member(&self, name: &str, role: &str, departments: &[&str]) -> String {
         let (status, _) = self
@@ -180,24 +206,12 @@ impl Server {
                 if batches.last().unwrap().len() + range.len() > 16 << 20 {
                     batches.push(Vec::new());
                 }
-                let upload = batches.last_mut().unwrap();
-                upload.extend_from_slice(id.as_bytes());
-                upload.extend_from_slice(&(range.len() as u32).to_le_bytes());
-                upload.extend_from_slice(&data[range.clone()]);
+                record(batches.last_mut().unwrap(), id, &data[range.clone()]);
                 sent += range.len() as u64;
             }
         }
         for upload in batches.into_iter().filter(|b| !b.is_empty()) {
-            let response = self
-                .http
-                .post(self.api("/projects/main/chunks"))
-                .bearer_auth(token)
-                .header("content-type", "application/octet-stream")
-                .body(upload)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(response.status(), StatusCode::OK);
+            assert_eq!(self.upload(token, upload).await.status(), StatusCode::OK);
         }
         let manifest = Manifest {
             note: "remote".into(),
@@ -237,6 +251,13 @@ impl Server {
                 .status();
         }
     }
+}
+
+/// Appends one upload record: chunk id, little-endian length, bytes.
+fn record(upload: &mut Vec<u8>, id: &ChunkId, bytes: &[u8]) {
+    upload.extend_from_slice(id.as_bytes());
+    upload.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    upload.extend_from_slice(bytes);
 }
 
 fn noise(len: usize, seed: u64) -> Vec<u8> {
@@ -757,23 +778,12 @@ async fn uploads_send_only_missing_chunks_and_verify_them() {
             data.len()
         );
         // The download is the new content, whole and by range.
-        let response = s
-            .http
-            .get(s.api("/projects/main/assets/scene/versions/2/files/scene.bin"))
-            .bearer_auth(&s.admin)
-            .send()
-            .await
-            .unwrap();
+        let response = s.download("2", None).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert!(response.bytes().await.unwrap() == data);
         let response = s
-            .http
-            .get(s.api("/projects/main/assets/scene/versions/latest/files/scene.bin"))
-            .bearer_auth(&s.admin)
-            .header("range", "bytes=1000000-1999999")
-            .send()
-            .await
-            .unwrap();
+            .download("latest", Some("bytes=1000000-1999999".into()))
+            .await;
         assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
         assert_eq!(
             response.headers()["content-range"],
@@ -781,48 +791,28 @@ async fn uploads_send_only_missing_chunks_and_verify_them() {
         );
         assert!(response.bytes().await.unwrap() == data[1_000_000..2_000_000]);
         let response = s
-            .http
-            .get(s.api("/projects/main/assets/scene/versions/2/files/scene.bin"))
-            .bearer_auth(&s.admin)
-            .header("range", format!("bytes={}-", data.len() + 5))
-            .send()
-            .await
-            .unwrap();
+            .download("2", Some(format!("bytes={}-", data.len() + 5)))
+            .await;
         assert_eq!(response.status(), StatusCode::RANGE_NOT_SATISFIABLE);
 
         // Bytes that do not match their id are refused.
         let mut forged = Vec::new();
-        forged.extend_from_slice(ChunkId(*blake3::hash(b"honest").as_bytes()).as_bytes());
-        forged.extend_from_slice(&5u32.to_le_bytes());
-        forged.extend_from_slice(b"lies!");
-        let response = s
-            .http
-            .post(s.api("/projects/main/chunks"))
-            .bearer_auth(&s.admin)
-            .body(forged)
-            .send()
-            .await
-            .unwrap();
+        record(
+            &mut forged,
+            &ChunkId(*blake3::hash(b"honest").as_bytes()),
+            b"lies!",
+        );
+        let response = s.upload(&s.admin, forged).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         let body: Value = response.json().await.unwrap();
         assert_eq!(code(&body), "chunk_mismatch");
 
         // A manifest that claims a content its chunks do not make is refused.
         let (content, _) = describe_content(b"one thing", s.repo.chunking());
-        let (other, ranges) = describe_content(b"another thing entirely", s.repo.chunking());
+        let (other, _) = describe_content(b"another thing entirely", s.repo.chunking());
         let mut upload = Vec::new();
-        upload.extend_from_slice(other.chunks[0].as_bytes());
-        upload.extend_from_slice(&(ranges[0].len() as u32).to_le_bytes());
-        upload.extend_from_slice(b"another thing entirely");
-        let response = s
-            .http
-            .post(s.api("/projects/main/chunks"))
-            .bearer_auth(&s.admin)
-            .body(upload)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
+        record(&mut upload, &other.chunks[0], b"another thing entirely");
+        assert_eq!(s.upload(&s.admin, upload).await.status(), StatusCode::OK);
         let lie = Manifest {
             note: String::new(),
             files: vec![FileEntry {
@@ -886,9 +876,7 @@ async fn a_client_dropping_mid_upload_leaves_nothing_visible() {
     let (content, ranges) = describe_content(&data, s.repo.chunking());
     let mut body = Vec::new();
     for (id, range) in content.chunks.iter().zip(&ranges) {
-        body.extend_from_slice(id.as_bytes());
-        body.extend_from_slice(&(range.len() as u32).to_le_bytes());
-        body.extend_from_slice(&data[range.clone()]);
+        record(&mut body, id, &data[range.clone()]);
     }
     let address = s.url.trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();

@@ -83,8 +83,22 @@ fn password_matches(password: &str, hash: &str) -> bool {
     })
 }
 
+/// A lock lease length as the catalog takes it.
+fn lease(ttl: std::time::Duration) -> Result<chrono::Duration> {
+    chrono::Duration::from_std(ttl).map_err(|_| Error::BadDuration(format!("{ttl:?}")))
+}
+
 fn to_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok().filter(|v| !v.is_null())
+}
+
+/// A user who proved who they are (token or password), with their global role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    /// The user.
+    pub user: User,
+    /// Their role (`User::role`) with its permissions.
+    pub role: Role,
 }
 
 /// A new token: its record and its text (shown once).
@@ -114,30 +128,27 @@ impl Repository {
         self
     }
 
-    /// A handle acting for a signed-in `user` on `project` (or, with `None`, on nothing but
+    /// A handle acting for a signed-in user on `project` (or, with `None`, on nothing but
     /// global operations). A project the user is not a member of is reported as not found, so
     /// that its existence does not leak; admins are members of every project.
-    pub async fn for_user(&self, user: &User, actor: Actor, project: Option<&str>) -> Result<Self> {
-        let roles = self.catalog.list_roles().await?;
-        let global = roles
-            .into_iter()
-            .find(|r| r.name == user.role)
-            .unwrap_or_else(|| Role {
-                name: user.role.clone(),
-                permissions: BTreeSet::new(),
-            });
+    pub async fn for_user(
+        &self,
+        who: &SignedIn,
+        actor: Actor,
+        project: Option<&str>,
+    ) -> Result<Self> {
         let mut scoped = self.clone();
         scoped.actor = actor;
         scoped.access = Access::User {
-            role: global.clone(),
+            role: who.role.clone(),
             departments: Vec::new(),
         };
         if let Some(project) = project {
             scoped.config.project = project.to_owned();
-            if global.allows(Permission::Admin) {
+            if who.role.allows(Permission::Admin) {
                 self.catalog.get_project(project).await?;
             } else {
-                let Some((member, role)) = self.catalog.membership(project, &user.name).await?
+                let Some((member, role)) = self.catalog.membership(project, &who.user.name).await?
                 else {
                     return Err(bifrost_catalog::CatalogError::ProjectNotFound {
                         name: project.to_owned(),
@@ -315,7 +326,7 @@ impl Repository {
 
     /// Checks a user's password; the user if it matches and they are enabled. Every failure is
     /// the same [`Error::BadCredentials`], so that callers cannot probe for user names.
-    pub async fn verify_password(&self, name: &str, password: &str) -> Result<User> {
+    pub async fn verify_password(&self, name: &str, password: &str) -> Result<SignedIn> {
         let found = match self.catalog.user_password_hash(name).await {
             Ok(found) => Some(found),
             Err(bifrost_catalog::CatalogError::UserNotFound { .. }) => None,
@@ -323,9 +334,20 @@ impl Repository {
         };
         match found {
             Some((user, Some(hash))) if !user.disabled && password_matches(password, &hash) => {
-                Ok(user)
+                let role = self.catalog.get_role(&user.role).await?;
+                Ok(SignedIn { user, role })
             }
-            _ => Err(Error::BadCredentials),
+            Some(_) => Err(Error::BadCredentials),
+            None => {
+                // Spend the same argon2 time as for a real user, so that response times do
+                // not tell which user names exist.
+                static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let dummy = DUMMY.get_or_init(|| {
+                    hash_password("not anyone's password").expect("hashing a constant works")
+                });
+                let _ = password_matches(password, dummy);
+                Err(Error::BadCredentials)
+            }
         }
     }
 
@@ -390,7 +412,7 @@ impl Repository {
 
     /// The user a token's text belongs to, if it is valid (well-formed, known, secret
     /// matching, not revoked or expired, user enabled).
-    pub async fn authenticate(&self, token: &str) -> Result<Option<User>> {
+    pub async fn authenticate(&self, token: &str) -> Result<Option<SignedIn>> {
         let Some(secret) = TokenSecret::parse(token) else {
             return Ok(None);
         };
@@ -398,7 +420,7 @@ impl Repository {
             .catalog
             .authenticate_token(&secret.id, &secret.secret_hash())
             .await?
-            .map(|(user, _)| user))
+            .map(|(user, role)| SignedIn { user, role }))
     }
 
     // -- Roles and membership ---------------------------------------------------------------
@@ -531,8 +553,7 @@ impl Repository {
     ) -> Result<AssetLock> {
         let current = self.catalog.get_asset(self.project(), asset).await?;
         self.require_department(Permission::Publish, current.department.as_deref())?;
-        let ttl =
-            chrono::Duration::from_std(ttl).map_err(|_| Error::BadDuration("lock ttl".into()))?;
+        let ttl = lease(ttl)?;
         let lock = self
             .catalog
             .lock_asset(self.project(), asset, &self.actor.user, ttl, have)
@@ -545,8 +566,7 @@ impl Repository {
     /// Extends the actor's lease (the heartbeat). Not journaled: it changes only a deadline.
     pub async fn renew_lock(&self, asset: &str, ttl: std::time::Duration) -> Result<AssetLock> {
         self.require(Permission::Publish)?;
-        let ttl =
-            chrono::Duration::from_std(ttl).map_err(|_| Error::BadDuration("lock ttl".into()))?;
+        let ttl = lease(ttl)?;
         Ok(self
             .catalog
             .renew_lock(self.project(), asset, &self.actor.user, ttl)

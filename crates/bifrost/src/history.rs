@@ -171,12 +171,7 @@ impl Repository {
             files,
             contents: Vec::new(),
         };
-        let version = self
-            .catalog
-            .commit_version(self.project(), asset, &new)
-            .await?;
-        self.journal_published(&version).await;
-        Ok(version)
+        Ok(self.commit(asset, &new).await?)
     }
 
     /// Free metadata recorded with a version (empty when none was given).

@@ -19,7 +19,7 @@ mod repo;
 mod tests;
 mod transfer;
 
-pub use access::{Access, Actor, NewToken, hash_password};
+pub use access::{Access, Actor, NewToken, SignedIn, hash_password};
 pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 pub use bifrost_core as core;
 /// The edge bridge (Modbus TCP/RTU client, tags, simulator); independent of the repository.

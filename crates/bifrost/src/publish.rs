@@ -218,13 +218,8 @@ impl Repository {
                 files,
                 contents: contents.into_values().collect(),
             };
-            match self
-                .catalog
-                .commit_version(self.project(), asset, &new)
-                .await
-            {
+            match self.commit(asset, &new).await {
                 Ok(version) => {
-                    self.journal_published(&version).await;
                     return Ok(PublishOutcome {
                         version,
                         bytes_read: report.bytes_read,
@@ -242,14 +237,24 @@ impl Repository {
 }
 
 impl Repository {
-    /// Journals a new version (`version.published`).
-    pub(crate) async fn journal_published(&self, version: &Version) {
+    /// Commits `new` as the next version of `asset` in the current project and journals it
+    /// (`version.published`): the one way every publish (local, rollback, remote) ends.
+    pub(crate) async fn commit(
+        &self,
+        asset: &str,
+        new: &NewVersion,
+    ) -> std::result::Result<Version, CatalogError> {
+        let version = self
+            .catalog
+            .commit_version(self.project(), asset, new)
+            .await?;
         self.journal(
             "version.published",
             format!("{}@v{}", version.asset, version.number),
             None::<&()>,
-            Some(version),
+            Some(&version),
         )
         .await;
+        Ok(version)
     }
 }

@@ -112,18 +112,23 @@ impl Repository {
             files: manifest.files.clone(),
             contents: manifest.contents.clone(),
         };
-        let version = self
-            .catalog
-            .commit_version(self.project(), asset, &new)
-            .await?;
-        self.journal_published(&version).await;
-        Ok(version)
+        Ok(self.commit(asset, &new).await?)
     }
 
     /// Re-reads every described content the catalog does not have yet and checks its size and
     /// hash against what the client claimed.
     async fn verify_new_contents(&self, contents: &[NewContent]) -> Result<()> {
-        let ids: Vec<ChunkId> = contents.iter().flat_map(|c| c.chunks.clone()).collect();
+        let known = self
+            .catalog
+            .known_contents(&contents.iter().map(|c| c.id).collect::<Vec<_>>())
+            .await?;
+        let new: Vec<&NewContent> = contents
+            .iter()
+            .zip(known)
+            .filter(|(_, known)| !known)
+            .map(|(c, _)| c)
+            .collect();
+        let ids: Vec<ChunkId> = new.iter().flat_map(|c| c.chunks.iter().copied()).collect();
         let locations = self.catalog.chunk_locations(&ids).await?;
         let missing: Vec<ChunkId> = ids
             .iter()
@@ -135,17 +140,7 @@ impl Repository {
         if !missing.is_empty() {
             return Err(CatalogError::MissingChunks { missing }.into());
         }
-        let already: HashSet<ContentId> = match self
-            .catalog
-            .content_locations_many(&contents.iter().map(|c| c.id).collect::<Vec<_>>())
-            .await
-        {
-            Ok(found) => found.into_keys().collect(),
-            // Some are new (the usual case): check them one by one below.
-            Err(CatalogError::UnknownContent { .. }) => HashSet::new(),
-            Err(e) => return Err(e.into()),
-        };
-        for content in contents.iter().filter(|c| !already.contains(&c.id)) {
+        for content in new {
             let mut hasher = blake3::Hasher::new();
             let mut size = 0u64;
             for batch in content.chunks.chunks(VERIFY_BATCH) {

@@ -53,21 +53,26 @@ pub(crate) struct LoginRequest {
     responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
+    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<Value>> {
-    let user = state
+    let who = state
         .repo
         .verify_password(&body.user, &body.password)
         .await?;
     let actor = bifrost::Actor {
-        user: user.name.clone(),
-        origin: "login".to_owned(),
-        request_id: None,
+        user: who.user.name.clone(),
+        origin: client.ip().to_string(),
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
     };
-    let repo = state.repo.for_user(&user, actor, None).await?;
+    let repo = state.repo.for_user(&who, actor, None).await?;
     let token = repo
         .create_token(
-            &user.name,
+            &who.user.name,
             body.token_name.as_deref().unwrap_or("login"),
             TokenKind::Personal,
             None,
@@ -82,7 +87,7 @@ async fn login(
 async fn me(caller: Caller, Global(repo): Global) -> ApiResult<Json<Value>> {
     let projects = repo.visible_projects().await?;
     Ok(Json(json!({
-        "user": caller.user,
+        "user": caller.who.user,
         "projects": projects.iter().map(|p| &p.name).collect::<Vec<_>>(),
     })))
 }
@@ -193,7 +198,7 @@ async fn list_tokens(
     let user = match query.user.as_deref() {
         Some("*") => None,
         Some(user) => Some(user),
-        None => Some(caller.user.name.as_str()),
+        None => Some(caller.who.user.name.as_str()),
     };
     Ok(Json(json!(repo.list_tokens(user).await?)))
 }
@@ -227,7 +232,7 @@ async fn create_token(
         None => TokenKind::Personal,
         Some(k) => k.parse().map_err(ApiError::bad_request)?,
     };
-    let user = body.user.unwrap_or(caller.user.name);
+    let user = body.user.unwrap_or(caller.who.user.name);
     let token = repo
         .create_token(
             &user,
