@@ -1,6 +1,7 @@
 //! Integration tests of the `bifrost` command-line tool: every test runs the real binary in a
 //! temporary sandbox with a clean environment.
 
+mod access;
 mod bad_input;
 mod concurrency;
 mod corruption;
