@@ -140,7 +140,7 @@ mod access_api;
 mod api;
 
 /// What [`Catalog::delete_asset`] removed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeletedAsset {
     /// Versions deleted (their contents are left for garbage collection).
     pub versions: u64,
@@ -151,7 +151,7 @@ pub struct DeletedAsset {
 }
 
 /// What [`Catalog::delete_shot`] removed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeletedShot {
     /// Links removed (its casting and what used it).
     pub links: u64,
@@ -162,7 +162,7 @@ pub struct DeletedShot {
 }
 
 /// What [`Catalog::delete_sequence`] removed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DeletedSequence {
     /// Its shots that were deleted (short names), sorted: empty unless forced.
     pub shots: Vec<String>,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::io::Read;
 
 use anyhow::{Context, Result, bail};
-use bifrost::Repository;
+use bifrost::Hub;
 use bifrost::core::access::{EventFilter, Permission, Role, TokenKind};
 use clap::Subcommand;
 
@@ -281,20 +281,26 @@ fn permissions(names: &[String]) -> Result<BTreeSet<Permission>> {
         .collect()
 }
 
-pub async fn run(cmd: &AccessCommand, repo: &Repository, out: &Out) -> Result<()> {
+/// `bifrost serve`: the REST API over this (local) repository until Ctrl-C or SIGTERM.
+pub async fn serve(listen: &str, repo: &bifrost::Repository, out: &Out) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}; is another server there?"))?;
+    let addr = listener.local_addr()?;
+    out.value(&serde_json::json!({ "listening": addr.to_string() }), || {
+        format!(
+            "serving {} on http://{addr} (API: /api/v1, docs: /api/v1/openapi.json); Ctrl-C stops",
+            repo.root().display()
+        )
+    });
+    bifrost_server::serve(repo.clone(), listener, shutdown_signal()).await?;
+    Ok(())
+}
+
+pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     match cmd {
-        AccessCommand::Serve { listen } => {
-            let listener = tokio::net::TcpListener::bind(listen)
-                .await
-                .with_context(|| format!("cannot listen on {listen}; is another server there?"))?;
-            let addr = listener.local_addr()?;
-            out.value(&serde_json::json!({ "listening": addr.to_string() }), || {
-                format!(
-                    "serving {} on http://{addr} (API: /api/v1, docs: /api/v1/openapi.json); Ctrl-C stops",
-                    repo.root().display()
-                )
-            });
-            bifrost_server::serve(repo.clone(), listener, shutdown_signal()).await?;
+        AccessCommand::Serve { .. } => {
+            bail!("`bifrost serve` serves a local repository: run it without --remote")
         }
         AccessCommand::User(cmd) => user(cmd, repo, out).await?,
         AccessCommand::Token(cmd) => token(cmd, repo, out).await?,
@@ -406,7 +412,7 @@ pub async fn run(cmd: &AccessCommand, repo: &Repository, out: &Out) -> Result<()
     Ok(())
 }
 
-async fn user(cmd: &UserCommand, repo: &Repository, out: &Out) -> Result<()> {
+async fn user(cmd: &UserCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     let user = match cmd {
         UserCommand::Add {
             name,
@@ -460,7 +466,7 @@ async fn user(cmd: &UserCommand, repo: &Repository, out: &Out) -> Result<()> {
     Ok(())
 }
 
-async fn token(cmd: &TokenCommand, repo: &Repository, out: &Out) -> Result<()> {
+async fn token(cmd: &TokenCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     match cmd {
         TokenCommand::Create {
             user,
@@ -519,7 +525,7 @@ async fn token(cmd: &TokenCommand, repo: &Repository, out: &Out) -> Result<()> {
     Ok(())
 }
 
-async fn member(cmd: &MemberCommand, repo: &Repository, out: &Out) -> Result<()> {
+async fn member(cmd: &MemberCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     match cmd {
         MemberCommand::Set {
             user,
@@ -559,7 +565,7 @@ async fn member(cmd: &MemberCommand, repo: &Repository, out: &Out) -> Result<()>
     Ok(())
 }
 
-async fn webhook(cmd: &WebhookCommand, repo: &Repository, out: &Out) -> Result<()> {
+async fn webhook(cmd: &WebhookCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     match cmd {
         WebhookCommand::Add {
             url,

@@ -41,6 +41,19 @@ pub struct Cli {
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
 
+    /// Run the command on a server instead of a local repository: the server you logged in to
+    /// last (`bifrost login URL`), or the one given (--remote=URL).
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "BIFROST_REMOTE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    pub remote: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -138,6 +151,22 @@ pub enum Command {
     /// Talk to PLCs over Modbus: read, write, watch, or simulate a device.
     #[command(subcommand, after_help = crate::edge::HELP)]
     Edge(crate::edge::EdgeCommand),
+    /// Log in to a server: later commands run there with --remote.
+    ///
+    /// Examples:
+    ///   bifrost login http://hub.studio:8080 --user ana          # asks for the password
+    ///   printf '%s' "$PASSWORD" | bifrost login hub:8080 --user ana --password-stdin
+    ///   printf '%s' "$TOKEN" | bifrost login hub:8080 --token-stdin   # a service token
+    ///   bifrost --remote asset list && bifrost --remote publish hero ./hero/
+    /// The token is saved in ~/.config/bifrost/credentials.toml (mode 0600; BIFROST_CONFIG_DIR
+    /// moves it); the server becomes the default for --remote.
+    #[command(verbatim_doc_comment)]
+    Login(crate::remote::LoginArgs),
+    /// Forget the login to a server (default: the default one); its token is revoked.
+    Logout {
+        /// The server (as given to `bifrost login`).
+        url: Option<String>,
+    },
     #[command(flatten)]
     Production(crate::production::ProductionCommand),
     #[command(flatten)]

@@ -8,6 +8,7 @@ mod edge;
 mod output;
 mod production;
 mod progress;
+mod remote;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use bifrost::core::{AssetFilter, NewAsset, VersionRef};
-use bifrost::{CheckoutOptions, GcOptions, InitOptions, Repository};
+use bifrost::{CheckoutOptions, GcOptions, Hub, InitOptions, Repository};
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{AssetCommand, Cli, Command, ProjectCommand};
@@ -174,8 +175,23 @@ pub(crate) fn meta_update(
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     let out = Out::new(cli.json, cli.quiet);
-    let bar =
-        || -> Arc<dyn bifrost::Progress> { Arc::new(progress::Bar::new(cli.quiet || cli.json)) };
+    let bar = bar(&cli);
+    if cli.remote.is_some() {
+        return match &cli.command {
+            Command::Project(ProjectCommand::Use { name }) => {
+                remote::use_project(&cli, name, &out).await?;
+                Ok(ExitCode::SUCCESS)
+            }
+            command if is_hub_command(command) => {
+                let client = remote::open(&cli)?;
+                run_on(&cli, &client, &out).await
+            }
+            _ => bail!(
+                "this command works on a local repository only; run it without --remote \
+                 (on the server's machine for fsck and gc)"
+            ),
+        };
+    }
     match &cli.command {
         Command::Init {
             path,
@@ -206,125 +222,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             out.init(&repo);
             repo.close().await;
         }
-        Command::Project(cmd) => {
+        Command::Project(ProjectCommand::Use { name }) => {
             let mut repo = open(&cli).await?;
-            match cmd {
-                ProjectCommand::Create { name } => out.project(&repo.create_project(name).await?),
-                ProjectCommand::List => out.projects(&repo.list_projects().await?, repo.project()),
-                ProjectCommand::Use { name } => out.project(&repo.use_project(name).await?),
-            }
+            let result = repo.use_project(name).await;
             repo.close().await;
-        }
-        Command::Asset(cmd) => {
-            let repo = open(&cli).await?;
-            match cmd {
-                AssetCommand::Create {
-                    name,
-                    asset_type,
-                    tags,
-                    meta,
-                    department,
-                } => {
-                    let asset = repo
-                        .create_asset(&NewAsset {
-                            name: name.clone(),
-                            asset_type: asset_type.clone(),
-                            tags: tags.clone(),
-                            metadata: parse_meta(meta)?,
-                            department: department.clone(),
-                        })
-                        .await?;
-                    out.asset_created(&asset);
-                }
-                AssetCommand::List { asset_type, tags } => {
-                    let filter = AssetFilter {
-                        asset_type: asset_type.clone(),
-                        tags: tags.clone(),
-                    };
-                    out.assets(&repo.list_assets(&filter).await?);
-                }
-                AssetCommand::Show { name } => {
-                    let asset = repo.asset(name).await?;
-                    let versions = repo.log(name).await?;
-                    let files = match versions.last() {
-                        Some(v) => repo.version_files(v).await?,
-                        None => Vec::new(),
-                    };
-                    out.asset_show(&asset, &versions, &files);
-                }
-                AssetCommand::Update {
-                    name,
-                    meta,
-                    replace_meta,
-                } => {
-                    // clap requires at least one --meta, so there is always a change.
-                    let update = meta_update(meta, *replace_meta)?
-                        .context("give at least one --meta KEY=VALUE")?;
-                    let now = repo.update_asset_metadata(name, &update).await?;
-                    out.value(&now, || format!("updated metadata of {name}"));
-                }
-                AssetCommand::Delete { name, force } => {
-                    let deleted = repo.delete_asset(name, *force).await?;
-                    let json = serde_json::json!({
-                        "asset": name,
-                        "versions": deleted.versions,
-                        "links": deleted.links,
-                        "dependants": deleted.dependants,
-                    });
-                    out.value(&json, || {
-                        format!(
-                            "deleted {name}: {} versions, {} links (run `bifrost gc` to free its bytes)",
-                            deleted.versions, deleted.links
-                        )
-                    });
-                }
-            }
-            repo.close().await;
-        }
-        Command::Publish {
-            name,
-            paths,
-            note,
-            author: who,
-        } => {
-            let repo = open(&cli).await?;
-            let base = start_dir(&cli)?;
-            let paths: Vec<PathBuf> = paths.iter().map(|p| absolute(&base, p)).collect();
-            let outcome = repo
-                .publish(name, &paths, &author(who.clone()), note, bar())
-                .await?;
-            out.published(&outcome);
-            repo.close().await;
-        }
-        Command::Log { name } => {
-            let repo = open(&cli).await?;
-            out.log(name, &repo.log(name).await?);
-            repo.close().await;
-        }
-        Command::Checkout {
-            reference,
-            dest,
-            force,
-        } => {
-            let reference: VersionRef = reference.parse()?;
-            let repo = open(&cli).await?;
-            let dest = absolute(&start_dir(&cli)?, dest);
-            let outcome = repo
-                .checkout(&reference, &dest, CheckoutOptions { force: *force }, bar())
-                .await?;
-            out.checked_out(&outcome);
-            repo.close().await;
-        }
-        Command::Stats => {
-            let repo = open(&cli).await?;
-            out.stats(&repo.stats().await?);
-            repo.close().await;
+            out.project(&result?);
         }
         Command::Fsck { read_data } => {
             let repo = open(&cli).await?;
-            let report = repo.fsck(*read_data, bar()).await?;
-            out.fsck(&report);
+            let report = repo.fsck(*read_data, bar()).await;
             repo.close().await;
+            let report = report?;
+            out.fsck(&report);
             if !report.is_clean() {
                 return Ok(ExitCode::FAILURE);
             }
@@ -337,9 +246,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     grace: bifrost::parse_duration(grace)?,
                     ..GcOptions::default()
                 })
-                .await?;
-            out.gc(&report);
+                .await;
             repo.close().await;
+            out.gc(&report?);
         }
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -349,25 +258,160 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 &mut std::io::stdout(),
             );
         }
-        Command::Access(cmd) => {
+        Command::Access(access::AccessCommand::Serve { listen }) => {
             let repo = open(&cli).await?;
-            let result = access::run(cmd, &repo, &out).await;
+            let result = access::serve(listen, &repo, &out).await;
             repo.close().await;
             result?;
         }
-        Command::Production(cmd) => {
-            let repo = open(&cli).await?;
-            let result = production::run(cmd, &repo, &out).await;
-            repo.close().await;
-            result?;
-        }
+        Command::Login(args) => remote::login(args, &cli, &out).await?,
+        Command::Logout { url } => remote::logout(url.as_deref(), &out).await?,
         Command::Edge(command) => return edge::run(command, cli.json).await,
         Command::Demo(args) => {
             let base = start_dir(&cli)?;
             demo::run(&absolute(&base, &args.path), args, &out, bar()).await?;
         }
+        _ => {
+            let repo = open(&cli).await?;
+            let result = run_on(&cli, &repo, &out).await;
+            repo.close().await;
+            return result;
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn bar(cli: &Cli) -> impl Fn() -> Arc<dyn bifrost::Progress> {
+    let hidden = cli.quiet || cli.json;
+    move || -> Arc<dyn bifrost::Progress> { Arc::new(progress::Bar::new(hidden)) }
+}
+
+/// Whether a command runs through [`run_on`], on a local repository or a server alike.
+fn is_hub_command(command: &Command) -> bool {
+    match command {
+        Command::Project(ProjectCommand::Use { .. }) => false,
+        Command::Access(access::AccessCommand::Serve { .. }) => false,
+        Command::Project(_)
+        | Command::Asset(_)
+        | Command::Publish { .. }
+        | Command::Log { .. }
+        | Command::Checkout { .. }
+        | Command::Stats
+        | Command::Access(_)
+        | Command::Production(_) => true,
+        _ => false,
+    }
+}
+
+/// The commands that work the same on a local repository and on a server.
+async fn run_on(cli: &Cli, repo: &impl Hub, out: &Out) -> Result<ExitCode> {
+    let bar = bar(cli);
+    match &cli.command {
+        Command::Project(ProjectCommand::Create { name }) => {
+            out.project(&repo.create_project(name).await?);
+        }
+        Command::Project(ProjectCommand::List) => {
+            out.projects(&repo.list_projects().await?, repo.project());
+        }
+        Command::Asset(cmd) => asset(cmd, repo, out).await?,
+        Command::Publish {
+            name,
+            paths,
+            note,
+            author: who,
+        } => {
+            let base = start_dir(cli)?;
+            let paths: Vec<PathBuf> = paths.iter().map(|p| absolute(&base, p)).collect();
+            let outcome = repo
+                .publish(name, &paths, &author(who.clone()), note, bar())
+                .await?;
+            out.published(&outcome);
+        }
+        Command::Log { name } => out.log(name, &repo.log(name).await?),
+        Command::Checkout {
+            reference,
+            dest,
+            force,
+        } => {
+            let reference: VersionRef = reference.parse()?;
+            let dest = absolute(&start_dir(cli)?, dest);
+            let outcome = repo
+                .checkout(&reference, &dest, CheckoutOptions { force: *force }, bar())
+                .await?;
+            out.checked_out(&outcome);
+        }
+        Command::Stats => out.stats(&repo.stats().await?),
+        Command::Access(cmd) => access::run(cmd, repo, out).await?,
+        Command::Production(cmd) => production::run(cmd, repo, out).await?,
+        _ => unreachable!("run() handles the other commands: see is_hub_command"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn asset(cmd: &AssetCommand, repo: &impl Hub, out: &Out) -> Result<()> {
+    match cmd {
+        AssetCommand::Create {
+            name,
+            asset_type,
+            tags,
+            meta,
+            department,
+        } => {
+            let asset = repo
+                .create_asset(&NewAsset {
+                    name: name.clone(),
+                    asset_type: asset_type.clone(),
+                    tags: tags.clone(),
+                    metadata: parse_meta(meta)?,
+                    department: department.clone(),
+                })
+                .await?;
+            out.asset_created(&asset);
+        }
+        AssetCommand::List { asset_type, tags } => {
+            let filter = AssetFilter {
+                asset_type: asset_type.clone(),
+                tags: tags.clone(),
+            };
+            out.assets(&repo.list_assets(&filter).await?);
+        }
+        AssetCommand::Show { name } => {
+            let asset = repo.asset(name).await?;
+            let versions = repo.log(name).await?;
+            let files = match versions.last() {
+                Some(v) => repo.version_files(v).await?,
+                None => Vec::new(),
+            };
+            out.asset_show(&asset, &versions, &files);
+        }
+        AssetCommand::Update {
+            name,
+            meta,
+            replace_meta,
+        } => {
+            // clap requires at least one --meta, so there is always a change.
+            let update =
+                meta_update(meta, *replace_meta)?.context("give at least one --meta KEY=VALUE")?;
+            let now = repo.update_asset_metadata(name, &update).await?;
+            out.value(&now, || format!("updated metadata of {name}"));
+        }
+        AssetCommand::Delete { name, force } => {
+            let deleted = repo.delete_asset(name, *force).await?;
+            let json = serde_json::json!({
+                "asset": name,
+                "versions": deleted.versions,
+                "links": deleted.links,
+                "dependants": deleted.dependants,
+            });
+            out.value(&json, || {
+                format!(
+                    "deleted {name}: {} versions, {} links (run `bifrost gc` to free its bytes)",
+                    deleted.versions, deleted.links
+                )
+            });
+        }
+    }
+    Ok(())
 }
 
 fn absolute(base: &Path, p: &Path) -> PathBuf {

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::{Context, Result, bail};
-use bifrost::Repository;
+use bifrost::Hub;
 use bifrost::core::production::{
     EntityRef, Link, LinkKind, NewShot, ReviewStatus, ShotUpdate, Target, TaskFilter, TaskUpdate,
 };
@@ -589,7 +589,7 @@ fn show<T: Serialize>(out: &Out, value: &T, text: impl FnOnce()) {
     }
 }
 
-pub async fn run(cmd: &ProductionCommand, repo: &Repository, out: &Out) -> Result<()> {
+pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     use ProductionCommand as P;
     match cmd {
         P::Seq(SeqCommand::Create { name, meta }) => {
@@ -1182,7 +1182,7 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-async fn collection(cmd: &CollectionCommand, repo: &Repository, out: &Out) -> Result<()> {
+async fn collection(cmd: &CollectionCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     match cmd {
         CollectionCommand::Create { name } => {
             let c = repo.create_collection(name).await?;

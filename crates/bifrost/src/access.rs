@@ -12,7 +12,7 @@ use bifrost_core::access::{
     AssetLock, DeadLetter, Event, EventFilter, Member, NewEvent, Permission, Role, TokenInfo,
     TokenKind, TokenSecret, User, Webhook,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Repository;
 use crate::error::{Error, Result};
@@ -102,7 +102,7 @@ pub struct SignedIn {
 }
 
 /// A new token: its record and its text (shown once).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NewToken {
     /// The record as listed later.
     #[serde(flatten)]

@@ -4,13 +4,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bifrost_core::{ChunkId, FileEntry, NewVersion, Version, VersionSelector};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Repository;
 use crate::error::Result;
 
 /// A file present in both versions with different content or mode.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChangedFile {
     /// Path inside the version.
     pub path: String,
@@ -24,7 +24,7 @@ pub struct ChangedFile {
 }
 
 /// One metadata key that differs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetaChange {
     /// The key.
     pub key: String,
@@ -35,7 +35,7 @@ pub struct MetaChange {
 }
 
 /// The difference between two versions of an asset.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VersionDiff {
     /// The older side.
     pub from: Version,

@@ -216,7 +216,9 @@ impl Repository {
         Ok(after)
     }
 
-    /// Full-text and filtered search in the current project (`all_projects`: everywhere).
+    /// Full-text and filtered search in the current project (`all_projects`: every project
+    /// the caller can see; for a non-admin user hits in other projects are left out, so such a
+    /// page may hold fewer than `limit` hits).
     pub async fn search(
         &self,
         query: &Query,
@@ -225,6 +227,19 @@ impl Repository {
         offset: u64,
     ) -> Result<Vec<SearchHit>> {
         let project = (!all_projects).then(|| self.project());
-        Ok(self.catalog.search(project, query, limit, offset).await?)
+        let hits = self.catalog.search(project, query, limit, offset).await?;
+        if !all_projects || self.require(Permission::Admin).is_ok() {
+            return Ok(hits);
+        }
+        let visible: std::collections::BTreeSet<String> = self
+            .visible_projects()
+            .await?
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
+        Ok(hits
+            .into_iter()
+            .filter(|h| visible.contains(&h.project))
+            .collect())
     }
 }

@@ -31,11 +31,15 @@ pub struct PublishOutcome {
 
 /// A file found under the publish inputs.
 #[derive(Debug, Clone)]
-struct Input {
-    path_in_version: String,
-    source: PathBuf,
-    size: u64,
-    mode: u32,
+pub struct PublishInput {
+    /// Where it goes in the version (`/`-separated, relative).
+    pub path_in_version: String,
+    /// Where it is read from.
+    pub source: PathBuf,
+    /// Its size when listed.
+    pub size: u64,
+    /// Its Unix permission bits.
+    pub mode: u32,
 }
 
 /// The catalog as the store's chunk index.
@@ -66,8 +70,9 @@ impl KnownChunks for CatalogIndex {
 
 /// Lists the files under `paths`. A file is stored under its name; a directory's files are stored
 /// relative to the directory (so `publish hero ./build/` stores `./build/a.txt` as `a.txt`).
-fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
-    let mut inputs: BTreeMap<String, Input> = BTreeMap::new();
+/// A remote publish lists its inputs with this too, so both store the same paths.
+pub fn publish_inputs(paths: &[PathBuf]) -> Result<Vec<PublishInput>> {
+    let mut inputs: BTreeMap<String, PublishInput> = BTreeMap::new();
     let mut add = |path_in_version: String, source: PathBuf, meta: &std::fs::Metadata| {
         if !FileEntry::is_safe_path(&path_in_version) {
             return Err(Error::BadInputName {
@@ -75,7 +80,7 @@ fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<Input>> {
                 reason: "its path cannot be stored safely".into(),
             });
         }
-        let input = Input {
+        let input = PublishInput {
             path_in_version: path_in_version.clone(),
             source,
             size: meta.len(),
@@ -170,7 +175,7 @@ impl Repository {
     ) -> Result<PublishOutcome> {
         let target = self.catalog.get_asset(self.project(), asset).await?;
         self.require_department(Permission::Publish, target.department.as_deref())?;
-        let inputs = collect_inputs(paths)?;
+        let inputs = publish_inputs(paths)?;
         let total: u64 = inputs.iter().map(|i| i.size).sum();
         let index = Arc::new(CatalogIndex {
             catalog: self.catalog.clone(),

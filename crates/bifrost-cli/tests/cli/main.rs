@@ -11,5 +11,6 @@ mod gc;
 mod happy;
 mod postgres;
 mod production;
+mod remote;
 mod s3;
 mod support;

@@ -459,6 +459,9 @@ pub(crate) struct DiffQuery {
     from: i64,
     /// The newer version.
     to: i64,
+    /// The asset of the newer version, when comparing two assets (default: the same one).
+    #[serde(default)]
+    to_asset: Option<String>,
 }
 
 /// Files and metadata that differ between two versions.
@@ -476,7 +479,7 @@ async fn diff(
         version: VersionSelector::Number(query.from),
     };
     let b = bifrost::core::VersionRef {
-        asset,
+        asset: query.to_asset.unwrap_or(asset),
         version: VersionSelector::Number(query.to),
     };
     Ok(Json(json!(repo.diff(&a, &b).await?)))

@@ -42,12 +42,32 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(history))
         .routes(routes!(search))
         .routes(routes!(report_status))
+        .routes(routes!(move_status))
+        .routes(routes!(list_saved_searches, save_search))
+        .routes(routes!(delete_saved_search))
+        .routes(routes!(run_saved_search))
+        .routes(routes!(list_collections, create_collection))
+        .routes(routes!(delete_collection))
+        .routes(routes!(
+            collection_members,
+            add_to_collection,
+            remove_from_collection
+        ))
+        .routes(routes!(favourites, add_favourite, remove_favourite))
 }
 
 type Created = (StatusCode, Json<Value>);
 
 fn created(value: impl serde::Serialize) -> ApiResult<Created> {
     Ok((StatusCode::CREATED, Json(json!(value))))
+}
+
+fn metadata_update(metadata: Metadata, replace: bool) -> MetadataUpdate {
+    if replace {
+        MetadataUpdate::Replace(metadata)
+    } else {
+        MetadataUpdate::Merge(metadata)
+    }
 }
 
 fn entity(text: &str) -> ApiResult<EntityRef> {
@@ -225,6 +245,9 @@ pub(crate) struct SequenceUpdateRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     metadata: Option<Metadata>,
+    /// Replace the whole metadata with `metadata` instead of merging.
+    #[serde(default)]
+    replace_metadata: bool,
 }
 
 /// Renames a sequence and/or merges its metadata (needs `edit`).
@@ -241,10 +264,8 @@ async fn update_sequence(
     let mut name = sequence;
     let mut result = None;
     if let Some(metadata) = body.metadata {
-        result = Some(
-            repo.update_sequence_metadata(&name, &MetadataUpdate::Merge(metadata))
-                .await?,
-        );
+        let update = metadata_update(metadata, body.replace_metadata);
+        result = Some(repo.update_sequence_metadata(&name, &update).await?);
     }
     if let Some(new_name) = body.name {
         result = Some(repo.rename_sequence(&name, &new_name).await?);
@@ -375,6 +396,9 @@ pub(crate) struct ShotUpdateRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     metadata: Option<Metadata>,
+    /// Replace the whole metadata with `metadata` instead of merging.
+    #[serde(default)]
+    replace_metadata: bool,
 }
 
 /// Changes a shot's frames, fps, metadata or name (needs `edit`).
@@ -392,7 +416,9 @@ async fn update_shot(
         frame_start: body.frame_start,
         frame_end: body.frame_end,
         fps: body.fps,
-        metadata: body.metadata.map(MetadataUpdate::Merge),
+        metadata: body
+            .metadata
+            .map(|m| metadata_update(m, body.replace_metadata)),
     };
     let mut result = repo.update_shot(&sequence, &shot, &update).await?;
     if let Some(new_name) = body.name {
@@ -753,6 +779,9 @@ async fn history(
 pub(crate) struct SearchQuery {
     /// The query: words, "phrases", type:, tag:, status:, kind:, seq:, meta.KEY<N…
     q: String,
+    /// Search every project the caller can see, not only this one.
+    #[serde(default)]
+    all: bool,
     /// At most this many (1–1000, default 100).
     #[serde(default)]
     limit: Option<u64>,
@@ -776,7 +805,7 @@ async fn search(
         offset: query.offset,
     };
     let hits = repo
-        .search(&parsed, false, page.limit(), page.offset())
+        .search(&parsed, query.all, page.limit(), page.offset())
         .await?;
     Ok(Listing::page(hits, page))
 }
@@ -787,4 +816,215 @@ async fn search(
     responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
 async fn report_status(InProject(repo): InProject) -> ApiResult<Json<Value>> {
     Ok(Json(json!(repo.report_status().await?)))
+}
+
+// -- Workflow order, saved searches, collections, favourites --------------------------------
+
+/// Where a status goes in the workflow order.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PositionRequest {
+    /// 1 = first (the initial status of new assets and shots).
+    position: u32,
+}
+
+/// Moves a status to a position in the workflow order (needs `manage`).
+#[utoipa::path(put, path = "/projects/{project}/workflow/statuses/{status}/position",
+    tag = "production", params(("project" = String, Path), ("status" = String, Path)),
+    request_body = PositionRequest,
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn move_status(
+    InProject(repo): InProject,
+    path: ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<PositionRequest>,
+) -> ApiResult<Json<Value>> {
+    let ApiPath((_, status)) = path;
+    Ok(Json(json!(repo.move_status(&status, body.position).await?)))
+}
+
+/// Saved searches of the project.
+#[utoipa::path(get, path = "/projects/{project}/saved-searches", tag = "production",
+    params(("project" = String, Path)),
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn list_saved_searches(InProject(repo): InProject) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(repo.saved_searches().await?)))
+}
+
+/// A search to save.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SavedSearchRequest {
+    /// Its name.
+    name: String,
+    /// The query, as `search` takes it.
+    query: String,
+}
+
+/// Saves a search under a name (needs `edit`; the query must parse).
+#[utoipa::path(post, path = "/projects/{project}/saved-searches", tag = "production",
+    params(("project" = String, Path)), request_body = SavedSearchRequest,
+    responses((status = 201, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn save_search(
+    InProject(repo): InProject,
+    ApiJson(body): ApiJson<SavedSearchRequest>,
+) -> ApiResult<Created> {
+    bifrost::core::query::parse(&body.query)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_query", e.to_string()))?;
+    created(repo.save_search(&body.name, &body.query).await?)
+}
+
+/// Deletes a saved search (needs `edit`).
+#[utoipa::path(delete, path = "/projects/{project}/saved-searches/{name}", tag = "production",
+    params(("project" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn delete_saved_search(
+    InProject(repo): InProject,
+    path: ApiPath<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let ApiPath((_, name)) = path;
+    repo.delete_saved_search(&name).await?;
+    Ok(Json(json!({ "deleted": true })))
+}
+
+/// Runs a saved search.
+#[utoipa::path(get, path = "/projects/{project}/saved-searches/{name}/results",
+    tag = "production", params(("project" = String, Path), ("name" = String, Path), Page),
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn run_saved_search(
+    InProject(repo): InProject,
+    path: ApiPath<(String, String)>,
+    ApiQuery(page): ApiQuery<Page>,
+) -> ApiResult<Json<Listing<bifrost::core::production::SearchHit>>> {
+    let ApiPath((_, name)) = path;
+    let hits = repo
+        .run_saved_search(&name, page.limit(), page.offset())
+        .await?;
+    Ok(Listing::page(hits, page))
+}
+
+/// Collections of the project.
+#[utoipa::path(get, path = "/projects/{project}/collections", tag = "production",
+    params(("project" = String, Path)),
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn list_collections(InProject(repo): InProject) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(repo.collections().await?)))
+}
+
+/// Creates a collection (needs `edit`).
+#[utoipa::path(post, path = "/projects/{project}/collections", tag = "production",
+    params(("project" = String, Path)), request_body = NameRequest,
+    responses((status = 201, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn create_collection(
+    InProject(repo): InProject,
+    ApiJson(body): ApiJson<NameRequest>,
+) -> ApiResult<Created> {
+    created(repo.create_collection(&body.name).await?)
+}
+
+/// Deletes a collection (needs `edit`).
+#[utoipa::path(delete, path = "/projects/{project}/collections/{name}", tag = "production",
+    params(("project" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn delete_collection(
+    InProject(repo): InProject,
+    path: ApiPath<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let ApiPath((_, name)) = path;
+    repo.delete_collection(&name).await?;
+    Ok(Json(json!({ "deleted": true })))
+}
+
+/// An entity to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EntityRequest {
+    /// An asset name or `SEQ/SHOT`.
+    entity: String,
+}
+
+/// An entity to remove.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct EntityKey {
+    /// An asset name or `SEQ/SHOT`.
+    entity: String,
+}
+
+/// The members of a collection.
+#[utoipa::path(get, path = "/projects/{project}/collections/{name}/members", tag = "production",
+    params(("project" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn collection_members(
+    InProject(repo): InProject,
+    path: ApiPath<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let ApiPath((_, name)) = path;
+    Ok(Json(json!(repo.collection_members(&name).await?)))
+}
+
+/// Adds an asset or shot to a collection (needs `edit`); `added` is false if it was there.
+#[utoipa::path(post, path = "/projects/{project}/collections/{name}/members", tag = "production",
+    params(("project" = String, Path), ("name" = String, Path)), request_body = EntityRequest,
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn add_to_collection(
+    InProject(repo): InProject,
+    path: ApiPath<(String, String)>,
+    ApiJson(body): ApiJson<EntityRequest>,
+) -> ApiResult<Json<Value>> {
+    let ApiPath((_, name)) = path;
+    let added = repo
+        .add_to_collection(&name, &entity(&body.entity)?)
+        .await?;
+    Ok(Json(json!({ "added": added })))
+}
+
+/// Removes an asset or shot from a collection (needs `edit`).
+#[utoipa::path(delete, path = "/projects/{project}/collections/{name}/members",
+    tag = "production", params(("project" = String, Path), ("name" = String, Path), EntityKey),
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn remove_from_collection(
+    InProject(repo): InProject,
+    path: ApiPath<(String, String)>,
+    ApiQuery(key): ApiQuery<EntityKey>,
+) -> ApiResult<Json<Value>> {
+    let ApiPath((_, name)) = path;
+    let removed = repo
+        .remove_from_collection(&name, &entity(&key.entity)?)
+        .await?;
+    Ok(Json(json!({ "removed": removed })))
+}
+
+/// The caller's favourites in the project.
+#[utoipa::path(get, path = "/projects/{project}/favourites", tag = "production",
+    params(("project" = String, Path)),
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn favourites(InProject(repo): InProject) -> ApiResult<Json<Value>> {
+    let user = repo.actor().user.clone();
+    Ok(Json(json!(repo.favourites(&user).await?)))
+}
+
+/// Marks an asset or shot as one of the caller's favourites (needs `comment`).
+#[utoipa::path(post, path = "/projects/{project}/favourites", tag = "production",
+    params(("project" = String, Path)), request_body = EntityRequest,
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn add_favourite(
+    InProject(repo): InProject,
+    ApiJson(body): ApiJson<EntityRequest>,
+) -> ApiResult<Json<Value>> {
+    let user = repo.actor().user.clone();
+    let added = repo.add_favourite(&user, &entity(&body.entity)?).await?;
+    Ok(Json(json!({ "added": added })))
+}
+
+/// Unmarks one of the caller's favourites.
+#[utoipa::path(delete, path = "/projects/{project}/favourites", tag = "production",
+    params(("project" = String, Path), EntityKey),
+    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
+async fn remove_favourite(
+    InProject(repo): InProject,
+    ApiQuery(key): ApiQuery<EntityKey>,
+) -> ApiResult<Json<Value>> {
+    let user = repo.actor().user.clone();
+    let removed = repo.remove_favourite(&user, &entity(&key.entity)?).await?;
+    Ok(Json(json!({ "removed": removed })))
 }

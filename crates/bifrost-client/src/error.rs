@@ -1,0 +1,123 @@
+//! What goes wrong when talking to a server, each case saying what to do about it.
+
+use std::path::PathBuf;
+
+/// A client error.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server answered with an error body (`{"error": {"code", "message"}}`).
+    #[error("{message} (server: {status} {code}){hint}", hint = hint(*.status))]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The error code, such as `not_found` or `locked`.
+        code: String,
+        /// The server's explanation.
+        message: String,
+    },
+    /// No connection, or it broke.
+    #[error(
+        "cannot talk to {url}: {source}. Is `bifrost serve` running there? Check the address \
+         (`bifrost login URL`)"
+    )]
+    Unreachable {
+        /// Where.
+        url: String,
+        /// Why.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The server's answer was not what this client understands.
+    #[error(
+        "the server's answer to {what} could not be read ({detail}); is the server the same \
+         Bifrost version as this client?"
+    )]
+    BadAnswer {
+        /// Which request.
+        what: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The address given is not a URL.
+    #[error("`{url}` is not a server address: write it like http://host:8080")]
+    BadUrl {
+        /// What was given.
+        url: String,
+    },
+    /// No saved login for this server.
+    #[error("not logged in to {url}: run `bifrost login {url}` first")]
+    NotLoggedIn {
+        /// The server.
+        url: String,
+    },
+    /// No server named and no default one.
+    #[error("no server given and none logged in to: run `bifrost login URL`, or pass --remote URL")]
+    NoRemote,
+    /// The credentials file could not be read or written.
+    #[error("credentials file {path}: {detail}")]
+    Credentials {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A local file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file changed between hashing and upload.
+    #[error("{path} changed while it was being published; publish again")]
+    ChangedDuringPublish {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Downloaded bytes do not hash to the content id the server listed.
+    #[error(
+        "{path}: the downloaded bytes do not match the content id {expected} (got {actual}); \
+         nothing was written there. Retry; if it persists run `bifrost fsck --read-data` on the server"
+    )]
+    Corrupt {
+        /// The file's path in the version.
+        path: String,
+        /// The listed content id.
+        expected: String,
+        /// The hash of what arrived.
+        actual: String,
+    },
+    /// A local repository operation (listing inputs, checking paths) failed.
+    #[error(transparent)]
+    Local(#[from] bifrost::Error),
+    /// Something only a local repository can do.
+    #[error("{0}")]
+    LocalOnly(String),
+}
+
+fn hint(status: u16) -> &'static str {
+    match status {
+        401 => ". Log in again: `bifrost login URL`",
+        _ => "",
+    }
+}
+
+/// Result with a [`ClientError`].
+pub type Result<T, E = ClientError> = std::result::Result<T, E>;
+
+impl ClientError {
+    /// The HTTP status the server answered, if it answered with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> ClientError {
+    let path = path.into();
+    move |source| ClientError::Io { path, source }
+}

@@ -1,0 +1,263 @@
+//! A client for `bifrost serve`: the operations of a local repository, answered by a server.
+//!
+//! [`Client`] implements [`bifrost::Hub`], the trait the CLI is written against, so every
+//! command runs the same against a server (`bifrost --remote …`). Publishing cuts files exactly
+//! as the server's repository would (same FastCDC parameters), asks which chunks the server
+//! lacks and uploads only those; checkout streams each file, verifies it against its content id
+//! and renames it into place (see [`transfer`](crate::Client::publish)). Logins are saved per
+//! server in a private credentials file ([`Credentials`]).
+//!
+//! Besides the server, this is the only crate that knows HTTP.
+
+mod credentials;
+mod error;
+mod hub;
+mod transfer;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use credentials::{Credentials, Login, credentials_path, normalize_url};
+pub use error::{ClientError, Result};
+
+/// The API's prefix on a server.
+const API: &str = "api/v1";
+/// Largest page the server hands out.
+const PAGE: u64 = 1000;
+
+/// A connection to one server, acting for one token in one project.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: url::Url,
+    token: String,
+    project: String,
+}
+
+/// Who a token belongs to, as the server sees it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct Me {
+    /// The user.
+    pub user: bifrost_core::access::User,
+    /// Projects they can see.
+    pub projects: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Listing<T> {
+    items: Vec<T>,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorDetail {
+    code: String,
+    message: String,
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .user_agent(concat!("bifrost/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("a default HTTP client builds")
+}
+
+fn base_url(server: &str) -> Result<url::Url> {
+    let normalized = normalize_url(server)?;
+    url::Url::parse(&format!("{normalized}/")).map_err(|_| ClientError::BadUrl {
+        url: server.to_owned(),
+    })
+}
+
+impl Client {
+    /// A client for `server` (http://host:port) using `token`, acting in `project`.
+    pub fn new(server: &str, token: &str, project: &str) -> Result<Self> {
+        Ok(Self {
+            http: http_client(),
+            base: base_url(server)?,
+            token: token.to_owned(),
+            project: project.to_owned(),
+        })
+    }
+
+    /// Signs in with a password: the server creates a personal token named `token_name`.
+    pub async fn login(
+        server: &str,
+        user: &str,
+        password: &str,
+        token_name: &str,
+    ) -> Result<bifrost::NewToken> {
+        let base = base_url(server)?;
+        let url = join(&base, &[API, "auth", "login"]);
+        let body =
+            serde_json::json!({ "user": user, "password": password, "token_name": token_name });
+        let request = http_client().post(url.clone()).json(&body);
+        read_answer(request, &url, "login").await
+    }
+
+    /// The server's address.
+    pub fn server(&self) -> String {
+        self.base.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// Acts in another project.
+    pub fn with_project(mut self, project: &str) -> Self {
+        project.clone_into(&mut self.project);
+        self
+    }
+
+    /// Who the token belongs to (also checks that it is accepted).
+    pub async fn me(&self) -> Result<Me> {
+        self.get(&["me"], &()).await
+    }
+
+    /// `base/api/v1/<segments>`, each segment percent-encoded (a `/` inside one stays data).
+    fn url(&self, segments: &[&str]) -> url::Url {
+        let mut all = vec![API];
+        all.extend_from_slice(segments);
+        join(&self.base, &all)
+    }
+
+    /// `…/projects/<current project>/<segments>`.
+    fn in_project(&self, segments: &[&str]) -> url::Url {
+        let mut all = vec!["projects", self.project.as_str()];
+        all.extend_from_slice(segments);
+        self.url(&all)
+    }
+
+    fn request(&self, method: reqwest::Method, url: url::Url) -> reqwest::RequestBuilder {
+        self.http.request(method, url).bearer_auth(&self.token)
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        url: url::Url,
+        query: &impl Serialize,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T> {
+        let what = format!("{method} {}", url.path());
+        let mut request = self.request(method, url.clone()).query(query);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        read_answer(request, &url, &what).await
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &impl Serialize,
+    ) -> Result<T> {
+        self.call(reqwest::Method::GET, self.url(segments), query, None)
+            .await
+    }
+
+    /// Every item of a paged listing.
+    async fn all<T: DeserializeOwned>(
+        &self,
+        url: url::Url,
+        query: &[(&str, String)],
+    ) -> Result<Vec<T>> {
+        let mut items = Vec::new();
+        loop {
+            let mut page: Vec<(&str, String)> = query.to_vec();
+            page.push(("limit", PAGE.to_string()));
+            page.push(("offset", items.len().to_string()));
+            let listing: Listing<T> = self
+                .call(reqwest::Method::GET, url.clone(), &page, None)
+                .await?;
+            let got = listing.items.len() as u64;
+            items.extend(listing.items);
+            if got < PAGE {
+                return Ok(items);
+            }
+        }
+    }
+
+    async fn send_json<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        url: url::Url,
+        body: serde_json::Value,
+    ) -> Result<T> {
+        self.call(method, url, &(), Some(&body)).await
+    }
+}
+
+fn join(base: &url::Url, segments: &[&str]) -> url::Url {
+    let mut url = base.clone();
+    {
+        let mut path = url.path_segments_mut().expect("http URLs have a path");
+        path.pop_if_empty();
+        for s in segments {
+            // The API prefix is two segments written as one.
+            for part in if *s == API {
+                s.split('/').collect()
+            } else {
+                vec![*s]
+            } {
+                path.push(part);
+            }
+        }
+    }
+    url
+}
+
+/// Sends a request and reads a JSON answer, turning error bodies and broken connections into
+/// [`ClientError`]s.
+async fn read_answer<T: DeserializeOwned>(
+    request: reqwest::RequestBuilder,
+    url: &url::Url,
+    what: &str,
+) -> Result<T> {
+    let response = request
+        .send()
+        .await
+        .map_err(|source| ClientError::Unreachable {
+            url: url.as_str().to_owned(),
+            source,
+        })?;
+    let response = check(response).await?;
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|source| ClientError::Unreachable {
+            url: url.as_str().to_owned(),
+            source,
+        })?;
+    serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer {
+        what: what.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+/// Passes a successful response through; turns an error answer into [`ClientError::Api`].
+async fn check(response: reqwest::Response) -> Result<reqwest::Response> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let text = response.text().await.unwrap_or_default();
+    let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => (body.error.code, body.error.message),
+        Err(_) => (
+            status.canonical_reason().unwrap_or("error").to_lowercase(),
+            if text.is_empty() {
+                format!("the server answered {status}")
+            } else {
+                text
+            },
+        ),
+    };
+    Err(ClientError::Api {
+        status: status.as_u16(),
+        code,
+        message,
+    })
+}

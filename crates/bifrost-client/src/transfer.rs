@@ -1,0 +1,526 @@
+//! Moving bytes: publish with chunk negotiation, checkout with streamed, verified downloads.
+//!
+//! Publish reads each file twice, streaming, so memory stays bounded by one upload batch
+//! whatever the file sizes: first to cut it (FastCDC with the server's parameters) and hash its
+//! chunks and content, then — after the server has said which chunks it lacks — to send only
+//! those, in batches of at most [`UPLOAD_BATCH`] bytes. Each batch is durable on the server
+//! before it is acknowledged, so a publish that is interrupted resumes by running it again: the
+//! server then lacks only what never arrived. The version is committed last, from the
+//! manifest; until then nothing is visible.
+//!
+//! Checkout follows the local rules: into a new directory everything is written into a hidden
+//! staging directory renamed into place at the end; into an existing one each file is written
+//! under a temporary name and renamed once its bytes hash to the content id the server listed.
+//! A download that breaks off continues with an HTTP range request from where it stopped.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bifrost::core::{
+    ChunkId, ChunkingParams, ContentId, FileEntry, NewContent, Version, VersionRef,
+};
+use bifrost::{CheckoutOptions, CheckoutOutcome, Hub, Manifest, Progress, PublishOutcome};
+use fastcdc::v2020::StreamCDC;
+use futures::{StreamExt, TryStreamExt};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::Client;
+use crate::error::{ClientError, Result, io};
+
+/// Most bytes of chunk data sent in one upload request (the server accepts 64 MiB bodies).
+pub const UPLOAD_BATCH: usize = 16 * 1024 * 1024;
+/// Chunk ids asked about per negotiation request (the server's limit is 100,000).
+const NEGOTIATE_BATCH: usize = 50_000;
+/// Files downloaded at once.
+const DOWNLOADS_IN_FLIGHT: usize = 4;
+/// Times a broken download is resumed before giving up.
+const DOWNLOAD_RESUMES: u32 = 3;
+
+/// One input after the first pass.
+struct Described {
+    source: PathBuf,
+    entry: FileEntry,
+    chunks: Vec<(ChunkId, usize)>,
+}
+
+/// Cuts `source` into chunks with `params`, streaming: the content id, size and each chunk's
+/// id and length. The cut points are those of the server's in-memory chunker.
+fn describe_file(
+    source: &Path,
+    params: ChunkingParams,
+) -> Result<(ContentId, u64, Vec<(ChunkId, usize)>)> {
+    let file = File::open(source).map_err(io(source))?;
+    let mut whole = blake3::Hasher::new();
+    let mut chunks = Vec::new();
+    let mut size = 0u64;
+    let chunker = stream_chunker(file, params);
+    for chunk in chunker {
+        let chunk = chunk.map_err(|e| ClientError::Io {
+            path: source.to_owned(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        whole.update(&chunk.data);
+        size += chunk.data.len() as u64;
+        chunks.push((ChunkId::of(&chunk.data), chunk.data.len()));
+    }
+    Ok((ContentId::from_hash(whole.finalize()), size, chunks))
+}
+
+fn stream_chunker(file: File, params: ChunkingParams) -> StreamCDC<File> {
+    StreamCDC::new(
+        file,
+        params.min_size as usize,
+        params.avg_size as usize,
+        params.max_size as usize,
+    )
+}
+
+/// Appends one upload record: `[32-byte id][u32 LE length][bytes]`.
+pub fn encode_record(out: &mut Vec<u8>, id: &ChunkId, data: &[u8]) {
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(data);
+}
+
+impl Client {
+    pub(crate) async fn publish_files(
+        &self,
+        asset: &str,
+        paths: &[PathBuf],
+        note: &str,
+        progress: Arc<dyn Progress>,
+    ) -> Result<PublishOutcome> {
+        // The asset must exist (and be visible) before any byte moves.
+        self.asset(asset).await?;
+        let params: ChunkingParams = self
+            .call(Method::GET, self.in_project(&["chunking"]), &(), None)
+            .await?;
+        let inputs = bifrost::publish_inputs(paths)?;
+        let total: u64 = inputs.iter().map(|i| i.size).sum();
+
+        // Pass 1: describe every file.
+        progress.start("hashing", total);
+        let described = {
+            let progress = progress.clone();
+            tokio::task::spawn_blocking(move || -> Result<Vec<Described>> {
+                inputs
+                    .into_iter()
+                    .map(|input| {
+                        let (content, size, chunks) = describe_file(&input.source, params)?;
+                        progress.advance(size);
+                        Ok(Described {
+                            source: input.source,
+                            entry: FileEntry {
+                                path: input.path_in_version,
+                                size,
+                                mode: input.mode,
+                                content,
+                            },
+                            chunks,
+                        })
+                    })
+                    .collect()
+            })
+            .await
+            .expect("hashing does not panic")?
+        };
+        progress.finish();
+        let bytes_read: u64 = described.iter().map(|d| d.entry.size).sum();
+
+        // Negotiate: which chunks does the server lack?
+        let mut seen = HashSet::new();
+        let unique: Vec<ChunkId> = described
+            .iter()
+            .flat_map(|d| d.chunks.iter().map(|(id, _)| *id))
+            .filter(|id| seen.insert(*id))
+            .collect();
+        let mut missing = HashSet::new();
+        for batch in unique.chunks(NEGOTIATE_BATCH) {
+            let answer: MissingAnswer = self
+                .send_json(
+                    Method::POST,
+                    self.in_project(&["chunks", "missing"]),
+                    json!({ "chunks": batch }),
+                )
+                .await?;
+            missing.extend(answer.missing);
+        }
+        let new_chunks = missing.len() as u64;
+
+        // Pass 2: send what is missing.
+        let to_send: u64 = described
+            .iter()
+            .flat_map(|d| d.chunks.iter())
+            .filter(|(id, _)| missing.contains(id))
+            .map(|(_, len)| *len as u64)
+            .sum();
+        let mut bytes_stored = 0;
+        if !missing.is_empty() {
+            progress.start("uploading", to_send);
+            let result = self.upload(&described, missing, params, &progress).await;
+            progress.finish();
+            bytes_stored = result?;
+        }
+
+        // Commit.
+        let mut contents: HashMap<ContentId, NewContent> = HashMap::new();
+        for d in &described {
+            contents
+                .entry(d.entry.content)
+                .or_insert_with(|| NewContent {
+                    id: d.entry.content,
+                    size: d.entry.size,
+                    chunks: d.chunks.iter().map(|(id, _)| *id).collect(),
+                });
+        }
+        let manifest = Manifest {
+            note: note.to_owned(),
+            files: described.into_iter().map(|d| d.entry).collect(),
+            contents: contents.into_values().collect(),
+        };
+        let version: Version = self
+            .send_json(
+                Method::POST,
+                self.in_project(&["assets", asset, "versions"]),
+                serde_json::to_value(&manifest).expect("a manifest serializes"),
+            )
+            .await?;
+        Ok(PublishOutcome {
+            version,
+            bytes_read,
+            new_chunks,
+            bytes_stored,
+        })
+    }
+
+    /// Re-reads the files that hold missing chunks and uploads each missing chunk once.
+    async fn upload(
+        &self,
+        described: &[Described],
+        mut missing: HashSet<ChunkId>,
+        params: ChunkingParams,
+        progress: &Arc<dyn Progress>,
+    ) -> Result<u64> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>>>(2);
+        let jobs: Vec<(PathBuf, Vec<(ChunkId, usize)>)> = described
+            .iter()
+            .filter(|d| d.chunks.iter().any(|(id, _)| missing.contains(id)))
+            .map(|d| (d.source.clone(), d.chunks.clone()))
+            .collect();
+        // A reader thread fills batches while the previous one is on the wire.
+        let reader = tokio::task::spawn_blocking(move || {
+            let mut batch = Vec::with_capacity(UPLOAD_BATCH + 1024 * 1024 + 64);
+            for (source, expected) in jobs {
+                let file = match File::open(&source) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(io(&source)(e)));
+                        return;
+                    }
+                };
+                let chunker = stream_chunker(file, params);
+                let mut position = 0;
+                for chunk in chunker {
+                    let data = match chunk {
+                        Ok(c) => c.data,
+                        Err(e) => {
+                            let _ = tx.blocking_send(Err(ClientError::Io {
+                                path: source.clone(),
+                                source: std::io::Error::other(e.to_string()),
+                            }));
+                            return;
+                        }
+                    };
+                    let id = ChunkId::of(&data);
+                    if expected.get(position).map(|(e, _)| *e) != Some(id) {
+                        let _ = tx.blocking_send(Err(ClientError::ChangedDuringPublish {
+                            path: source.clone(),
+                        }));
+                        return;
+                    }
+                    position += 1;
+                    if missing.remove(&id) {
+                        encode_record(&mut batch, &id, &data);
+                        if batch.len() >= UPLOAD_BATCH
+                            && tx.blocking_send(Ok(std::mem::take(&mut batch))).is_err()
+                        {
+                            return;
+                        }
+                    }
+                }
+                if position != expected.len() {
+                    let _ = tx.blocking_send(Err(ClientError::ChangedDuringPublish {
+                        path: source.clone(),
+                    }));
+                    return;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = tx.blocking_send(Ok(batch));
+            }
+        });
+        let mut stored = 0;
+        while let Some(batch) = rx.recv().await {
+            let batch = batch?;
+            let sent = record_payload_bytes(&batch);
+            stored += self.send_batch(batch).await?;
+            progress.advance(sent);
+        }
+        reader.await.expect("the upload reader does not panic");
+        Ok(stored)
+    }
+
+    /// Sends one upload batch, retrying a broken connection twice (chunks are idempotent).
+    async fn send_batch(&self, batch: Vec<u8>) -> Result<u64> {
+        let body = bytes::Bytes::from(batch);
+        let mut attempt = 0;
+        loop {
+            let request = self
+                .request(Method::POST, self.in_project(&["chunks"]))
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(body.clone());
+            let url = self.in_project(&["chunks"]);
+            match crate::read_answer::<Value>(request, &url, "chunk upload").await {
+                Ok(answer) => {
+                    return Ok(answer
+                        .get("bytes_stored")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0));
+                }
+                Err(ClientError::Unreachable { .. }) if attempt < 2 => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(500 << attempt)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub(crate) async fn checkout_files(
+        &self,
+        reference: &VersionRef,
+        dest: &Path,
+        options: CheckoutOptions,
+        progress: Arc<dyn Progress>,
+    ) -> Result<CheckoutOutcome> {
+        let version = self.resolve(reference).await?;
+        let files = self.version_files(&version).await?;
+        for f in &files {
+            if !FileEntry::is_safe_path(&f.path) {
+                return Err(ClientError::BadAnswer {
+                    what: "the file list".into(),
+                    detail: format!("unsafe path `{}` refused", f.path),
+                });
+            }
+        }
+        let dest = std::path::absolute(dest).map_err(io(dest))?;
+        let fresh = std::fs::symlink_metadata(&dest).is_err();
+        let (root, staging) = if fresh {
+            let parent = dest.parent().unwrap_or(Path::new("/")).to_owned();
+            std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+            let staging = tempfile::Builder::new()
+                .prefix(".bifrost-checkout-")
+                .tempdir_in(&parent)
+                .map_err(io(&parent))?;
+            (staging.path().to_owned(), Some(staging))
+        } else {
+            if !dest.is_dir() {
+                return Err(ClientError::Io {
+                    path: dest,
+                    source: std::io::Error::other("it exists and is not a directory"),
+                });
+            }
+            if !options.force {
+                if let Some(f) = files.iter().find(|f| dest.join(&f.path).exists()) {
+                    return Err(ClientError::Io {
+                        path: dest.join(&f.path),
+                        source: std::io::Error::other(
+                            "it already exists; pass --force to overwrite, or check out elsewhere",
+                        ),
+                    });
+                }
+            }
+            (dest.clone(), None)
+        };
+        let total: u64 = files.iter().map(|f| f.size).sum();
+        progress.start("checking out", total);
+        let number = version.number.to_string();
+        let result = futures::stream::iter(files.iter().cloned())
+            .map(|f| {
+                let target = root.join(&f.path);
+                let url = self.in_project(&[
+                    "assets",
+                    &version.asset,
+                    "versions",
+                    &number,
+                    "files",
+                    &f.path,
+                ]);
+                let progress = progress.clone();
+                async move { self.download(url, &f, &target, &*progress).await }
+            })
+            .buffer_unordered(DOWNLOADS_IN_FLIGHT)
+            .try_collect::<Vec<()>>()
+            .await;
+        progress.finish();
+        result?;
+        if let Some(staging) = staging {
+            let staged = staging.keep();
+            if let Err(e) = std::fs::rename(&staged, &dest) {
+                let _ = std::fs::remove_dir_all(&staged);
+                return Err(io(&dest)(e));
+            }
+        }
+        Ok(CheckoutOutcome {
+            version,
+            destination: dest,
+            files: files.len() as u64,
+            bytes: total,
+            cloned: 0,
+        })
+    }
+
+    /// Downloads one file to a temporary name beside `target`, verifies it, renames it into
+    /// place.
+    async fn download(
+        &self,
+        url: url::Url,
+        file: &FileEntry,
+        target: &Path,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let dir = target.parent().unwrap_or(Path::new("/"));
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let mut out = tempfile::Builder::new()
+            .prefix(".bifrost-download-")
+            .tempfile_in(dir)
+            .map_err(io(dir))?;
+        let mut hasher = blake3::Hasher::new();
+        let mut written = 0u64;
+        let mut resumes = 0;
+        while written < file.size || (file.size == 0 && resumes == 0) {
+            let mut request = self.request(Method::GET, url.clone());
+            if written > 0 {
+                request = request.header(reqwest::header::RANGE, format!("bytes={written}-"));
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|source| ClientError::Unreachable {
+                    url: url.as_str().to_owned(),
+                    source,
+                })?;
+            let response = crate::check(response).await?;
+            let mut body = response.bytes_stream();
+            let mut broken = None;
+            while let Some(piece) = body.next().await {
+                match piece {
+                    Ok(bytes) => {
+                        hasher.update(&bytes);
+                        out.write_all(&bytes).map_err(io(target))?;
+                        written += bytes.len() as u64;
+                        progress.advance(bytes.len() as u64);
+                    }
+                    Err(e) => {
+                        broken = Some(e);
+                        break;
+                    }
+                }
+            }
+            match broken {
+                Some(source) if resumes >= DOWNLOAD_RESUMES => {
+                    return Err(ClientError::Unreachable {
+                        url: url.as_str().to_owned(),
+                        source,
+                    });
+                }
+                Some(_) => resumes += 1,
+                None if file.size == 0 => break,
+                None if written < file.size => resumes += 1,
+                None => {}
+            }
+            if resumes > DOWNLOAD_RESUMES {
+                break;
+            }
+        }
+        let actual = ContentId::from_hash(hasher.finalize());
+        if actual != file.content || written != file.size {
+            return Err(ClientError::Corrupt {
+                path: file.path.clone(),
+                expected: file.content.to_string(),
+                actual: actual.to_string(),
+            });
+        }
+        out.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(file.mode & 0o7777))
+            .map_err(io(target))?;
+        out.persist(target).map_err(|e| io(target)(e.error))?;
+        Ok(())
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct MissingAnswer {
+    missing: Vec<ChunkId>,
+}
+
+/// Chunk bytes in an upload batch (without the record headers), for progress.
+fn record_payload_bytes(batch: &[u8]) -> u64 {
+    let mut rest = batch;
+    let mut total = 0u64;
+    while rest.len() >= 36 {
+        let len = u32::from_le_bytes(rest[32..36].try_into().expect("4 bytes")) as usize;
+        total += len as u64;
+        rest = &rest[(36 + len).min(rest.len())..];
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn small_params() -> ChunkingParams {
+        ChunkingParams {
+            min_size: 256,
+            avg_size: 1024,
+            max_size: 4096,
+        }
+    }
+
+    proptest! {
+        /// The streaming cutter must cut exactly where the server's in-memory one does, or
+        /// nothing a client uploads would deduplicate against what the server stores.
+        #[test]
+        fn streaming_cuts_match_the_servers(data in proptest::collection::vec(any::<u8>(), 0..40_000)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("f");
+            std::fs::write(&path, &data).unwrap();
+            let (content, size, chunks) = describe_file(&path, small_params()).unwrap();
+            let (expected, ranges) = bifrost::describe_content(&data, small_params());
+            prop_assert_eq!(content, expected.id);
+            prop_assert_eq!(size, data.len() as u64);
+            prop_assert_eq!(chunks.iter().map(|(id, _)| *id).collect::<Vec<_>>(), expected.chunks);
+            prop_assert_eq!(chunks.iter().map(|(_, l)| *l).collect::<Vec<_>>(),
+                ranges.iter().map(|r| r.len()).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn records_carry_id_length_and_bytes() {
+        let mut batch = Vec::new();
+        encode_record(&mut batch, &ChunkId::of(b"abc"), b"abc");
+        encode_record(&mut batch, &ChunkId::of(b""), b"");
+        assert_eq!(batch.len(), 36 + 3 + 36);
+        assert_eq!(&batch[..32], ChunkId::of(b"abc").as_bytes());
+        assert_eq!(&batch[32..36], &3u32.to_le_bytes());
+        assert_eq!(&batch[36..39], b"abc");
+        assert_eq!(record_payload_bytes(&batch), 3);
+    }
+}
