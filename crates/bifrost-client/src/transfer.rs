@@ -41,6 +41,9 @@ const DOWNLOADS_IN_FLIGHT: usize = 4;
 /// Times a broken download is resumed before giving up.
 const DOWNLOAD_RESUMES: u32 = 3;
 
+/// A file's content id, size, and each chunk's id and length, in file order.
+type FileDescription = (ContentId, u64, Vec<(ChunkId, usize)>);
+
 /// One input after the first pass.
 struct Described {
     source: PathBuf,
@@ -50,10 +53,7 @@ struct Described {
 
 /// Cuts `source` into chunks with `params`, streaming: the content id, size and each chunk's
 /// id and length. The cut points are those of the server's in-memory chunker.
-fn describe_file(
-    source: &Path,
-    params: ChunkingParams,
-) -> Result<(ContentId, u64, Vec<(ChunkId, usize)>)> {
+fn describe_file(source: &Path, params: ChunkingParams) -> Result<FileDescription> {
     let file = File::open(source).map_err(io(source))?;
     let mut whole = blake3::Hasher::new();
     let mut chunks = Vec::new();
@@ -335,15 +335,14 @@ impl Client {
                     source: std::io::Error::other("it exists and is not a directory"),
                 });
             }
-            if !options.force {
-                if let Some(f) = files.iter().find(|f| dest.join(&f.path).exists()) {
-                    return Err(ClientError::Io {
-                        path: dest.join(&f.path),
-                        source: std::io::Error::other(
-                            "it already exists; pass --force to overwrite, or check out elsewhere",
-                        ),
-                    });
-                }
+            let clash = files.iter().find(|f| dest.join(&f.path).exists());
+            if let (false, Some(f)) = (options.force, clash) {
+                return Err(ClientError::Io {
+                    path: dest.join(&f.path),
+                    source: std::io::Error::other(
+                        "it already exists; pass --force to overwrite, or check out elsewhere",
+                    ),
+                });
             }
             (dest.clone(), None)
         };

@@ -1,11 +1,10 @@
 //! Users, tokens, locks, the audit log and `bifrost serve` from the command line.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{Repo, bifrost_std, write_file};
+use crate::support::{Repo, spawn_server, write_file};
 
 #[test]
 fn users_tokens_locks_and_audit() {
@@ -92,25 +91,7 @@ fn users_tokens_locks_and_audit() {
 #[test]
 fn serve_answers_and_stops_gracefully_on_sigterm() {
     let repo = Repo::new();
-    let mut child = bifrost_std(&repo.root, &repo.home)
-        .args(["--json", "serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The --json announcement (pretty-printed over several lines) names the bound address.
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut text = String::new();
-    let announced = loop {
-        assert!(
-            stdout.read_line(&mut text).unwrap() > 0,
-            "serve printed: {text}"
-        );
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
-            break value;
-        }
-    };
-    let address = announced["listening"].as_str().unwrap().to_owned();
+    let (mut child, address) = spawn_server(&repo);
     let get = |path: &str| {
         let mut socket = TcpStream::connect(&address).unwrap();
         write!(

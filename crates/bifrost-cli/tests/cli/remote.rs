@@ -1,11 +1,8 @@
 //! The remote CLI: `bifrost login URL`, then the same commands against `bifrost serve` — on a
 //! SQLite and on a PostgreSQL catalog.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Stdio};
-
-use serde_json::Value;
+use std::process::Child;
 
 use crate::postgres::TestDatabase;
 use crate::support::*;
@@ -20,24 +17,8 @@ struct Server {
 
 impl Server {
     fn start(repo: &Repo) -> Self {
-        let mut child = bifrost_std(&repo.root, &repo.home)
-            .args(["--json", "serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut text = String::new();
-        let announced = loop {
-            assert!(
-                stdout.read_line(&mut text).unwrap() > 0,
-                "serve printed: {text}"
-            );
-            if let Ok(value) = serde_json::from_str::<Value>(&text) {
-                break value;
-            }
-        };
-        let url = format!("http://{}", announced["listening"].as_str().unwrap());
+        let (child, address) = spawn_server(repo);
+        let url = format!("http://{address}");
         Self { child, url }
     }
 }

@@ -42,6 +42,33 @@ pub fn bifrost_std(cwd: &Path, home: &Path) -> std::process::Command {
     cmd
 }
 
+/// Starts `bifrost --json serve` on a free port of `repo`: the child and the address it
+/// announced (the caller stops it).
+// The child is returned, and waited for, by the caller: clippy cannot see across the return.
+#[allow(clippy::zombie_processes)]
+pub fn spawn_server(repo: &Repo) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = bifrost_std(&repo.root, &repo.home)
+        .args(["--json", "serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("bifrost serve starts");
+    // The --json announcement (pretty-printed over several lines) names the bound address.
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut text = String::new();
+    loop {
+        assert!(
+            stdout.read_line(&mut text).expect("serve's stdout") > 0,
+            "serve printed: {text}"
+        );
+        if let Ok(value) = serde_json::from_str::<Value>(&text) {
+            let address = value["listening"].as_str().expect("an address").to_owned();
+            return (child, address);
+        }
+    }
+}
+
 /// `path` as `&str` (test paths are always UTF-8).
 pub fn s(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
