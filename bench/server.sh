@@ -151,7 +151,7 @@ else
   (cd "$REPO" && "$BIN" -q init)
 fi
 (cd "$REPO" && printf '%s' "bench-password-$$" | "$BIN" -q user add admin --role admin --password-stdin >/dev/null)
-BIFROST_TOKEN="$(cd "$REPO" && "$BIN" -q token create --user admin --name bench)"
+BIFROST_TOKEN="$(cd "$REPO" && "$BIN" token create --user admin --name bench 2>/dev/null)"
 BIFROST_PORT="$(free_port)"
 (cd "$REPO" && exec "$BIN" serve --listen "127.0.0.1:$BIFROST_PORT") >"$SCRATCH/bifrost.log" 2>&1 &
 BIFROST_PID=$!
