@@ -176,11 +176,11 @@ RESULTS="$SCRATCH/results.txt"
 run_wrk() { # run_wrk SECONDS TOKEN URL [POST BODY TEMPLATE]
   local seconds="$1" token="$2" url="$3" body="${4:-}"
   if [[ -n "$body" ]]; then
-    WRK_BODY="$body" WRK_PREFIX="r$RANDOM$RANDOM" wrk -c"$CONNECTIONS" -t"$THREADS" -d"${seconds}s" \
+    WRK_BODY="$body" WRK_PREFIX="r$RANDOM$RANDOM" wrk -c"$CONNECTIONS" -t"$THREADS" -d"${seconds}s" --timeout 30s \
       --latency -s "$ROOT/bench/wrk/post.lua" -H "Authorization: Bearer $token" \
       -H 'Content-Type: application/json' "$url"
   else
-    wrk -c"$CONNECTIONS" -t"$THREADS" -d"${seconds}s" --latency -s "$ROOT/bench/wrk/get.lua" \
+    wrk -c"$CONNECTIONS" -t"$THREADS" -d"${seconds}s" --timeout 30s --latency -s "$ROOT/bench/wrk/get.lua" \
       -H "Authorization: Bearer $token" "$url"
   fi
 }
@@ -253,7 +253,7 @@ for workload in ["get_asset", "list_assets", "create_shot"]:
 EOF
 )"
 REPORT="$(cat <<EOF
-wrk 4.1: -c$CONNECTIONS -t$THREADS -d${DURATION}s --latency, ${ROUNDS} round(s), 3 s warm-up per run.
+wrk 4.1: -c$CONNECTIONS -t$THREADS -d${DURATION}s --timeout 30s --latency, ${ROUNDS} round(s), 3 s warm-up per run.
 Bifrost: \`bifrost serve\` (release), catalog: $BIFROST_CATALOG. Zou $ZOU_VERSION: gunicorn -k $ZOU_CLASS -w $ZOU_WORKERS, same PostgreSQL server.
 Machine: $(nproc) cores, load average at start: $LOAD_START, at end: $LOAD_END.
 Shots created during the run: Bifrost $BIFROST_SHOTS, Zou $ZOU_SHOTS.

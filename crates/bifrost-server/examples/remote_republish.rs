@@ -94,7 +94,11 @@ impl Client {
                 .send()
                 .await
                 .expect("upload");
-            assert!(response.status().is_success(), "upload: {}", response.status());
+            assert!(
+                response.status().is_success(),
+                "upload: {}",
+                response.status()
+            );
         }
         let chunks = content.chunks.len();
         let manifest = Manifest {
