@@ -128,12 +128,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             }
         })?;
         // JSON can only carry U+0000 escaped; look closer only when the escape is there.
-        if body.windows(6).any(|w| w == b"\\u0000") {
-            if let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body) {
-                if let Some(at) = nul_in_json(&value, String::new()) {
-                    return Err(refuse_nul(&format!("the JSON body at `{at}`")));
-                }
-            }
+        if body.windows(6).any(|w| w == b"\\u0000")
+            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body)
+            && let Some(at) = nul_in_json(&value, String::new())
+        {
+            return Err(refuse_nul(&format!("the JSON body at `{at}`")));
         }
         match axum::Json::<T>::from_bytes(&body) {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
