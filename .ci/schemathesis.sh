@@ -19,7 +19,8 @@
 # Two passes per catalog: "random" (project `main`, every other path segment generated) and
 # "seeded" (paths pinned to the seeded asset, version, sequence and shot so that handlers get
 # past their lookups; DELETE excluded there so the seeded data survives the pass). The event
-# stream (SSE, an endless answer) is excluded. Takes 2-4 minutes per catalog on 2 cores.
+# stream (SSE, an endless answer) is excluded. Takes 2-6 minutes per catalog on 2 cores (about 11
+# minutes for both on a loaded machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
