@@ -1,10 +1,12 @@
 //! Request extractors: who is calling (token → user), the repository scoped to them and to the
 //! project in the path, and JSON bodies and query strings whose errors are JSON error bodies
-//! naming the offending field.
+//! naming the offending field. Text holding U+0000 (NUL) is refused here, in paths, query
+//! strings and JSON bodies alike: PostgreSQL cannot store it.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::StatusCode;
@@ -92,6 +94,7 @@ impl FromRequestParts<AppState> for InProject {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let caller = Caller::from_request_parts(parts, state).await?;
+        refuse_nul_in_uri(parts)?;
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::bad_request(e.body_text()))?;
@@ -107,34 +110,133 @@ impl FromRequestParts<AppState> for InProject {
     }
 }
 
-/// A JSON body; malformed JSON, wrong types and missing fields answer 400 naming the field.
+/// A JSON body; malformed JSON, wrong types and missing fields answer 400 naming the field,
+/// and so does a string holding U+0000 (see [`refuse_nul`]).
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
+        if !json_content_type(req.headers()) {
+            return Err(unsupported_media_type());
+        }
+        let body = Bytes::from_request(req, state).await.map_err(|rejection| {
+            match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+                status => ApiError::new(status, "bad_body", rejection.body_text()),
+            }
+        })?;
+        // JSON can only carry U+0000 escaped; look closer only when the escape is there.
+        if body.windows(6).any(|w| w == b"\\u0000")
+            && let Ok(value) = serde_json::from_slice::<serde_json::Value>(&body)
+            && let Some(at) = nul_in_json(&value, String::new())
+        {
+            return Err(refuse_nul(&format!("the JSON body at `{at}`")));
+        }
+        match axum::Json::<T>::from_bytes(&body) {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
 }
 
+/// Whether the request says its body is JSON (`application/json` or `application/…+json`),
+/// as `axum::Json` requires.
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Where in `value` a string or key holds U+0000, as a dotted path (`metadata.a[2]`).
+fn nul_in_json(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    let here = |at: String| if at.is_empty() { "/".to_owned() } else { at };
+    match value {
+        Value::String(text) if text.contains('\0') => Some(here(at)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in_json(item, format!("{at}[{i}]"))),
+        Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let path = if at.is_empty() {
+                key.escape_debug().to_string()
+            } else {
+                format!("{at}.{}", key.escape_debug())
+            };
+            if key.contains('\0') {
+                Some(path)
+            } else {
+                nul_in_json(item, path)
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// 400 for text holding U+0000 (NUL). PostgreSQL cannot store it in text or JSON, so it is
+/// refused before any handler runs, on every catalog alike: the API answers the same whatever
+/// the backend, and never with a database error.
+fn refuse_nul(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "nul_character",
+        format!(
+            "{what} contains the NUL character (U+0000), which no name or text may hold; remove it"
+        ),
+    )
+}
+
+/// Refuses a request whose path or query string holds an encoded U+0000 (`%00`).
+fn refuse_nul_in_uri(parts: &Parts) -> Result<(), ApiError> {
+    if let Some(segment) = parts.uri.path().split('/').find(|s| s.contains("%00")) {
+        return Err(refuse_nul(&format!("the path segment `{segment}`")));
+    }
+    if let Some(pair) = parts
+        .uri
+        .query()
+        .and_then(|q| q.split('&').find(|pair| pair.contains("%00")))
+    {
+        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        return Err(refuse_nul(&format!("the query parameter `{name}`")));
+    }
+    Ok(())
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        "the request body is too large; send less per request",
+    )
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "send the body as JSON with `Content-Type: application/json`",
+    )
+}
+
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     let status = rejection.status();
     let text = rejection.body_text();
     match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
-            status,
-            "too_large",
-            "the request body is too large; send less per request",
-        ),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
-            status,
-            "unsupported_media_type",
-            "send the body as JSON with `Content-Type: application/json`",
-        ),
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => unsupported_media_type(),
         _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_json", text),
     }
 }
@@ -146,6 +248,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        refuse_nul_in_uri(parts)?;
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
             Err(rejection) => Err(query_rejection(rejection)),
@@ -164,6 +267,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        refuse_nul_in_uri(parts)?;
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(ApiPath(value)),
             Err(rejection) => Err(ApiError::new(
