@@ -52,12 +52,8 @@ pub fn credentials_path() -> Result<PathBuf> {
 /// A server address in the form logins are saved under: a scheme (http:// when none is
 /// given), no trailing slash.
 pub fn normalize_url(url: &str) -> Result<String> {
-    let trimmed = url.trim().trim_end_matches('/');
-    let with_scheme = if trimmed.contains("://") {
-        trimmed.to_owned()
-    } else {
-        format!("http://{trimmed}")
-    };
+    let (scheme, rest) = url.trim().split_once("://").unwrap_or(("http", url.trim()));
+    let with_scheme = format!("{scheme}://{}", rest.trim_end_matches('/'));
     let parsed = url::Url::parse(&with_scheme).map_err(|_| ClientError::BadUrl {
         url: url.to_owned(),
     })?;
