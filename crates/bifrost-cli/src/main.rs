@@ -8,6 +8,7 @@ mod edge;
 mod output;
 mod production;
 mod progress;
+mod studio;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -209,7 +210,27 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Project(cmd) => {
             let mut repo = open(&cli).await?;
             match cmd {
-                ProjectCommand::Create { name } => out.project(&repo.create_project(name).await?),
+                ProjectCommand::Create {
+                    name,
+                    template: None,
+                } => out.project(&repo.create_project(name).await?),
+                ProjectCommand::Create {
+                    name,
+                    template: Some(t),
+                } => {
+                    let r = repo.create_project_from_template(name, *t).await?;
+                    out.value(&r, || {
+                        format!(
+                            "created project {} from the {} template: {} statuses, {} departments, {} sequences, {} shots",
+                            r.project,
+                            serde_json::to_value(r.template).unwrap_or_default().as_str().unwrap_or(""),
+                            r.statuses.len(),
+                            r.departments.len(),
+                            r.sequences,
+                            r.shots
+                        )
+                    });
+                }
                 ProjectCommand::List => out.projects(&repo.list_projects().await?, repo.project()),
                 ProjectCommand::Use { name } => out.project(&repo.use_project(name).await?),
             }
@@ -362,6 +383,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             result?;
         }
         Command::Edge(command) => return edge::run(command, cli.json).await,
+        Command::Studio(cmd) => return studio::run(cmd, &cli, &out).await,
         Command::Demo(args) => {
             let base = start_dir(&cli)?;
             demo::run(&absolute(&base, &args.path), args, &out, bar()).await?;

@@ -244,9 +244,19 @@ impl Repository {
         asset: &str,
         new: &NewVersion,
     ) -> std::result::Result<Version, CatalogError> {
+        self.commit_with_meta(asset, new, &BTreeMap::new()).await
+    }
+
+    /// [`Repository::commit`], recording `metadata` with the version.
+    pub(crate) async fn commit_with_meta(
+        &self,
+        asset: &str,
+        new: &NewVersion,
+        metadata: &BTreeMap<String, serde_json::Value>,
+    ) -> std::result::Result<Version, CatalogError> {
         let version = self
             .catalog
-            .commit_version(self.project(), asset, new)
+            .commit_version_with_meta(self.project(), asset, new, metadata)
             .await?;
         self.journal(
             "version.published",
