@@ -47,7 +47,7 @@ pub enum StudioCommand {
     #[command(verbatim_doc_comment)]
     Ingest {
         /// The folder to ingest.
-        dir: PathBuf,
+        folder: PathBuf,
         /// The rules file (TOML).
         #[arg(long, value_name = "FILE")]
         rules: PathBuf,
@@ -67,7 +67,7 @@ pub enum StudioCommand {
     #[command(verbatim_doc_comment)]
     Dedupe {
         /// The folder to scan.
-        dir: PathBuf,
+        folder: PathBuf,
         /// Also cut every file as the store does and count distinct chunk bytes.
         #[arg(long)]
         chunks: bool,
@@ -165,7 +165,7 @@ pub enum WorkspaceCommand {
     /// Create a workspace in DIR and check out assets into DIR/ASSET/.
     Init {
         /// The workspace directory (created if missing).
-        dir: PathBuf,
+        directory: PathBuf,
         /// Assets to track: NAME follows the latest version, NAME@vN stays on that version.
         assets: Vec<String>,
         /// How files are materialised (default: reflink where the filesystem can, else hardlink, else copy).
@@ -178,21 +178,21 @@ pub enum WorkspaceCommand {
         #[arg(required = true)]
         assets: Vec<String>,
         /// The workspace (default: the one containing the current directory).
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
+        #[arg(long = "dir", value_name = "DIR")]
+        workspace: Option<PathBuf>,
     },
     /// Show files modified, new or deleted against the checked-out versions.
     Status {
         /// The workspace (default: the one containing the current directory).
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
+        #[arg(long = "dir", value_name = "DIR")]
+        workspace: Option<PathBuf>,
     },
     /// Update every asset to its latest (or pinned) version; your changes are never
     /// overwritten (reported as conflicts, exit status 1).
     Sync {
         /// The workspace (default: the one containing the current directory).
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
+        #[arg(long = "dir", value_name = "DIR")]
+        workspace: Option<PathBuf>,
     },
     /// Make linked (read-only) files private, writable copies before editing them.
     Edit {
@@ -211,8 +211,8 @@ pub enum WorkspaceCommand {
         #[arg(long)]
         author: Option<String>,
         /// The workspace (default: the one containing the current directory).
-        #[arg(long, value_name = "DIR")]
-        dir: Option<PathBuf>,
+        #[arg(long = "dir", value_name = "DIR")]
+        workspace: Option<PathBuf>,
     },
 }
 
@@ -242,7 +242,9 @@ fn package_items(items: &[String], searches: &[String]) -> Result<Vec<PackageIte
     }
     out.extend(searches.iter().cloned().map(PackageItem::Search));
     if out.is_empty() {
-        bail!("nothing to package: name assets (NAME or NAME@vN), `shot SEQ/SHOT`, or --search QUERY");
+        bail!(
+            "nothing to package: name assets (NAME or NAME@vN), `shot SEQ/SHOT`, or --search QUERY"
+        );
     }
     Ok(out)
 }
@@ -255,9 +257,11 @@ fn refs(items: &[String]) -> Result<Vec<VersionRef>> {
 }
 
 /// The workspace DIR names (or the one around the current directory) and its repository.
-async fn open_workspace(cli: &Cli, dir: &Option<PathBuf>) -> Result<(PathBuf, Repository)> {
+async fn open_workspace(cli: &Cli, workspace: &Option<PathBuf>) -> Result<(PathBuf, Repository)> {
     let base = crate::start_dir(cli)?;
-    let start = dir.as_ref().map_or(base.clone(), |d| crate::absolute(&base, d));
+    let start = workspace
+        .as_ref()
+        .map_or(base.clone(), |d| crate::absolute(&base, d));
     let ws = bifrost::find_workspace(&start)?;
     let (root, project) = bifrost::workspace_origin(&ws)?;
     let repo = Repository::open(&root)
@@ -279,7 +283,7 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
         StudioCommand::Pkg(cmd) => return pkg(cmd, cli, out).await,
         StudioCommand::Workspace(cmd) => return workspace(cmd, cli, out).await,
         StudioCommand::Ingest {
-            dir,
+            folder,
             rules,
             dry_run,
             author,
@@ -288,7 +292,7 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
             let repo = crate::open(cli).await?;
             let result = repo
                 .ingest_tree(
-                    &crate::absolute(&base, dir),
+                    &crate::absolute(&base, folder),
                     &rules,
                     &crate::author(author.clone()),
                     *dry_run,
@@ -317,7 +321,10 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
                 out.say(format!("skipped {}: {}", s.path, s.reason));
             }
             if o.skipped.len() > 50 {
-                out.say(format!("… and {} more skipped (see --json)", o.skipped.len() - 50));
+                out.say(format!(
+                    "… and {} more skipped (see --json)",
+                    o.skipped.len() - 50
+                ));
             }
             out.say(format!(
                 "{}{} assets found ({}): {} published, {} unchanged, {} paths skipped; read {}, stored {}",
@@ -331,7 +338,11 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
                 human_bytes(o.bytes_stored)
             ));
         }
-        StudioCommand::Dedupe { dir, chunks, top } => {
+        StudioCommand::Dedupe {
+            folder,
+            chunks,
+            top,
+        } => {
             let params = if *chunks {
                 // The repository's chunking if there is one here, else the defaults.
                 Some(match crate::open(cli).await {
@@ -345,7 +356,7 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
             } else {
                 None
             };
-            let r = bifrost::scan_duplicates(&crate::absolute(&base, dir), params, bar(cli))?;
+            let r = bifrost::scan_duplicates(&crate::absolute(&base, folder), params, bar(cli))?;
             if out.json() {
                 out.value(&r, String::new);
                 return Ok(ExitCode::SUCCESS);
@@ -362,7 +373,10 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
                 }
             }
             if r.groups.len() > *top {
-                out.say(format!("… and {} more groups (see --json)", r.groups.len() - top));
+                out.say(format!(
+                    "… and {} more groups (see --json)",
+                    r.groups.len() - top
+                ));
             }
             for (p, why) in &r.unreadable {
                 out.say(format!("unreadable {p}: {why}"));
@@ -477,10 +491,18 @@ async fn pkg(cmd: &PkgCommand, cli: &Cli, out: &Out) -> Result<ExitCode> {
                     .filter(|v| v.asset == a.name)
                     .map(|v| format!("v{}", v.number))
                     .collect();
-                out.say(format!("asset {} ({}): {}", a.name, a.asset_type, versions.join(" ")));
+                out.say(format!(
+                    "asset {} ({}): {}",
+                    a.name,
+                    a.asset_type,
+                    versions.join(" ")
+                ));
             }
             for s in &m.shots {
-                out.say(format!("shot {}/{} ({}-{})", s.sequence, s.name, s.frame_start, s.frame_end));
+                out.say(format!(
+                    "shot {}/{} ({}-{})",
+                    s.sequence, s.name, s.frame_start, s.frame_end
+                ));
             }
             for l in &m.links {
                 let pin = l.pin.map(|p| format!(" @v{p}")).unwrap_or_default();
@@ -594,30 +616,34 @@ fn sync_text(out: &Out, r: &bifrost::SyncReport) {
 async fn workspace(cmd: &WorkspaceCommand, cli: &Cli, out: &Out) -> Result<ExitCode> {
     let base = crate::start_dir(cli)?;
     let report = match cmd {
-        WorkspaceCommand::Init { dir, assets, mode } => {
+        WorkspaceCommand::Init {
+            directory,
+            assets,
+            mode,
+        } => {
             let assets = refs(assets)?;
             let repo = crate::open(cli).await?;
             let r = repo
-                .workspace_init(&crate::absolute(&base, dir), *mode, &assets, bar(cli))
+                .workspace_init(&crate::absolute(&base, directory), *mode, &assets, bar(cli))
                 .await;
             repo.close().await;
             r?
         }
-        WorkspaceCommand::Add { assets, dir } => {
+        WorkspaceCommand::Add { assets, workspace } => {
             let assets = refs(assets)?;
-            let (ws, repo) = open_workspace(cli, dir).await?;
+            let (ws, repo) = open_workspace(cli, workspace).await?;
             let r = repo.workspace_add(&ws, &assets, bar(cli)).await;
             repo.close().await;
             r?
         }
-        WorkspaceCommand::Sync { dir } => {
-            let (ws, repo) = open_workspace(cli, dir).await?;
+        WorkspaceCommand::Sync { workspace } => {
+            let (ws, repo) = open_workspace(cli, workspace).await?;
             let r = repo.workspace_sync(&ws, bar(cli)).await;
             repo.close().await;
             r?
         }
-        WorkspaceCommand::Status { dir } => {
-            let (ws, repo) = open_workspace(cli, dir).await?;
+        WorkspaceCommand::Status { workspace } => {
+            let (ws, repo) = open_workspace(cli, workspace).await?;
             let r = repo.workspace_status(&ws);
             repo.close().await;
             let s = r?;
@@ -644,7 +670,10 @@ async fn workspace(cmd: &WorkspaceCommand, cli: &Cli, out: &Out) -> Result<ExitC
                 let start = p.parent().map(PathBuf::from).unwrap_or_else(|| p.clone());
                 let ws = bifrost::find_workspace(&start)?;
                 let (root, project) = bifrost::workspace_origin(&ws)?;
-                let repo = Repository::open(&root).await?.with_project(&project).await?;
+                let repo = Repository::open(&root)
+                    .await?
+                    .with_project(&project)
+                    .await?;
                 let r = repo.workspace_edit(&p);
                 repo.close().await;
                 edited.push(r?);
@@ -658,9 +687,9 @@ async fn workspace(cmd: &WorkspaceCommand, cli: &Cli, out: &Out) -> Result<ExitC
             asset,
             note,
             author,
-            dir,
+            workspace,
         } => {
-            let (ws, repo) = open_workspace(cli, dir).await?;
+            let (ws, repo) = open_workspace(cli, workspace).await?;
             let r = repo
                 .workspace_publish(&ws, asset, &crate::author(author.clone()), note, bar(cli))
                 .await;

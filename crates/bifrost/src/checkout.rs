@@ -389,7 +389,9 @@ impl Repository {
             force: false,
         };
         progress.start("materialising", files.iter().map(|f| f.size).sum());
-        let result = self.materialise(files, Arc::new(writer), progress.clone()).await;
+        let result = self
+            .materialise(files, Arc::new(writer), progress.clone())
+            .await;
         progress.finish();
         result.map(|_| ())
     }

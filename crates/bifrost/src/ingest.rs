@@ -477,10 +477,7 @@ pub fn plan_ingest(root: &Path, rules: &IngestRules) -> Result<(Vec<PlannedAsset
             Some(existing) if is_dir || existing.source.ends_with('/') => {
                 skipped.push(Skipped {
                     path: rel,
-                    reason: format!(
-                        "asset `{name}` is already taken by `{}`",
-                        existing.source
-                    ),
+                    reason: format!("asset `{name}` is already taken by `{}`", existing.source),
                 });
             }
             Some(existing) => {
@@ -580,8 +577,11 @@ impl Repository {
                     })
                     .await?;
                 let files = self.version_files(&version).await?;
-                let mut ours: Vec<(&str, u64)> =
-                    asset.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
+                let mut ours: Vec<(&str, u64)> = asset
+                    .files
+                    .iter()
+                    .map(|f| (f.path.as_str(), f.size))
+                    .collect();
                 ours.sort_unstable();
                 let mut theirs: Vec<(&str, u64)> =
                     files.iter().map(|f| (f.path.as_str(), f.size)).collect();

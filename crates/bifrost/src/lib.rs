@@ -33,21 +33,21 @@ pub use bifrost_store::StoreError;
 pub use checkout::{CheckoutOptions, CheckoutOutcome};
 pub use config::{FORMAT_VERSION, RepoConfig};
 pub use error::{Error, Result, parse_duration};
-pub use ingest::{IngestOutcome, IngestRules, PlannedAsset, PlannedFile, Skipped, plan_ingest};
-pub use template::{Template, TemplateReport};
-pub use tidy::{CleanupReport, DedupeReport, DuplicateGroup, scan_duplicates};
 pub use history::{ChangedFile, MetaChange, VersionDiff};
+pub use ingest::{IngestOutcome, IngestRules, PlannedAsset, PlannedFile, Skipped, plan_ingest};
+pub use maintenance::{FsckReport, GcOptions, GcReport, Problem, ProblemKind};
 pub use package::{
     ImportedAsset, OnConflict, PACKAGE_FORMAT, PackageAsset, PackageCheck, PackageContent,
     PackageCreated, PackageImport, PackageItem, PackageManifest, PackageReader, PackageShot,
     PackageVersion,
 };
-pub use maintenance::{FsckReport, GcOptions, GcReport, Problem, ProblemKind};
 pub use progress::{NoProgress, Progress};
 pub use publish::PublishOutcome;
 pub use repo::{DEFAULT_PROJECT, DOT_DIR, InitOptions, REPO_ENV, Repository};
+pub use template::{Template, TemplateReport};
+pub use tidy::{CleanupReport, DedupeReport, DuplicateGroup, scan_duplicates};
+pub use transfer::{Manifest, describe_content};
 pub use workspace::{
     CACHE_DIR, Change, ChangeKind, Conflict, Mode as WorkspaceMode, SyncReport, TrackedAsset,
     TrackedFile, WORKSPACE_DIR, WorkspaceState, WorkspaceStatus, find_workspace, workspace_origin,
 };
-pub use transfer::{Manifest, describe_content};

@@ -408,16 +408,23 @@ impl Repository {
         // Asset name → version numbers (None: every version).
         let mut wanted: BTreeMap<String, Option<BTreeSet<i64>>> = BTreeMap::new();
         let mut shots: BTreeSet<(String, String)> = BTreeSet::new();
-        let mut want_version = |asset: &str, number: Option<i64>| {
-            let slot = wanted.entry(asset.to_owned()).or_insert(Some(BTreeSet::new()));
-            match (slot, number) {
-                (slot @ Some(_), None) => *slot = None,
-                (Some(set), Some(n)) => {
-                    set.insert(n);
+        fn want(
+            wanted: &mut BTreeMap<String, Option<BTreeSet<i64>>>,
+            asset: &str,
+            number: Option<i64>,
+        ) {
+            let slot = wanted
+                .entry(asset.to_owned())
+                .or_insert_with(|| Some(BTreeSet::new()));
+            match number {
+                None => *slot = None,
+                Some(n) => {
+                    if let Some(set) = slot {
+                        set.insert(n);
+                    }
                 }
-                (None, _) => {}
             }
-        };
+        }
         for item in items {
             match item {
                 PackageItem::Version(r) => {
@@ -426,30 +433,28 @@ impl Repository {
                         VersionSelector::Number(_) => Some(self.resolve(r).await?.number),
                     };
                     self.asset(&r.asset).await?;
-                    want_version(&r.asset, number);
+                    want(&mut wanted, &r.asset, number);
                 }
                 PackageItem::Shot { sequence, shot } => {
                     self.get_shot(sequence, shot).await?;
                     shots.insert((sequence.clone(), shot.clone()));
                 }
                 PackageItem::Search(text) => {
-                    let query = bifrost_core::query::parse(text).map_err(|e| {
-                        Error::Package {
-                            package: PathBuf::from("-"),
-                            reason: format!("--search `{text}`: {e}"),
-                        }
+                    let query = bifrost_core::query::parse(text).map_err(|e| Error::Package {
+                        package: PathBuf::from("-"),
+                        reason: format!("--search `{text}`: {e}"),
                     })?;
                     let hits = self.search(&query, false, 100_000, 0).await?;
                     for hit in hits {
                         match hit.kind {
                             bifrost_core::production::EntityKind::Asset => {
-                                want_version(&hit.name, None)
+                                want(&mut wanted, &hit.name, None)
                             }
                             bifrost_core::production::EntityKind::Version => {
                                 if let Ok(r) = hit.name.parse::<VersionRef>()
                                     && let VersionSelector::Number(n) = r.version
                                 {
-                                    want_version(&r.asset, Some(n));
+                                    want(&mut wanted, &r.asset, Some(n));
                                 }
                             }
                             bifrost_core::production::EntityKind::Shot => {
@@ -484,10 +489,8 @@ impl Repository {
                     kind: dep.kind,
                     pin: dep.pin,
                 };
-                if with_deps
-                    && let (EntityRef::Asset(name), Some(pin)) = (&dep.entity, dep.pin)
-                {
-                    want_version(name, Some(pin));
+                if with_deps && let (EntityRef::Asset(name), Some(pin)) = (&dep.entity, dep.pin) {
+                    want(&mut wanted, name, Some(pin));
                     frontier.push(dep.entity.clone());
                 }
                 links.insert(link);
@@ -657,9 +660,8 @@ impl PackageReader {
             entry.read_to_end(&mut text).map_err(|e| {
                 pkg_error(path, format!("entry `{MANIFEST_ENTRY}` is damaged: {e}"))
             })?;
-            let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
-                pkg_error(path, format!("{MANIFEST_ENTRY} is not valid JSON: {e}"))
-            })?;
+            let value: serde_json::Value = serde_json::from_slice(&text)
+                .map_err(|e| pkg_error(path, format!("{MANIFEST_ENTRY} is not valid JSON: {e}")))?;
             match value.get("format").and_then(serde_json::Value::as_u64) {
                 Some(f) if f > u64::from(PACKAGE_FORMAT) => {
                     return Err(pkg_error(
@@ -752,7 +754,7 @@ impl PackageReader {
                 self.read_content(content, &mut std::io::sink(), progress)?;
                 bytes += content.size;
             }
-            Ok(())
+            Ok::<_, Error>(())
         })();
         progress.finish();
         result?;
@@ -799,7 +801,9 @@ impl PackageReader {
         let mut files = 0u64;
         let result = (|| {
             for version in &versions {
-                let base = root.join(&version.asset).join(format!("v{}", version.number));
+                let base = root
+                    .join(&version.asset)
+                    .join(format!("v{}", version.number));
                 for f in &version.files {
                     let target = base.join(&f.path);
                     let dir = target.parent().expect("files live in their version");
@@ -809,8 +813,8 @@ impl PackageReader {
                             .map_err(Error::output(&target))?;
                         progress.advance(f.size);
                     } else {
-                        let file = std::fs::File::create_new(&target)
-                            .map_err(Error::output(&target))?;
+                        let file =
+                            std::fs::File::create_new(&target).map_err(Error::output(&target))?;
                         let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
                         self.read_content(&by_id[&f.content], &mut out, progress)?;
                         out.flush().map_err(Error::output(&target))?;
@@ -838,11 +842,7 @@ impl PackageReader {
 }
 
 /// Cross-checks a manifest: names, paths, every file's content listed and present with its size.
-fn check_manifest(
-    path: &Path,
-    m: &PackageManifest,
-    entries: &HashMap<String, u64>,
-) -> Result<()> {
+fn check_manifest(path: &Path, m: &PackageManifest, entries: &HashMap<String, u64>) -> Result<()> {
     let bad = |reason: String| pkg_error(path, format!("{MANIFEST_ENTRY}: {reason}"));
     let mut contents: HashMap<ContentId, u64> = HashMap::new();
     for c in &m.contents {
@@ -891,10 +891,16 @@ fn check_manifest(
             )));
         }
         if !numbers.insert((v.asset.as_str(), v.number)) {
-            return Err(bad(format!("version {}@v{} is listed twice", v.asset, v.number)));
+            return Err(bad(format!(
+                "version {}@v{} is listed twice",
+                v.asset, v.number
+            )));
         }
         if v.files.is_empty() {
-            return Err(bad(format!("version {}@v{} has no files", v.asset, v.number)));
+            return Err(bad(format!(
+                "version {}@v{} has no files",
+                v.asset, v.number
+            )));
         }
         let mut paths = HashSet::new();
         for f in &v.files {
@@ -1109,7 +1115,9 @@ impl Repository {
             while batch_start < new.len() {
                 let mut end = batch_start;
                 let mut bytes = 0;
-                while end < new.len() && (end == batch_start || bytes + new[end].size <= IMPORT_BATCH_BYTES) {
+                while end < new.len()
+                    && (end == batch_start || bytes + new[end].size <= IMPORT_BATCH_BYTES)
+                {
                     bytes += new[end].size;
                     end += 1;
                 }
@@ -1131,7 +1139,11 @@ impl Repository {
                 }
                 let report = self
                     .store
-                    .ingest(sources, index.clone(), Arc::new(StoreProgress(progress.clone())))
+                    .ingest(
+                        sources,
+                        index.clone(),
+                        Arc::new(StoreProgress(progress.clone())),
+                    )
                     .await?;
                 bytes_stored += report.bytes_written;
                 for (c, f) in new[batch_start..end].iter().zip(report.files) {
@@ -1229,7 +1241,8 @@ impl Repository {
                 continue;
             }
             if self.get_sequence(&shot.sequence).await.is_err() {
-                self.create_sequence(&shot.sequence, &Metadata::new()).await?;
+                self.create_sequence(&shot.sequence, &Metadata::new())
+                    .await?;
             }
             self.create_shot(&NewShot {
                 sequence: shot.sequence.clone(),

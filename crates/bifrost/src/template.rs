@@ -37,7 +37,7 @@ impl std::str::FromStr for Template {
 struct Spec {
     departments: &'static [&'static str],
     /// Statuses added to the default workflow, each inserted after `after`, with transitions.
-    statuses: &'static [(&'static str, &'static [(&'static str, &'static str)])],
+    statuses: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
     sequences: Vec<String>,
     shots_per_sequence: u32,
     frames: i64,
@@ -48,9 +48,19 @@ fn spec(t: Template) -> Spec {
     match t {
         Template::Film => Spec {
             departments: &[
-                "art", "modeling", "rigging", "layout", "animation", "fx", "lighting", "comp",
+                "art",
+                "modeling",
+                "rigging",
+                "layout",
+                "animation",
+                "fx",
+                "lighting",
+                "comp",
             ],
-            statuses: &[("cbb", &[("review", "cbb"), ("cbb", "ip"), ("cbb", "final")])],
+            statuses: vec![(
+                "cbb",
+                vec![("review", "cbb"), ("cbb", "ip"), ("cbb", "final")],
+            )],
             sequences: ["SQ010", "SQ020", "SQ030"].map(String::from).to_vec(),
             shots_per_sequence: 4,
             frames: 96,
@@ -58,11 +68,17 @@ fn spec(t: Template) -> Spec {
         },
         Template::Series => Spec {
             departments: &[
-                "story", "modeling", "rigging", "animation", "lighting", "comp", "edit",
+                "story",
+                "modeling",
+                "rigging",
+                "animation",
+                "lighting",
+                "comp",
+                "edit",
             ],
-            statuses: &[(
+            statuses: vec![(
                 "client-review",
-                &[
+                vec![
                     ("review", "client-review"),
                     ("client-review", "approved"),
                     ("client-review", "ip"),
@@ -86,9 +102,13 @@ fn spec(t: Template) -> Spec {
                 "vfx",
                 "audio",
             ],
-            statuses: &[(
+            statuses: vec![(
                 "in-engine",
-                &[("approved", "in-engine"), ("in-engine", "final"), ("in-engine", "ip")],
+                vec![
+                    ("approved", "in-engine"),
+                    ("in-engine", "final"),
+                    ("in-engine", "ip"),
+                ],
             )],
             sequences: ["CIN_intro", "CIN_boss", "CIN_ending"]
                 .map(String::from)
@@ -132,9 +152,9 @@ impl Repository {
                 repo.add_department(d).await?;
             }
         }
-        for (status, transitions) in spec.statuses {
+        for (status, transitions) in &spec.statuses {
             repo.add_status(status).await?;
-            for (from, to) in *transitions {
+            for (from, to) in transitions {
                 repo.add_transition(from, to).await?;
             }
         }

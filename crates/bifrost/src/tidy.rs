@@ -65,9 +65,9 @@ fn file_chunks(path: &Path, params: ChunkingParams) -> std::io::Result<Vec<([u8;
     let file = std::fs::File::open(path)?;
     let cdc = fastcdc::v2020::StreamCDC::new(
         file,
-        params.min_size,
-        params.avg_size,
-        params.max_size,
+        params.min_size as usize,
+        params.avg_size as usize,
+        params.max_size as usize,
     );
     let mut out = Vec::new();
     for chunk in cdc {
@@ -100,14 +100,13 @@ pub fn scan_duplicates(
         match entry {
             Ok(e) if e.file_type().is_file() => match e.metadata() {
                 Ok(m) => files.push((e.path().to_owned(), m.len())),
-                Err(err) => unreadable.push((
-                    e.path().display().to_string(),
-                    err.to_string(),
-                )),
+                Err(err) => unreadable.push((e.path().display().to_string(), err.to_string())),
             },
             Ok(_) => {}
             Err(e) => unreadable.push((
-                e.path().map(|p| p.display().to_string()).unwrap_or_default(),
+                e.path()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
                 if e.loop_ancestor().is_some() {
                     "symbolic link loop".into()
                 } else {
@@ -268,7 +267,12 @@ impl Repository {
     /// Removes cache entries no registered workspace links to, and temporary files older than
     /// `grace` (in `.bifrost/tmp`, the cache, the store's staging, the repository root and the
     /// workspaces, and the `extra` directories given).
-    pub fn cleanup(&self, dry_run: bool, grace: Duration, extra: &[PathBuf]) -> Result<CleanupReport> {
+    pub fn cleanup(
+        &self,
+        dry_run: bool,
+        grace: Duration,
+        extra: &[PathBuf],
+    ) -> Result<CleanupReport> {
         self.require(bifrost_core::access::Permission::Manage)?;
         let cutoff = SystemTime::now()
             .checked_sub(grace)
@@ -333,7 +337,11 @@ impl Repository {
             }
         }
         // Leftovers of interrupted imports and writes.
-        for entry in std::fs::read_dir(dot.join("tmp")).into_iter().flatten().flatten() {
+        for entry in std::fs::read_dir(dot.join("tmp"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let path = entry.path();
             let stale = std::fs::symlink_metadata(&path)
                 .and_then(|m| m.modified())
@@ -348,7 +356,11 @@ impl Repository {
         }
         let mut scan: Vec<PathBuf> = vec![self.root().to_owned(), dot.clone()];
         scan.extend(alive.iter().cloned());
-        scan.extend(alive.iter().map(|d| d.join(crate::workspace::WORKSPACE_DIR)));
+        scan.extend(
+            alive
+                .iter()
+                .map(|d| d.join(crate::workspace::WORKSPACE_DIR)),
+        );
         scan.extend(extra.iter().cloned());
         for dir in scan {
             for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {

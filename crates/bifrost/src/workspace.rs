@@ -284,7 +284,8 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(Error::output(parent))?;
     tmp.write_all(bytes).map_err(Error::output(path))?;
     tmp.as_file().sync_all().map_err(Error::output(path))?;
-    tmp.persist(path).map_err(|e| Error::output(path)(e.error))?;
+    tmp.persist(path)
+        .map_err(|e| Error::output(path)(e.error))?;
     Ok(())
 }
 
@@ -470,7 +471,8 @@ impl Repository {
             .tempdir_in(&ctx.cache)
             .map_err(Error::output(&ctx.cache))?;
         let entries: Vec<FileEntry> = missing.into_values().collect();
-        self.restore_into(&entries, staging.path(), progress).await?;
+        self.restore_into(&entries, staging.path(), progress)
+            .await?;
         for e in &entries {
             let from = staging.path().join(&e.path);
             let to = ctx.cache_path(&e.content);
@@ -540,16 +542,13 @@ impl Repository {
             self.asset(&a.asset).await?;
             let pin = match a.version {
                 VersionSelector::Latest => None,
-                VersionSelector::Number(n) => Some(self.resolve(a).await?.number),
+                VersionSelector::Number(_) => Some(self.resolve(a).await?.number),
             };
-            let entry = state
-                .assets
-                .entry(a.asset.clone())
-                .or_insert(TrackedAsset {
-                    pin,
-                    version: 0,
-                    files: BTreeMap::new(),
-                });
+            let entry = state.assets.entry(a.asset.clone()).or_insert(TrackedAsset {
+                pin,
+                version: 0,
+                files: BTreeMap::new(),
+            });
             entry.pin = pin;
         }
         save_state(dir, &state)?;
@@ -715,10 +714,7 @@ impl Repository {
                         conflict(
                             &mut report,
                             &f.path,
-                            format!(
-                                "changed here and in v{}; your file was kept",
-                                target.number
-                            ),
+                            format!("changed here and in v{}; your file was kept", target.number),
                         );
                         next.insert(f.path.clone(), new_entry(0));
                     }
@@ -894,7 +890,10 @@ impl Repository {
         if changed.is_empty() && same.len() == tracked.files.len() {
             return Err(ws_error(
                 dir,
-                format!("`{asset}` has no changes since v{}; nothing to publish", tracked.version),
+                format!(
+                    "`{asset}` has no changes since v{}; nothing to publish",
+                    tracked.version
+                ),
             ));
         }
         let sources: Vec<bifrost_store::SourceFile> = changed
@@ -952,7 +951,9 @@ impl Repository {
         let old = std::mem::take(&mut entry.files);
         for f in files {
             let meta = std::fs::symlink_metadata(root.join(&f.path));
-            let linked = old.get(&f.path).is_some_and(|o| !o.private && o.content == f.content);
+            let linked = old
+                .get(&f.path)
+                .is_some_and(|o| !o.private && o.content == f.content);
             entry.files.insert(
                 f.path.clone(),
                 TrackedFile {

@@ -25,7 +25,15 @@ fn production() -> Repo {
     write_random(&r.join("rig.bin"), 200_000, 3);
     write_file(&r.join("shared.txt"), &vec![b's'; 20_000], 0o755);
     repo.json(&["publish", "rig", s(&r), "-m", "rigged"]);
-    repo.ok(&["link", "rig", "model", "--kind", "derived-from", "--pin", "v1"]);
+    repo.ok(&[
+        "link",
+        "rig",
+        "model",
+        "--kind",
+        "derived-from",
+        "--pin",
+        "v1",
+    ]);
     repo.ok(&["seq", "create", "SQ010"]);
     repo.ok(&["shot", "create", "SQ010/SH010", "--frames", "1001-1010"]);
     repo.ok(&["link", "SQ010/SH010", "rig", "--pin", "v1"]);
@@ -40,7 +48,14 @@ fn stored_bytes(repo: &Repo) -> u64 {
 fn package_with_deps_round_trips_into_another_repository() {
     let src = production();
     let pkg = src.work("shot.bfpkg");
-    let created = src.json(&["pkg", "create", s(&pkg), "shot", "SQ010/SH010", "--with-deps"]);
+    let created = src.json(&[
+        "pkg",
+        "create",
+        s(&pkg),
+        "shot",
+        "SQ010/SH010",
+        "--with-deps",
+    ]);
     // Exactly the pinned closure: rig@v1 and model@v1 (not model@v2), the shot, both links.
     assert_eq!(created["assets"], 2, "{created}");
     assert_eq!(created["versions"], 2, "{created}");
@@ -56,8 +71,16 @@ fn package_with_deps_round_trips_into_another_repository() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 
     // A standard ZIP: unzip lists and tests it.
-    if let Ok(out) = std::process::Command::new("unzip").arg("-t").arg(&pkg).output() {
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    if let Ok(out) = std::process::Command::new("unzip")
+        .arg("-t")
+        .arg(&pkg)
+        .output()
+    {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains("manifest.json"));
     }
     let listed = src.json(&["pkg", "list", s(&pkg)]);
@@ -66,7 +89,12 @@ fn package_with_deps_round_trips_into_another_repository() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|v| (v["asset"].as_str().unwrap().to_owned(), v["number"].as_i64().unwrap()))
+        .map(|v| {
+            (
+                v["asset"].as_str().unwrap().to_owned(),
+                v["number"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(numbers, [("model".to_owned(), 1), ("rig".to_owned(), 1)]);
     let valid = src.json(&["pkg", "validate", s(&pkg)]);
@@ -89,7 +117,10 @@ fn package_with_deps_round_trips_into_another_repository() {
     assert_eq!(log.as_array().unwrap().len(), 1);
     assert_eq!(log[0]["author"], AUTHOR);
     assert_eq!(log[0]["note"], "first model");
-    assert_eq!(dst.json(&["asset", "show", "model"])["metadata"]["poly"], 1200);
+    assert_eq!(
+        dst.json(&["asset", "show", "model"])["metadata"]["poly"],
+        1200
+    );
     let deps = dst.json(&["deps", "SQ010/SH010", "--transitive"]);
     let reached: Vec<&str> = deps
         .as_array()
@@ -136,7 +167,10 @@ fn asset_name_packages_every_version_and_keeps_history() {
         .collect();
     assert_eq!(notes, ["first model", "second model"]);
     // Search selects too; an existing OUT is refused without --force.
-    src.fails(&["pkg", "create", s(&pkg), "--search", "type:prop"], &["--force"]);
+    src.fails(
+        &["pkg", "create", s(&pkg), "--search", "type:prop"],
+        &["--force"],
+    );
     let found = src.json(&["pkg", "create", s(&pkg), "--search", "type:prop", "--force"]);
     assert_eq!(found["assets"], 1);
 }
@@ -165,7 +199,10 @@ fn import_conflicts_follow_the_chosen_policy() {
     assert_eq!(dst.asset_names(), ["model", "rig"]);
 
     let renamed = dst.json(&["pkg", "import", s(&pkg), "--on-conflict", "rename"]);
-    assert_eq!(renamed["assets"][0]["imported_as"], "model-imported", "{renamed}");
+    assert_eq!(
+        renamed["assets"][0]["imported_as"], "model-imported",
+        "{renamed}"
+    );
     assert_eq!(dst.versions("model-imported"), [1, 2]);
 
     let appended = dst.json(&["pkg", "import", s(&pkg), "--on-conflict", "new-version"]);
@@ -246,13 +283,20 @@ fn write_zip(path: &Path, entries: &[(&str, &[u8])]) {
 fn newer_formats_and_escaping_entries_are_refused() {
     let repo = Repo::new();
     let newer = repo.work("newer.bfpkg");
-    write_zip(&newer, &[("manifest.json", br#"{"format": 2, "anything": []}"#)]);
+    write_zip(
+        &newer,
+        &[("manifest.json", br#"{"format": 2, "anything": []}"#)],
+    );
     for cmd in ["validate", "list", "import"] {
         repo.fails(&["pkg", cmd, s(&newer)], &["format 2", "upgrade bifrost"]);
     }
 
     let manifest = br#"{"format":1,"generator":"x","created_at":"2026-01-01T00:00:00Z","created_by":"x","project":"main","assets":[],"versions":[],"contents":[]}"#;
-    for evil in ["../evil.txt", "/tmp/bifrost-evil.txt", "contents/../../evil.txt"] {
+    for evil in [
+        "../evil.txt",
+        "/tmp/bifrost-evil.txt",
+        "contents/../../evil.txt",
+    ] {
         let pkg = repo.work("evil.bfpkg");
         write_zip(&pkg, &[("manifest.json", manifest), (evil, b"gotcha")]);
         let dest = repo.work("dest/inner");
@@ -269,7 +313,10 @@ fn newer_formats_and_escaping_entries_are_refused() {
     );
     let pkg = repo.work("paths.bfpkg");
     let entry = format!("contents/{hex}");
-    write_zip(&pkg, &[("manifest.json", escaping.as_bytes()), (&entry, b"")]);
+    write_zip(
+        &pkg,
+        &[("manifest.json", escaping.as_bytes()), (&entry, b"")],
+    );
     repo.fails(&["pkg", "validate", s(&pkg)], &["`../x`"]);
     // Not a package at all.
     let junk = repo.work("junk.bfpkg");

@@ -29,7 +29,11 @@ fn changes(status: &Value) -> Vec<(String, String)> {
         .map(|c| {
             (
                 c["kind"].as_str().unwrap().to_owned(),
-                format!("{}/{}", c["asset"].as_str().unwrap(), c["path"].as_str().unwrap()),
+                format!(
+                    "{}/{}",
+                    c["asset"].as_str().unwrap(),
+                    c["path"].as_str().unwrap()
+                ),
             )
         })
         .collect()
@@ -66,7 +70,10 @@ fn status_and_sync_keep_the_users_changes() {
             ("deleted".to_owned(), "hero/sub/c.bin".to_owned()),
         ]
     );
-    assert_eq!(st["hashed"], 2, "only the files whose stat changed are hashed: {st}");
+    assert_eq!(
+        st["hashed"], 2,
+        "only the files whose stat changed are hashed: {st}"
+    );
 
     // v2 changes a.txt and b.txt; the user changed a.txt: conflict, kept; b.txt updated.
     let src = repo.work("hero");
@@ -85,9 +92,15 @@ fn status_and_sync_keep_the_users_changes() {
         .collect();
     assert_eq!(conflicts, ["a.txt"], "{report}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("kept"));
-    assert_eq!(std::fs::read(ws.join("hero/a.txt")).unwrap(), b"alpha mine\n");
+    assert_eq!(
+        std::fs::read(ws.join("hero/a.txt")).unwrap(),
+        b"alpha mine\n"
+    );
     assert_eq!(std::fs::read(ws.join("hero/b.txt")).unwrap(), b"beta v2\n");
-    assert!(!ws.join("hero/sub/c.bin").exists(), "a deleted file came back");
+    assert!(
+        !ws.join("hero/sub/c.bin").exists(),
+        "a deleted file came back"
+    );
     assert_eq!(std::fs::read(ws.join("hero/new.txt")).unwrap(), b"new\n");
     let st = ws_json(&repo, &ws, &["workspace", "status"]);
     assert_eq!(st["assets"]["hero"][0], 2);
@@ -101,7 +114,10 @@ fn status_and_sync_keep_the_users_changes() {
     let v3 = repo.work("v3");
     repo.checkout("hero@v3", &v3);
     assert_tree(&v3, &tree(&ws.join("hero")));
-    repo.fails(&["workspace", "publish", "hero", "--dir", s(&ws)], &["no changes"]);
+    repo.fails(
+        &["workspace", "publish", "hero", "--dir", s(&ws)],
+        &["no changes"],
+    );
 }
 
 #[test]
@@ -118,7 +134,11 @@ fn linked_workspaces_share_the_cache_but_never_each_others_edits() {
     assert!(meta.nlink() >= 2, "not a hard link");
     assert_eq!(meta.mode() & 0o222, 0, "linked files must be read-only");
     let target = std::fs::read_link(&a2).unwrap();
-    assert!(target.starts_with(repo.path(".bifrost/cache")), "{}", target.display());
+    assert!(
+        target.starts_with(repo.path(".bifrost/cache")),
+        "{}",
+        target.display()
+    );
     assert_eq!(std::fs::metadata(&target).unwrap().ino(), meta.ino());
 
     // `workspace edit` breaks the link into a private writable copy.
@@ -129,7 +149,10 @@ fn linked_workspaces_share_the_cache_but_never_each_others_edits() {
     std::fs::write(&a1, b"edited in one\n").unwrap();
     assert_eq!(std::fs::read(&a2).unwrap(), b"alpha v1\n");
     let st = ws_json(&repo, &one, &["workspace", "status"]);
-    assert_eq!(changes(&st), [("modified".to_owned(), "hero/a.txt".to_owned())]);
+    assert_eq!(
+        changes(&st),
+        [("modified".to_owned(), "hero/a.txt".to_owned())]
+    );
     let st = ws_json(&repo, &two, &["workspace", "status"]);
     assert!(changes(&st).is_empty(), "{st}");
 
@@ -153,7 +176,10 @@ fn linked_workspaces_share_the_cache_but_never_each_others_edits() {
     std::fs::remove_dir_all(&one).unwrap();
     std::fs::remove_dir_all(&two).unwrap();
     let dry = repo.json(&["cleanup", "--dry-run", "--grace", "0s"]);
-    assert_eq!(dry["cache_entries_removed"].as_u64().unwrap(), before as u64);
+    assert_eq!(
+        dry["cache_entries_removed"].as_u64().unwrap(),
+        before as u64
+    );
     assert_eq!(cache_files(&repo), before, "a dry run removed files");
     let done = repo.json(&["cleanup", "--grace", "0s"]);
     assert_eq!(done["workspaces_forgotten"].as_array().unwrap().len(), 2);
@@ -172,13 +198,25 @@ fn pins_default_mode_and_bad_input() {
     assert!(["reflink", "hardlink", "copy"].contains(&mode), "{mode}");
     assert_eq!(std::fs::read(ws.join("hero/a.txt")).unwrap(), b"alpha v1\n");
     let synced = ws_json(&repo, &ws, &["workspace", "sync"]);
-    assert!(synced["updated"].as_array().unwrap().is_empty(), "pinned moved: {synced}");
+    assert!(
+        synced["updated"].as_array().unwrap().is_empty(),
+        "pinned moved: {synced}"
+    );
     ws_json(&repo, &ws, &["workspace", "add", "hero"]);
     assert_eq!(std::fs::read(ws.join("hero/a.txt")).unwrap(), b"alpha v2\n");
 
-    repo.fails(&["workspace", "init", s(&ws), "hero"], &["already a workspace"]);
-    repo.fails(&["workspace", "init", s(&repo.work("x")), "nope"], &["nope"]);
-    repo.fails(&["workspace", "status", "--dir", s(&repo.work("hero"))], &["not inside a workspace"]);
+    repo.fails(
+        &["workspace", "init", s(&ws), "hero"],
+        &["already a workspace"],
+    );
+    repo.fails(
+        &["workspace", "init", s(&repo.work("x")), "nope"],
+        &["nope"],
+    );
+    repo.fails(
+        &["workspace", "status", "--dir", s(&repo.work("hero"))],
+        &["not inside a workspace"],
+    );
     let usage = repo.run(&["workspace", "init", s(&repo.work("y")), "--mode", "magic"]);
     assert_eq!(usage.status.code(), Some(2));
 }
