@@ -927,8 +927,11 @@ fn check_manifest(path: &Path, m: &PackageManifest, entries: &HashMap<String, u6
     Ok(())
 }
 
+/// The files of a version as a comparable set: (path, size, content).
+type FileSet = BTreeSet<(String, u64, ContentId)>;
+
 /// The files of a version as a comparable set.
-fn file_set(files: &[FileEntry]) -> BTreeSet<(String, u64, ContentId)> {
+fn file_set(files: &[FileEntry]) -> FileSet {
     files
         .iter()
         .map(|f| (f.path.clone(), f.size, f.content))
@@ -990,7 +993,7 @@ impl Repository {
                 });
                 continue;
             }
-            let mut have: Vec<(i64, BTreeSet<(String, u64, ContentId)>)> = Vec::new();
+            let mut have: Vec<(i64, FileSet)> = Vec::new();
             for v in self.log(&asset.name).await? {
                 have.push((v.number, file_set(&self.version_files(&v).await?)));
             }
@@ -1268,10 +1271,9 @@ impl Repository {
                 shot => Some(shot.clone()),
             };
             let pin = match (&link.dst, link.pin) {
-                (EntityRef::Asset(a), Some(p)) => match numbers.get(&(a.clone(), p)) {
-                    Some((_, n)) => Some(Some(*n)),
-                    None => None,
-                },
+                (EntityRef::Asset(a), Some(p)) => {
+                    numbers.get(&(a.clone(), p)).map(|(_, n)| Some(*n))
+                }
                 (_, pin) => Some(pin),
             };
             let (Some(src), Some(dst), Some(pin)) = (map(&link.src), map(&link.dst), pin) else {
