@@ -9,6 +9,7 @@
 #
 # Environment:
 #   CARGO_TARGET_DIR   where the release binary is built (default: $HOME/.cache/bifrost-target)
+#   BIFROST_BIN        the binary to measure (default: $CARGO_TARGET_DIR/release/bifrost)
 #   BENCH_SCRATCH      parent of the scratch directory (default: /work/bench-scratch); a fresh
 #                      subdirectory is made there and removed on exit
 #
@@ -34,7 +35,7 @@ done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/bifrost-target}"
-BIFROST="$CARGO_TARGET_DIR/release/bifrost"
+BIFROST="${BIFROST_BIN:-$CARGO_TARGET_DIR/release/bifrost}"
 SCRATCH_BASE="${BENCH_SCRATCH:-/work/bench-scratch}"
 
 for tool in cargo python3 restic git git-lfs zip unzip du; do

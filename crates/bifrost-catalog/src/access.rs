@@ -541,6 +541,32 @@ pub(crate) async fn append_event(pool: &Pool, event: &NewEvent) -> Result<Event>
     })
 }
 
+/// Appends several entries in one transaction, in order.
+pub(crate) async fn append_events(pool: &Pool, events: &[NewEvent]) -> Result<u64> {
+    let at = now();
+    let mut tx = begin_locked(pool).await?;
+    for event in events {
+        sqlx::query(
+            "INSERT INTO journal (at, project, actor, origin, request_id, action, entity_kind, \
+             entity, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(at)
+        .bind(&event.project)
+        .bind(&event.actor)
+        .bind(&event.origin)
+        .bind(&event.request_id)
+        .bind(&event.action)
+        .bind(event.entity_kind())
+        .bind(&event.entity)
+        .bind(event.before.as_ref().map(Json))
+        .bind(event.after.as_ref().map(Json))
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(events.len() as u64)
+}
+
 pub(crate) async fn events(pool: &Pool, filter: &EventFilter) -> Result<Vec<Event>> {
     let mut sql = format!("{EVENT_SELECT} WHERE 1 = 1");
     let mut n = 0;

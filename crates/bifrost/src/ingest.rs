@@ -26,18 +26,18 @@
 //! file is skipped whole: a partial version would look complete).
 //!
 //! Publishing goes in batches: the files of many assets go through one store ingest (both
-//! cores cut, hash and compress; packs fill up instead of one small pack per asset), then each
-//! asset's version is committed. An interrupted ingest resumes: an asset whose latest version
-//! has the same paths and sizes, and whose files are all older than that version, is skipped
-//! unread; otherwise its files are ingested and, if they hash to the latest version's contents,
-//! no new version is committed.
+//! cores cut, hash and compress; packs fill up instead of one small pack per asset), then the
+//! batch's new assets, versions and journal entries are committed in a few transactions. An
+//! interrupted ingest resumes: an asset whose latest version has the same paths and sizes, and
+//! whose files are all older than that version, is skipped unread; otherwise its files are
+//! ingested and, if they hash to the latest version's contents, no new version is committed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bifrost_core::production::Metadata;
+use bifrost_core::production::{Metadata, ProductionBatch};
 use bifrost_core::{FileEntry, NewAsset, NewContent, NewVersion};
 use bifrost_store::SourceFile;
 use serde::{Deserialize, Serialize};
@@ -599,17 +599,32 @@ impl Repository {
             }
             todo.push(asset);
         }
-        for asset in &todo {
-            if !existing.contains_key(&asset.name) {
-                self.create_asset(&NewAsset {
-                    name: asset.name.clone(),
-                    asset_type: asset.asset_type.clone(),
-                    tags: asset.tags.clone(),
-                    metadata: asset.metadata.clone(),
+        // New assets in one transaction, journaled together.
+        let batch = ProductionBatch {
+            assets: todo
+                .iter()
+                .filter(|a| !existing.contains_key(&a.name))
+                .map(|a| NewAsset {
+                    name: a.name.clone(),
+                    asset_type: a.asset_type.clone(),
+                    tags: a.tags.clone(),
+                    metadata: a.metadata.clone(),
                     department: None,
                 })
-                .await?;
-            }
+                .collect(),
+            ..ProductionBatch::default()
+        };
+        if !batch.assets.is_empty() {
+            self.require_department(bifrost_core::access::Permission::Edit, None)?;
+            self.catalog.bulk_import(self.project(), &batch).await?;
+            let created: Vec<(String, bifrost_core::Asset)> = self
+                .list_assets(&bifrost_core::AssetFilter::default())
+                .await?
+                .into_iter()
+                .filter(|a| !existing.contains_key(&a.name))
+                .map(|a| (a.name.clone(), a))
+                .collect();
+            self.journal_batch("asset.created", &created).await;
         }
         let index = Arc::new(CatalogIndex {
             catalog: self.catalog.clone(),
@@ -648,6 +663,7 @@ impl Repository {
                 outcome.bytes_read += report.bytes_read;
                 outcome.bytes_stored += report.bytes_written;
                 let mut ingested = report.files.into_iter();
+                let mut commits = Vec::new();
                 for asset in batch {
                     let mut files = Vec::new();
                     let mut contents: HashMap<_, NewContent> = HashMap::new();
@@ -674,19 +690,30 @@ impl Repository {
                             continue;
                         }
                     }
-                    let version = self
-                        .commit(
-                            &asset.name,
-                            &NewVersion {
-                                author: author.to_owned(),
-                                note: rules.note.clone(),
-                                files,
-                                contents: contents.into_values().collect(),
-                            },
-                        )
-                        .await?;
-                    outcome.published.push((asset.name.clone(), version.number));
+                    commits.push((
+                        asset.name.clone(),
+                        NewVersion {
+                            author: author.to_owned(),
+                            note: rules.note.clone(),
+                            files,
+                            contents: contents.into_values().collect(),
+                        },
+                        Metadata::new(),
+                    ));
                 }
+                // One transaction for the batch's versions, one for their journal entries.
+                let versions = self
+                    .catalog
+                    .commit_versions(self.project(), &commits)
+                    .await?;
+                let journaled: Vec<(String, &bifrost_core::Version)> = versions
+                    .iter()
+                    .map(|v| (format!("{}@v{}", v.asset, v.number), v))
+                    .collect();
+                self.journal_batch("version.published", &journaled).await;
+                outcome
+                    .published
+                    .extend(versions.iter().map(|v| (v.asset.clone(), v.number)));
                 start = end;
             }
             Ok(())
