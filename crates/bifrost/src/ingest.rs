@@ -44,8 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Repository;
 use crate::error::{Error, Result};
-use crate::progress::{Progress, StoreProgress};
-use crate::publish::CatalogIndex;
+use crate::progress::Progress;
 
 /// Bytes of files ingested together before their versions are committed.
 const BATCH_BYTES: u64 = 512 * 1024 * 1024;
@@ -626,10 +625,6 @@ impl Repository {
                 .collect();
             self.journal_batch("asset.created", &created).await;
         }
-        let index = Arc::new(CatalogIndex {
-            catalog: self.catalog.clone(),
-            runtime: tokio::runtime::Handle::current(),
-        });
         progress.start("ingesting", todo.iter().map(|a| a.bytes).sum());
         let result: Result<()> = async {
             let mut start = 0;
@@ -652,14 +647,7 @@ impl Repository {
                         size_hint: f.size,
                     })
                     .collect();
-                let report = self
-                    .store
-                    .ingest(
-                        sources,
-                        index.clone(),
-                        Arc::new(StoreProgress(progress.clone())),
-                    )
-                    .await?;
+                let report = self.ingest_sources(sources, &progress).await?;
                 outcome.bytes_read += report.bytes_read;
                 outcome.bytes_stored += report.bytes_written;
                 let mut ingested = report.files.into_iter();

@@ -29,8 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Repository;
 use crate::error::{Error, Result};
-use crate::progress::{Progress, StoreProgress};
-use crate::publish::CatalogIndex;
+use crate::progress::Progress;
 
 /// The package format this build writes and the newest it reads.
 pub const PACKAGE_FORMAT: u32 = 1;
@@ -1109,10 +1108,6 @@ impl Repository {
         let tmp_root = self.root().join(crate::DOT_DIR).join("tmp");
         std::fs::create_dir_all(&tmp_root).map_err(Error::output(&tmp_root))?;
         progress.start("importing", new.iter().map(|c| c.size).sum());
-        let index = Arc::new(CatalogIndex {
-            catalog: self.catalog.clone(),
-            runtime: tokio::runtime::Handle::current(),
-        });
         let mut batch_start = 0;
         let ingest_result: Result<()> = async {
             while batch_start < new.len() {
@@ -1140,14 +1135,7 @@ impl Repository {
                         size_hint: c.size,
                     });
                 }
-                let report = self
-                    .store
-                    .ingest(
-                        sources,
-                        index.clone(),
-                        Arc::new(StoreProgress(progress.clone())),
-                    )
-                    .await?;
+                let report = self.ingest_sources(sources, &progress).await?;
                 bytes_stored += report.bytes_written;
                 for (c, f) in new[batch_start..end].iter().zip(report.files) {
                     if f.content != c.id {

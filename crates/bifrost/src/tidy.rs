@@ -252,15 +252,31 @@ fn remove_any(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Whether `path` was last modified before `cutoff`.
+fn older_than(path: &Path, cutoff: SystemTime) -> bool {
+    std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|t| t < cutoff)
+}
+
 /// Whether `name` is a temporary name Bifrost writes (and `path` is older than `cutoff`).
 fn stale_temp(name: &str, path: &Path, cutoff: SystemTime) -> bool {
     let ours = name.starts_with(".bifrost-tmp-")
         || name.starts_with(".bifrost-pkg-")
         || name.starts_with(".bifrost-extract-")
         || name.starts_with(".bifrost-checkout-");
-    ours && std::fs::symlink_metadata(path)
-        .and_then(|m| m.modified())
-        .is_ok_and(|t| t < cutoff)
+    ours && older_than(path, cutoff)
+}
+
+impl CleanupReport {
+    /// Counts the temporary file or directory `path` and, unless a dry run, removes it.
+    fn remove_temp(&mut self, path: &Path) {
+        self.temp_removed += 1;
+        self.temp_bytes_removed += tree_size(path);
+        if !self.dry_run {
+            let _ = remove_any(path);
+        }
+    }
 }
 
 impl Repository {
@@ -304,15 +320,8 @@ impl Repository {
                 let path = shard.path();
                 if name.len() != 2 {
                     // Staging directories of interrupted cache fills, probe files.
-                    let stale = std::fs::symlink_metadata(&path)
-                        .and_then(|m| m.modified())
-                        .is_ok_and(|t| t < cutoff);
-                    if stale {
-                        report.temp_removed += 1;
-                        report.temp_bytes_removed += tree_size(&path);
-                        if !dry_run {
-                            let _ = remove_any(&path);
-                        }
+                    if older_than(&path, cutoff) {
+                        report.remove_temp(&path);
                     }
                     continue;
                 }
@@ -342,16 +351,8 @@ impl Repository {
             .flatten()
             .flatten()
         {
-            let path = entry.path();
-            let stale = std::fs::symlink_metadata(&path)
-                .and_then(|m| m.modified())
-                .is_ok_and(|t| t < cutoff);
-            if stale {
-                report.temp_removed += 1;
-                report.temp_bytes_removed += tree_size(&path);
-                if !dry_run {
-                    let _ = remove_any(&path);
-                }
+            if older_than(&entry.path(), cutoff) {
+                report.remove_temp(&entry.path());
             }
         }
         let mut scan: Vec<PathBuf> = vec![self.root().to_owned(), dot.clone()];
@@ -367,11 +368,7 @@ impl Repository {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let path = entry.path();
                 if stale_temp(&name, &path, cutoff) {
-                    report.temp_removed += 1;
-                    report.temp_bytes_removed += tree_size(&path);
-                    if !dry_run {
-                        let _ = remove_any(&path);
-                    }
+                    report.remove_temp(&path);
                 }
             }
         }

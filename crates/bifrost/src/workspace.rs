@@ -904,18 +904,7 @@ impl Repository {
             })
             .collect();
         progress.start("publishing", sources.iter().map(|s| s.size_hint).sum());
-        let index = Arc::new(crate::publish::CatalogIndex {
-            catalog: self.catalog.clone(),
-            runtime: tokio::runtime::Handle::current(),
-        });
-        let ingested = self
-            .store
-            .ingest(
-                sources,
-                index,
-                Arc::new(crate::progress::StoreProgress(progress.clone())),
-            )
-            .await;
+        let ingested = self.ingest_sources(sources, &progress).await;
         progress.finish();
         let ingested = ingested?;
         let mut contents = Vec::new();
