@@ -264,3 +264,32 @@ fn project_templates_create_a_production_quickly() {
     let usage = repo.run(&["project", "create", "x", "--template", "opera"]);
     assert_eq!(usage.status.code(), Some(2));
 }
+
+#[test]
+fn ingest_and_packages_on_postgres() {
+    let db = crate::postgres::TestDatabase::new();
+    let repo = Repo::init_with(&["--catalog", &db.url()]);
+    let share = legacy(&repo);
+    let rules = repo.work("rules.toml");
+    let args = ["ingest", s(&share), "--rules", s(&rules)];
+    let done = repo.json(&args);
+    assert_eq!(done["published"].as_array().unwrap().len(), 3, "{done}");
+    let again = repo.json(&args);
+    assert_eq!(again["unchanged"].as_array().unwrap().len(), 3, "{again}");
+    let audit = repo.json(&["audit", "--since", "1h"]);
+    assert!(audit.to_string().contains("barrel@v1"), "{audit}");
+
+    let pkg = repo.work("barrel.bfpkg");
+    repo.json(&["pkg", "create", s(&pkg), "barrel", "tex_oak"]);
+    let other = crate::postgres::TestDatabase::new();
+    let dst = Repo::init_with(&["--catalog", &other.url()]);
+    let imported = dst.json(&["pkg", "import", s(&pkg)]);
+    assert_eq!(
+        imported["assets"].as_array().unwrap().len(),
+        2,
+        "{imported}"
+    );
+    assert_eq!(dst.asset_names(), ["barrel", "tex_oak"]);
+    let again = dst.json(&["pkg", "import", s(&pkg)]);
+    assert_eq!(again["new_contents"], 0);
+}

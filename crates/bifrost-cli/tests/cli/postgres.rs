@@ -37,12 +37,12 @@ fn psql(database: &str, sql: &str) -> Result<String, String> {
 }
 
 /// A uniquely named database, dropped when the test ends (pass or fail).
-struct TestDatabase {
+pub(crate) struct TestDatabase {
     name: String,
 }
 
 impl TestDatabase {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let addr: SocketAddr = SERVER.parse().unwrap();
         if let Err(e) = TcpStream::connect_timeout(&addr, Duration::from_secs(3)) {
             panic!(
@@ -66,7 +66,7 @@ impl TestDatabase {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("postgres://postgres@{SERVER}/{}", self.name)
     }
 }
