@@ -293,3 +293,30 @@ fn ingest_and_packages_on_postgres() {
     let again = dst.json(&["pkg", "import", s(&pkg)]);
     assert_eq!(again["new_contents"], 0);
 }
+
+#[test]
+fn cleanup_removes_stale_temporary_files_only() {
+    let repo = Repo::new();
+    let old_import = repo.path(".bifrost/tmp/import-abc");
+    write_file(&old_import.join("content"), &[7u8; 1000], 0o644);
+    backdate(&old_import, "2001-01-01");
+    let fresh = repo.path(".bifrost/tmp/import-fresh");
+    write_file(&fresh.join("content"), b"in progress", 0o644);
+    let stale_pkg = repo.work("out/.bifrost-pkg-x1.tmp");
+    write_file(&stale_pkg, &[1u8; 500], 0o644);
+    backdate(&stale_pkg, "2001-01-01");
+    let mine = repo.work("out/.bifrost-notes.txt");
+    write_file(&mine, b"not ours", 0o644);
+    backdate(&mine, "2001-01-01");
+    let out = repo.work("out");
+    let args = ["cleanup", "--also", s(&out)];
+    let dry = repo.json(&[args.as_slice(), &["--dry-run"]].concat());
+    assert_eq!(dry["temp_removed"], 2, "{dry}");
+    assert!(old_import.exists() && stale_pkg.exists());
+    let done = repo.json(&args);
+    assert_eq!(done["temp_removed"], 2, "{done}");
+    assert!(done["temp_bytes_removed"].as_u64().unwrap() >= 1500);
+    assert!(!old_import.exists() && !stale_pkg.exists());
+    assert!(fresh.exists(), "a fresh temporary directory was removed");
+    assert!(mine.exists(), "a file that is not Bifrost's was removed");
+}
