@@ -72,9 +72,9 @@ for i in range(n):
         files = kept[rng.randrange(len(kept))]        # a copy of an earlier asset
         dup += sum(len(b) for _, b in files)
     else:
-        total = rng.randint(50 * 1024, 350 * 1024)
+        size = rng.randint(50 * 1024, 350 * 1024)
         parts = rng.randint(1, 3)
-        sizes = [total // parts] * parts
+        sizes = [size // parts] * parts
         files = [(f"f{k}.bin", rng.randbytes(s)) for k, s in enumerate(sizes)]
         kept.append(files)
         if len(kept) > 500:
