@@ -509,22 +509,7 @@ fn event_from_row(row: &DbRow) -> Result<Event> {
 pub(crate) async fn append_event(pool: &Pool, event: &NewEvent) -> Result<Event> {
     let at = now();
     let mut tx = begin_locked(pool).await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO journal (at, project, actor, origin, request_id, action, entity_kind, \
-         entity, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-    )
-    .bind(at)
-    .bind(&event.project)
-    .bind(&event.actor)
-    .bind(&event.origin)
-    .bind(&event.request_id)
-    .bind(&event.action)
-    .bind(event.entity_kind())
-    .bind(&event.entity)
-    .bind(event.before.as_ref().map(Json))
-    .bind(event.after.as_ref().map(Json))
-    .fetch_one(&mut *tx)
-    .await?;
+    let id = insert_event(&mut tx, at, event).await?;
     tx.commit().await?;
     Ok(Event {
         id,
@@ -539,6 +524,37 @@ pub(crate) async fn append_event(pool: &Pool, event: &NewEvent) -> Result<Event>
         before: event.before.clone(),
         after: event.after.clone(),
     })
+}
+
+/// Appends several entries in one transaction, in order.
+pub(crate) async fn append_events(pool: &Pool, events: &[NewEvent]) -> Result<u64> {
+    let at = now();
+    let mut tx = begin_locked(pool).await?;
+    for event in events {
+        insert_event(&mut tx, at, event).await?;
+    }
+    tx.commit().await?;
+    Ok(events.len() as u64)
+}
+
+/// Inserts one journal entry inside the caller's locked transaction; returns its id.
+async fn insert_event(conn: &mut Conn, at: DateTime<Utc>, event: &NewEvent) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO journal (at, project, actor, origin, request_id, action, entity_kind, \
+         entity, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(at)
+    .bind(&event.project)
+    .bind(&event.actor)
+    .bind(&event.origin)
+    .bind(&event.request_id)
+    .bind(&event.action)
+    .bind(event.entity_kind())
+    .bind(&event.entity)
+    .bind(event.before.as_ref().map(Json))
+    .bind(event.after.as_ref().map(Json))
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 pub(crate) async fn events(pool: &Pool, filter: &EventFilter) -> Result<Vec<Event>> {

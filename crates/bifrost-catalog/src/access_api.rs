@@ -151,6 +151,11 @@ impl Catalog {
         dispatch!(access, self.append_event(event))
     }
 
+    /// Appends several journal entries in one transaction, in order.
+    pub async fn append_events(&self, events: &[NewEvent]) -> Result<u64> {
+        dispatch!(access, self.append_events(events))
+    }
+
     /// Journal entries, oldest first.
     pub async fn events(&self, filter: &EventFilter) -> Result<Vec<Event>> {
         dispatch!(access, self.events(filter))

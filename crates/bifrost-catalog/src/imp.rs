@@ -424,6 +424,36 @@ pub(crate) async fn commit_version(
     new: &NewVersion,
     metadata: &Metadata,
 ) -> Result<Version> {
+    let mut tx = begin_locked(pool).await?;
+    let version = commit_version_in(&mut tx, project, asset, new, metadata).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// Commits a version of each `(asset, version, metadata)` in one transaction under the write
+/// lock (batch ingest): all of them, or none.
+pub(crate) async fn commit_versions(
+    pool: &Pool,
+    project: &str,
+    batch: &[(String, NewVersion, Metadata)],
+) -> Result<Vec<Version>> {
+    let mut tx = begin_locked(pool).await?;
+    let mut versions = Vec::with_capacity(batch.len());
+    for (asset, new, metadata) in batch {
+        versions.push(commit_version_in(&mut tx, project, asset, new, metadata).await?);
+    }
+    tx.commit().await?;
+    Ok(versions)
+}
+
+/// One version commit inside the caller's write transaction.
+async fn commit_version_in(
+    tx: &mut Conn,
+    project: &str,
+    asset: &str,
+    new: &NewVersion,
+    metadata: &Metadata,
+) -> Result<Version> {
     // Everything that can be checked without the database is checked before taking the lock.
     check_paths(&new.files)?;
     let mut total_bytes: i64 = 0;
@@ -460,10 +490,9 @@ pub(crate) async fn commit_version(
     }
     let created_at = now();
 
-    let mut tx = begin_locked(pool).await?;
-    let asset_id = asset_id(&mut tx, project, asset, true).await?;
+    let asset_id = asset_id(tx, project, asset, true).await?;
     // Publishing a locked asset is the holder's alone; their publish releases the lock.
-    if super::access::check_lock(&mut tx, asset_id, &new.author)
+    if super::access::check_lock(tx, asset_id, &new.author)
         .await?
         .is_some()
     {
@@ -481,14 +510,14 @@ pub(crate) async fn commit_version(
 
     // New contents: their chunks must all be in the store index.
     let described_ids: Vec<[u8; 32]> = described.iter().map(|c| c.id.0).collect();
-    let already = existing_ids(&mut tx, "contents", &described_ids).await?;
+    let already = existing_ids(tx, "contents", &described_ids).await?;
     content_rows.retain(|(c, _, _)| !already.contains(&c.id.0));
     let wanted = distinct(
         content_rows
             .iter()
             .flat_map(|(c, _, _)| c.chunks.iter().map(|chunk| chunk.0)),
     );
-    let present = existing_ids(&mut tx, "chunks", &wanted).await?;
+    let present = existing_ids(tx, "chunks", &wanted).await?;
     let missing: Vec<ChunkId> = wanted
         .iter()
         .filter(|id| !present.contains(*id))
@@ -498,7 +527,7 @@ pub(crate) async fn commit_version(
         return Err(CatalogError::MissingChunks { missing });
     }
     insert_rows(
-        &mut tx,
+        tx,
         "INSERT INTO contents (id, size, chunk_count, created_at)",
         4,
         "",
@@ -518,7 +547,7 @@ pub(crate) async fn commit_version(
         }
     }
     insert_rows(
-        &mut tx,
+        tx,
         "INSERT INTO content_chunks (content_id, seq, chunk_id)",
         3,
         "",
@@ -535,7 +564,7 @@ pub(crate) async fn commit_version(
             .map(|f| f.content.0)
             .filter(|id| !described_set.contains(id)),
     );
-    let known = existing_ids(&mut tx, "contents", &others).await?;
+    let known = existing_ids(tx, "contents", &others).await?;
     if let Some(unknown) = others.iter().find(|id| !known.contains(*id)) {
         return Err(CatalogError::UnknownContent {
             content: ContentId(*unknown),
@@ -561,7 +590,7 @@ pub(crate) async fn commit_version(
     .fetch_one(&mut *tx)
     .await?;
     insert_rows(
-        &mut tx,
+        tx,
         "INSERT INTO version_files (version_id, path, size, mode, content_id)",
         5,
         "",
@@ -575,9 +604,8 @@ pub(crate) async fn commit_version(
         },
     )
     .await?;
-    super::search::refresh_version_doc(&mut tx, version_id).await?;
-    super::search::refresh_asset_doc(&mut tx, asset_id).await?;
-    tx.commit().await?;
+    super::search::refresh_version_doc(tx, version_id).await?;
+    super::search::refresh_asset_doc(tx, asset_id).await?;
     tracing::debug!(
         project,
         asset,

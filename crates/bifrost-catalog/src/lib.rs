@@ -281,6 +281,16 @@ impl Catalog {
         dispatch!(self.commit_version(project, asset, version, metadata))
     }
 
+    /// Commits a version of each `(asset, version, metadata)` in one transaction, numbered as
+    /// [`Catalog::commit_version`] numbers them: all of them, or none (batch ingest).
+    pub async fn commit_versions(
+        &self,
+        project: &str,
+        batch: &[(String, NewVersion, BTreeMap<String, serde_json::Value>)],
+    ) -> Result<Vec<Version>, CatalogError> {
+        dispatch!(self.commit_versions(project, batch))
+    }
+
     /// Every version of `asset`, oldest first.
     pub async fn list_versions(
         &self,

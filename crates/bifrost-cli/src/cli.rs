@@ -171,6 +171,8 @@ pub enum Command {
     Production(crate::production::ProductionCommand),
     #[command(flatten)]
     Access(crate::access::AccessCommand),
+    #[command(flatten)]
+    Studio(crate::studio::StudioCommand),
 }
 
 #[derive(Debug, Args)]
@@ -189,9 +191,14 @@ pub struct DemoArgs {
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
     /// Create a project.
+    ///
+    /// Example: bifrost project create show2 --template film   # workflow, departments, shots
     Create {
         /// Project name (letters, digits, `_`, `-`, `.`).
         name: String,
+        /// Start from a template: film, series or game (workflow, departments, example shots).
+        #[arg(long, value_name = "TEMPLATE")]
+        template: Option<bifrost::Template>,
     },
     /// List projects (the current one is marked with *).
     List,

@@ -9,6 +9,7 @@ mod output;
 mod production;
 mod progress;
 mod remote;
+mod studio;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -222,6 +223,26 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             out.init(&repo);
             repo.close().await;
         }
+        Command::Project(ProjectCommand::Create {
+            name,
+            template: Some(template),
+        }) => {
+            let repo = open(&cli).await?;
+            let created = repo.create_project_from_template(name, *template).await;
+            repo.close().await;
+            let r = created?;
+            out.value(&r, || {
+                format!(
+                    "created project {} from the {} template: {} statuses, {} departments, {} sequences, {} shots",
+                    r.project,
+                    serde_json::to_value(r.template).unwrap_or_default().as_str().unwrap_or(""),
+                    r.statuses.len(),
+                    r.departments.len(),
+                    r.sequences,
+                    r.shots
+                )
+            });
+        }
         Command::Project(ProjectCommand::Use { name }) => {
             let mut repo = open(&cli).await?;
             let result = repo.use_project(name).await;
@@ -267,6 +288,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Login(args) => remote::login(args, &cli, &out).await?,
         Command::Logout { url } => remote::logout(url.as_deref(), &out).await?,
         Command::Edge(command) => return edge::run(command, cli.json).await,
+        Command::Studio(cmd) => return studio::run(cmd, &cli, &out).await,
         Command::Demo(args) => {
             let base = start_dir(&cli)?;
             demo::run(&absolute(&base, &args.path), args, &out, bar()).await?;
@@ -290,6 +312,9 @@ fn bar(cli: &Cli) -> impl Fn() -> Arc<dyn bifrost::Progress> {
 fn is_hub_command(command: &Command) -> bool {
     match command {
         Command::Project(ProjectCommand::Use { .. }) => false,
+        Command::Project(ProjectCommand::Create {
+            template: Some(_), ..
+        }) => false,
         Command::Access(access::AccessCommand::Serve { .. }) => false,
         Command::Project(_)
         | Command::Asset(_)
@@ -307,7 +332,7 @@ fn is_hub_command(command: &Command) -> bool {
 async fn run_on(cli: &Cli, repo: &impl Hub, out: &Out) -> Result<ExitCode> {
     let bar = bar(cli);
     match &cli.command {
-        Command::Project(ProjectCommand::Create { name }) => {
+        Command::Project(ProjectCommand::Create { name, .. }) => {
             out.project(&repo.create_project(name).await?);
         }
         Command::Project(ProjectCommand::List) => {

@@ -227,6 +227,27 @@ impl Repository {
         .await;
     }
 
+    /// Records many changes of the current project (one action, each `(entity, after)`) in one
+    /// journal transaction, in order: what batch operations journal instead of one entry each.
+    pub(crate) async fn journal_batch<A: Serialize>(&self, action: &str, changes: &[(String, A)]) {
+        let events: Vec<NewEvent> = changes
+            .iter()
+            .map(|(entity, after)| NewEvent {
+                project: Some(self.project().to_owned()),
+                actor: self.actor.user.clone(),
+                origin: self.actor.origin.clone(),
+                request_id: self.actor.request_id.clone(),
+                action: action.to_owned(),
+                entity: entity.clone(),
+                before: None,
+                after: to_json(after),
+            })
+            .collect();
+        if let Err(e) = self.catalog.append_events(&events).await {
+            tracing::error!(action, error = %e, "the changes committed but could not be journaled");
+        }
+    }
+
     /// Records a change that belongs to no project (users, tokens, roles, webhooks).
     pub(crate) async fn journal_global<B: Serialize, A: Serialize>(
         &self,

@@ -152,7 +152,7 @@ fn not_a_directory() -> std::io::Error {
     std::io::Error::from_raw_os_error(20)
 }
 
-fn permissions(mode: u32) -> std::fs::Permissions {
+pub(crate) fn permissions(mode: u32) -> std::fs::Permissions {
     std::fs::Permissions::from_mode(match mode & 0o777 {
         0 => 0o644,
         m => m,
@@ -371,5 +371,28 @@ impl Repository {
             }
         }
         Ok(cloned)
+    }
+}
+
+impl Repository {
+    /// Restores `files` from the store into the existing, empty directory `dir` (paths
+    /// relative to it), every chunk verified; used to fill the workspace cache.
+    pub(crate) async fn restore_into(
+        &self,
+        files: &[FileEntry],
+        dir: &Path,
+        progress: Arc<dyn Progress>,
+    ) -> Result<()> {
+        let writer = Writer {
+            root: dir.to_owned(),
+            staging: true,
+            force: false,
+        };
+        progress.start("materialising", files.iter().map(|f| f.size).sum());
+        let result = self
+            .materialise(files, Arc::new(writer), progress.clone())
+            .await;
+        progress.finish();
+        result.map(|_| ())
     }
 }

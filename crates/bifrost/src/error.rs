@@ -121,6 +121,30 @@ pub enum Error {
     /// A publish kept losing its chunks to concurrent garbage collection.
     #[error("publish raced with `bifrost gc` repeatedly; try again when gc has finished")]
     GcRace,
+    /// A package that cannot be created, read or imported.
+    #[error("package `{package}`: {reason}")]
+    Package {
+        /// The package file.
+        package: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
+    /// A workspace that cannot be used as asked.
+    #[error("workspace `{dir}`: {reason}")]
+    Workspace {
+        /// The workspace directory.
+        dir: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
+    /// Batch-ingest rules that cannot be used.
+    #[error("rules `{path}`: {reason}")]
+    Rules {
+        /// The rules file.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
 }
 
 fn hint(e: &std::io::Error) -> &'static str {

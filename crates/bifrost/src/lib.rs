@@ -11,14 +11,19 @@ mod config;
 mod error;
 mod history;
 mod hub;
+mod ingest;
 mod maintenance;
+mod package;
 mod production;
 mod progress;
 mod publish;
 mod repo;
+mod template;
 #[cfg(test)]
 mod tests;
+mod tidy;
 mod transfer;
+mod workspace;
 
 pub use access::{Access, Actor, NewToken, SignedIn, hash_password};
 pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
@@ -31,8 +36,20 @@ pub use config::{FORMAT_VERSION, RepoConfig};
 pub use error::{Error, Result, parse_duration};
 pub use history::{ChangedFile, MetaChange, VersionDiff};
 pub use hub::Hub;
+pub use ingest::{IngestOutcome, IngestRules, PlannedAsset, PlannedFile, Skipped, plan_ingest};
 pub use maintenance::{FsckReport, GcOptions, GcReport, Problem, ProblemKind};
+pub use package::{
+    ImportedAsset, OnConflict, PACKAGE_FORMAT, PackageAsset, PackageCheck, PackageContent,
+    PackageCreated, PackageImport, PackageItem, PackageManifest, PackageReader, PackageShot,
+    PackageVersion,
+};
 pub use progress::{NoProgress, Progress};
 pub use publish::{PublishInput, PublishOutcome, publish_inputs};
 pub use repo::{DEFAULT_PROJECT, DOT_DIR, InitOptions, REPO_ENV, Repository};
+pub use template::{Template, TemplateReport};
+pub use tidy::{CleanupReport, DedupeReport, DuplicateGroup, scan_duplicates};
 pub use transfer::{Manifest, describe_content};
+pub use workspace::{
+    CACHE_DIR, Change, ChangeKind, Conflict, Mode as WorkspaceMode, SyncReport, TrackedAsset,
+    TrackedFile, WORKSPACE_DIR, WorkspaceState, WorkspaceStatus, find_workspace, workspace_origin,
+};

@@ -177,10 +177,6 @@ impl Repository {
         self.require_department(Permission::Publish, target.department.as_deref())?;
         let inputs = publish_inputs(paths)?;
         let total: u64 = inputs.iter().map(|i| i.size).sum();
-        let index = Arc::new(CatalogIndex {
-            catalog: self.catalog.clone(),
-            runtime: tokio::runtime::Handle::current(),
-        });
         for _attempt in 0..3 {
             progress.start("publishing", total);
             let sources = inputs
@@ -190,14 +186,7 @@ impl Repository {
                     size_hint: i.size,
                 })
                 .collect();
-            let report = self
-                .store
-                .ingest(
-                    sources,
-                    index.clone(),
-                    Arc::new(StoreProgress(progress.clone())),
-                )
-                .await;
+            let report = self.ingest_sources(sources, &progress).await;
             progress.finish();
             let report = report?;
             let mut contents: HashMap<_, NewContent> = HashMap::new();
@@ -242,6 +231,22 @@ impl Repository {
 }
 
 impl Repository {
+    /// Cuts, deduplicates against the catalog's chunk index and stores `sources`, reporting the
+    /// bytes read to `progress`; the packs are durable and indexed when this returns.
+    pub(crate) async fn ingest_sources(
+        &self,
+        sources: Vec<SourceFile>,
+        progress: &Arc<dyn Progress>,
+    ) -> std::result::Result<bifrost_store::IngestReport, bifrost_store::StoreError> {
+        let index = Arc::new(CatalogIndex {
+            catalog: self.catalog.clone(),
+            runtime: tokio::runtime::Handle::current(),
+        });
+        self.store
+            .ingest(sources, index, Arc::new(StoreProgress(progress.clone())))
+            .await
+    }
+
     /// Commits `new` as the next version of `asset` in the current project and journals it
     /// (`version.published`): the one way every publish (local, rollback, remote) ends.
     pub(crate) async fn commit(
@@ -249,9 +254,19 @@ impl Repository {
         asset: &str,
         new: &NewVersion,
     ) -> std::result::Result<Version, CatalogError> {
+        self.commit_with_meta(asset, new, &BTreeMap::new()).await
+    }
+
+    /// [`Repository::commit`], recording `metadata` with the version.
+    pub(crate) async fn commit_with_meta(
+        &self,
+        asset: &str,
+        new: &NewVersion,
+        metadata: &BTreeMap<String, serde_json::Value>,
+    ) -> std::result::Result<Version, CatalogError> {
         let version = self
             .catalog
-            .commit_version(self.project(), asset, new)
+            .commit_version_with_meta(self.project(), asset, new, metadata)
             .await?;
         self.journal(
             "version.published",
