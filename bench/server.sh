@@ -177,10 +177,10 @@ run_wrk() { # run_wrk SECONDS TOKEN URL [POST BODY TEMPLATE]
   local seconds="$1" token="$2" url="$3" body="${4:-}"
   if [[ -n "$body" ]]; then
     WRK_BODY="$body" WRK_PREFIX="r$RANDOM$RANDOM" wrk -c"$CONNECTIONS" -t"$THREADS" -d"${seconds}s" --timeout 30s \
-      --latency -s "$ROOT/bench/wrk/post.lua" -H "Authorization: Bearer $token" \
+      --latency -s "$ROOT/bench/wrk/load.lua" -H "Authorization: Bearer $token" \
       -H 'Content-Type: application/json' "$url"
   else
-    wrk -c"$CONNECTIONS" -t"$THREADS" -d"${seconds}s" --timeout 30s --latency -s "$ROOT/bench/wrk/get.lua" \
+    wrk -c"$CONNECTIONS" -t"$THREADS" -d"${seconds}s" --timeout 30s --latency -s "$ROOT/bench/wrk/load.lua" \
       -H "Authorization: Bearer $token" "$url"
   fi
 }

@@ -1,7 +1,7 @@
 //! Everything the catalog can refuse or fail at, phrased for the person who has to act on it.
 
 use bifrost_core::production::ProductionNameError;
-use bifrost_core::{ChunkId, ContentId, NameError};
+use bifrost_core::{ChunkId, ContentId, NameError, PackId};
 
 /// Why a catalog operation failed. Each message says what went wrong and what to do about it.
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +145,29 @@ pub enum CatalogError {
     MissingChunks {
         /// The chunks that are missing.
         missing: Vec<ChunkId>,
+    },
+
+    /// A writer's lease on a pack it wrote expired and gc removed it (the writer was suspended
+    /// or stalled longer than the lease): the pack may be gone, so it is not recorded.
+    #[error(
+        "the lease on pack {pack} expired while this publish was stalled, and a garbage collection may have deleted the pack; nothing was recorded: publish again"
+    )]
+    LeaseLost {
+        /// The pack.
+        pack: PackId,
+    },
+
+    /// The catalog's history ends before changes this repository saw committed: it lost
+    /// committed work (a deleted SQLite WAL, an older copy restored). Writing now could reuse
+    /// version numbers that were already handed out.
+    #[error(
+        "the catalog has lost committed changes: its journal ends at entry {found}, but entry {recorded} was committed through this repository (was the SQLite WAL deleted, or an older copy of the catalog restored?); nothing was written: run `bifrost fsck` and recover the catalog"
+    )]
+    CatalogBehind {
+        /// The newest journal entry this repository saw committed.
+        recorded: i64,
+        /// The newest journal entry the catalog holds.
+        found: i64,
     },
 
     /// A content id the catalog does not know.
@@ -684,8 +707,26 @@ impl From<sqlx::Error> for CatalogError {
             }
             _ => false,
         };
+        // PostgreSQL cannot store U+0000 in text (22021) or in JSON (22P05); SQLite can. Say so
+        // plainly rather than as a database failure, whichever front end sent it.
+        let nul = match &source {
+            sqlx::Error::Database(db) => {
+                db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some()
+                    && matches!(db.code().as_deref(), Some("22021" | "22P05"))
+            }
+            _ => false,
+        };
         if busy {
             CatalogError::Busy { source }
+        } else if nul {
+            CatalogError::InvalidValue {
+                what: "text".into(),
+                value: "\\u0000".into(),
+                reason: "the NUL character (U+0000) cannot be stored in a PostgreSQL catalog; \
+                         remove it"
+                    .into(),
+            }
         } else {
             CatalogError::Database { source }
         }

@@ -858,7 +858,11 @@ pub(crate) async fn known_chunks(pool: &Pool, ids: &[ChunkId]) -> Result<Vec<boo
     Ok(raw.iter().map(|id| found.contains(id)).collect())
 }
 
-async fn insert_pack(conn: &mut Conn, pack: &PackRecord, created_at: DateTime<Utc>) -> Result<()> {
+pub(super) async fn insert_pack(
+    conn: &mut Conn,
+    pack: &PackRecord,
+    created_at: DateTime<Utc>,
+) -> Result<()> {
     let size = to_i64(pack.size, || format!("the size of pack {}", pack.id))?;
     let count = i64::try_from(pack.entries.len()).map_err(|_| CatalogError::OutOfRange {
         what: format!("the chunk count of pack {}", pack.id),
@@ -1044,6 +1048,18 @@ pub(crate) async fn chunks_in_missing_packs(pool: &Pool) -> Result<Vec<ChunkId>>
 // ---------------------------------------------------------------------------------------------
 // Garbage collection
 
+/// Whether a writer holds an unexpired lease on `pack` (it is writing or committing it).
+async fn pack_is_leased(conn: &mut Conn, pack: &PackId) -> Result<bool> {
+    let leased = sqlx::query_scalar::<_, i64>(
+        "SELECT CAST(1 AS BIGINT) FROM pack_leases WHERE pack_id = $1 AND expires_at > $2 LIMIT 1",
+    )
+    .bind(&pack.0[..])
+    .bind(now())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(leased.is_some())
+}
+
 /// Whether any chunk row of `pack` is live (named by some content).
 async fn pack_has_live_chunk(conn: &mut Conn, pack: &PackId) -> Result<bool> {
     let live = sqlx::query_scalar::<_, Vec<u8>>(
@@ -1094,9 +1110,12 @@ pub(crate) async fn pack_usage(pool: &Pool, older_than: DateTime<Utc>) -> Result
     let mut packs: Vec<PackUsage> = Vec::new();
     let mut index: HashMap<PackId, usize> = HashMap::new();
     let rows = sqlx::query(
-        "SELECT id, size, created_at FROM packs WHERE created_at < $1 ORDER BY created_at, id",
+        "SELECT id, size, created_at FROM packs WHERE created_at < $1 AND NOT EXISTS \
+         (SELECT 1 FROM pack_leases l WHERE l.pack_id = packs.id AND l.expires_at > $2) \
+         ORDER BY created_at, id",
     )
     .bind(older_than)
+    .bind(now())
     .fetch_all(&mut *conn)
     .await?;
     for row in rows {
@@ -1148,7 +1167,7 @@ pub(crate) async fn pack_usage(pool: &Pool, older_than: DateTime<Utc>) -> Result
 
 pub(crate) async fn delete_dead_pack(pool: &Pool, pack: &PackId) -> Result<bool> {
     let mut tx = begin_locked(pool).await?;
-    if pack_has_live_chunk(&mut tx, pack).await? {
+    if pack_is_leased(&mut tx, pack).await? || pack_has_live_chunk(&mut tx, pack).await? {
         tx.rollback().await?;
         return Ok(false);
     }
@@ -1163,6 +1182,11 @@ pub(crate) async fn delete_dead_pack(pool: &Pool, pack: &PackId) -> Result<bool>
 pub(crate) async fn replace_pack(pool: &Pool, old: &PackId, new: &PackRecord) -> Result<bool> {
     let created_at = now();
     let mut tx = begin_locked(pool).await?;
+    // A leased pack holds chunks a publish is about to commit: rewriting it would drop them.
+    if pack_is_leased(&mut tx, old).await? {
+        tx.rollback().await?;
+        return Ok(false);
+    }
     insert_pack(&mut tx, new, created_at).await?;
     for entry in &new.entries {
         sqlx::query(

@@ -74,6 +74,7 @@ use bifrost_core::{
     PackEntry, PackId, PackRecord, Project, RepoStats, Version, VersionSelector,
 };
 
+pub use custody_api::{CatalogPart, IntegrityFinding};
 pub use error::CatalogError;
 
 /// A pack as the catalog records it.
@@ -138,6 +139,7 @@ macro_rules! dispatch {
 // The production model's methods (declared after `dispatch!`, which they use).
 mod access_api;
 mod api;
+mod custody_api;
 
 /// What [`Catalog::delete_asset`] removed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -389,7 +389,7 @@ pub(super) async fn refresh_sequence_doc(conn: &mut Conn, id: i64) -> Result<()>
 }
 
 /// Rebuilds every document (of one project, or of all), set-wise. Returns how many it wrote.
-async fn reindex(conn: &mut Conn, project: Option<i64>) -> Result<u64> {
+pub(super) async fn reindex(conn: &mut Conn, project: Option<i64>) -> Result<u64> {
     // `scope` restricts a query on a table aliased `x` carrying `project_id`.
     let scope = if project.is_some() {
         " WHERE x.project_id = $1"
@@ -485,6 +485,13 @@ pub(crate) async fn reindex_search(pool: &Pool, project: Option<&str>) -> Result
         Some(name) => Some(project_id(&mut tx, name).await?),
         None => None,
     };
+    if !IS_POSTGRES && id.is_none() {
+        // A damaged full-text index cannot even delete its old entries: rebuild it from the
+        // documents first, so that the rewrite below starts from a sound index.
+        sqlx::query("INSERT INTO search_fts (search_fts) VALUES ('rebuild')")
+            .execute(&mut *tx)
+            .await?;
+    }
     let written = reindex(&mut tx, id).await?;
     tx.commit().await?;
     Ok(written)

@@ -23,6 +23,12 @@ pub(crate) mod access;
 #[path = "bulk.rs"]
 pub(crate) mod bulk;
 #[allow(clippy::duplicate_mod)]
+#[path = "custody.rs"]
+pub(crate) mod custody;
+#[allow(clippy::duplicate_mod)]
+#[path = "integrity.rs"]
+pub(crate) mod integrity;
+#[allow(clippy::duplicate_mod)]
 #[path = "production.rs"]
 pub(crate) mod production;
 #[allow(clippy::duplicate_mod)]

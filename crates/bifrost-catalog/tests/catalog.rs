@@ -1006,3 +1006,17 @@ async fn unsupported_urls_are_refused() {
         .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidUrl { .. }), "{err}");
 }
+
+#[tokio::test]
+async fn postgres_refuses_nul_as_invalid_text_not_a_database_failure() {
+    let ctx = Ctx::postgres().await;
+    ctx.cat.create_project("film").await.unwrap();
+    let mut asset = new_asset("hero", "prop", &[]);
+    asset
+        .metadata
+        .insert("note".into(), serde_json::json!("a\u{0}b"));
+    let err = ctx.cat.create_asset("film", &asset).await.unwrap_err();
+    assert!(matches!(err, CatalogError::InvalidValue { .. }), "{err:?}");
+    assert!(err.to_string().contains("U+0000"), "{err}");
+    assert!(ctx.cat.get_asset("film", "hero").await.is_err());
+}

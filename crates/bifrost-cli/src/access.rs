@@ -9,6 +9,7 @@ use bifrost::Hub;
 use bifrost::core::access::{EventFilter, Permission, Role, TokenKind};
 use clap::Subcommand;
 
+use crate::escape::{esc, esc_of};
 use crate::output::Out;
 
 #[derive(Debug, Subcommand)]
@@ -21,11 +22,27 @@ pub enum AccessCommand {
     ///   curl -H "Authorization: Bearer $TOKEN" http://localhost:8080/api/v1/projects
     /// The API is documented at /api/v1/openapi.json. Ctrl-C (or SIGTERM) stops accepting,
     /// finishes in-flight requests, then exits.
+    ///
+    /// Prometheus /metrics needs, by default, a token of a user whose role allows `audit`
+    /// (admin and supervisor do, or a role made for it), sent as `Authorization: Bearer <token>`
+    /// (Prometheus sends that for a job with `authorization: {credentials_file: FILE}`):
+    ///   bifrost role set metrics audit && bifrost user add prometheus --role metrics
+    ///   bifrost token create --user prometheus --name scraper --service > bifrost.token
+    /// `--metrics public` serves /metrics to anyone without a token; `--metrics off` not at all.
     #[command(verbatim_doc_comment)]
     Serve {
         /// Address and port to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
         listen: String,
+        /// Who may read /metrics.
+        #[arg(
+            long,
+            value_enum,
+            default_value_t = MetricsMode::Token,
+            env = "BIFROST_METRICS",
+            value_name = "ACCESS"
+        )]
+        metrics: MetricsMode,
     },
     /// Manage users (admins).
     #[command(subcommand)]
@@ -89,6 +106,27 @@ pub enum AccessCommand {
     /// Manage webhooks: URLs that receive every change as a signed POST.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+}
+
+/// Who may read `/metrics` (`bifrost serve --metrics`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MetricsMode {
+    /// A bearer token of a user whose role allows `audit` (or `admin`); 401 without, 403 for others.
+    Token,
+    /// Anyone who can reach the server, without a token.
+    Public,
+    /// Not served: 404.
+    Off,
+}
+
+impl From<MetricsMode> for bifrost_server::MetricsAccess {
+    fn from(mode: MetricsMode) -> Self {
+        match mode {
+            MetricsMode::Token => bifrost_server::MetricsAccess::Token,
+            MetricsMode::Public => bifrost_server::MetricsAccess::Public,
+            MetricsMode::Off => bifrost_server::MetricsAccess::Off,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -282,7 +320,12 @@ fn permissions(names: &[String]) -> Result<BTreeSet<Permission>> {
 }
 
 /// `bifrost serve`: the REST API over this (local) repository until Ctrl-C or SIGTERM.
-pub async fn serve(listen: &str, repo: &bifrost::Repository, out: &Out) -> Result<()> {
+pub async fn serve(
+    listen: &str,
+    metrics: MetricsMode,
+    repo: &bifrost::Repository,
+    out: &Out,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}; is another server there?"))?;
@@ -290,10 +333,11 @@ pub async fn serve(listen: &str, repo: &bifrost::Repository, out: &Out) -> Resul
     out.value(&serde_json::json!({ "listening": addr.to_string() }), || {
         format!(
             "serving {} on http://{addr} (API: /api/v1, docs: /api/v1/openapi.json); Ctrl-C stops",
-            repo.root().display()
+            esc_of(repo.root().display())
         )
     });
-    bifrost_server::serve(repo.clone(), listener, shutdown_signal()).await?;
+    let state = bifrost_server::AppState::new(repo.clone()).with_metrics(metrics.into());
+    bifrost_server::serve_state(state, listener, shutdown_signal()).await?;
     Ok(())
 }
 
@@ -311,7 +355,7 @@ pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> 
                     .iter()
                     .map(|r| {
                         let perms: Vec<&str> = r.permissions.iter().map(|p| p.as_str()).collect();
-                        format!("{:<12} {}", r.name, perms.join(", "))
+                        format!("{:<12} {}", esc(&r.name), perms.join(", "))
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -327,7 +371,7 @@ pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> 
                     permissions: permissions(p)?,
                 })
                 .await?;
-            out.value(&role, || format!("role {name} set"));
+            out.value(&role, || format!("role {} set", esc(name)));
         }
         AccessCommand::Member(cmd) => member(cmd, repo, out).await?,
         AccessCommand::Audit {
@@ -354,13 +398,13 @@ pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> 
                             "#{:<6} {} {:<10} {:<12} {:<24} {}{}",
                             e.id,
                             e.at.format("%Y-%m-%d %H:%M:%S"),
-                            e.actor,
-                            e.origin,
-                            e.action,
-                            e.entity,
+                            esc(&e.actor),
+                            esc(&e.origin),
+                            esc(&e.action),
+                            esc(&e.entity),
                             e.project
                                 .as_ref()
-                                .map(|p| format!("  [{p}]"))
+                                .map(|p| format!("  [{}]", esc(p)))
                                 .unwrap_or_default()
                         )
                     })
@@ -374,8 +418,9 @@ pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> 
                 .await?;
             out.value(&lock, || {
                 format!(
-                    "locked {asset} for {} until {}",
-                    lock.holder,
+                    "locked {} for {} until {}",
+                    esc(asset),
+                    esc(&lock.holder),
                     lock.expires_at.format("%Y-%m-%d %H:%M")
                 )
             });
@@ -383,7 +428,7 @@ pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> 
         AccessCommand::Unlock { asset, force } => {
             let lock = repo.unlock(asset, *force).await?;
             out.value(&lock, || {
-                format!("unlocked {asset} (held by {})", lock.holder)
+                format!("unlocked {} (held by {})", esc(asset), esc(&lock.holder))
             });
         }
         AccessCommand::Locks => {
@@ -397,8 +442,8 @@ pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> 
                     .map(|l| {
                         format!(
                             "{:<24} {:<12} since {}  until {}",
-                            l.asset,
-                            l.holder,
+                            esc(&l.asset),
+                            esc(&l.holder),
                             l.acquired_at.format("%Y-%m-%d %H:%M"),
                             l.expires_at.format("%Y-%m-%d %H:%M")
                         )
@@ -432,9 +477,9 @@ async fn user(cmd: &UserCommand, repo: &impl Hub, out: &Out) -> Result<()> {
                     .map(|u| {
                         format!(
                             "{:<16} {:<12} {}{}",
-                            u.name,
-                            u.role,
-                            u.display_name,
+                            esc(&u.name),
+                            esc(&u.role),
+                            esc(&u.display_name),
                             if u.disabled { "  (disabled)" } else { "" }
                         )
                     })
@@ -458,8 +503,8 @@ async fn user(cmd: &UserCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     out.value(&user, || {
         format!(
             "user {} ({}){}",
-            user.name,
-            user.role,
+            esc(&user.name),
+            esc(&user.role),
             if user.disabled { ", disabled" } else { "" }
         )
     });
@@ -488,8 +533,10 @@ async fn token(cmd: &TokenCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             out.value(&token, || token.token.clone());
             if !out.json() {
                 eprintln!(
-                    "token {} for {user}: shown once, store it now (revoke: bifrost token revoke {})",
-                    token.info.id, token.info.id
+                    "token {} for {}: shown once, store it now (revoke: bifrost token revoke {})",
+                    esc(&token.info.id),
+                    esc(user),
+                    esc(&token.info.id)
                 );
             }
         }
@@ -501,9 +548,9 @@ async fn token(cmd: &TokenCommand, repo: &impl Hub, out: &Out) -> Result<()> {
                     .map(|t| {
                         format!(
                             "{}  {:<12} {:<16} {:<8} {}{}",
-                            t.id,
-                            t.user,
-                            t.name,
+                            esc(&t.id),
+                            esc(&t.user),
+                            esc(&t.name),
                             t.kind.as_str(),
                             t.created_at.format("%Y-%m-%d"),
                             if t.revoked_at.is_some() {
@@ -519,7 +566,9 @@ async fn token(cmd: &TokenCommand, repo: &impl Hub, out: &Out) -> Result<()> {
         }
         TokenCommand::Revoke { id } => {
             let token = repo.revoke_token(id).await?;
-            out.value(&token, || format!("revoked token {id} of {}", token.user));
+            out.value(&token, || {
+                format!("revoked token {} of {}", esc(id), esc(&token.user))
+            });
         }
     }
     Ok(())
@@ -535,12 +584,14 @@ async fn member(cmd: &MemberCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             let member = repo.set_member(user, role, departments).await?;
             out.value(&member, || {
                 format!(
-                    "{user} is {role} on {}{}",
-                    member.project,
+                    "{} is {} on {}{}",
+                    esc(user),
+                    esc(role),
+                    esc(&member.project),
                     if member.departments.is_empty() {
                         String::new()
                     } else {
-                        format!(" ({})", member.departments.join(", "))
+                        format!(" ({})", esc(&member.departments.join(", ")))
                     }
                 )
             });
@@ -550,7 +601,14 @@ async fn member(cmd: &MemberCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             out.value(&members, || {
                 members
                     .iter()
-                    .map(|m| format!("{:<16} {:<12} {}", m.user, m.role, m.departments.join(", ")))
+                    .map(|m| {
+                        format!(
+                            "{:<16} {:<12} {}",
+                            esc(&m.user),
+                            esc(&m.role),
+                            esc(&m.departments.join(", "))
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             });
@@ -558,7 +616,7 @@ async fn member(cmd: &MemberCommand, repo: &impl Hub, out: &Out) -> Result<()> {
         MemberCommand::Remove { user } => {
             let member = repo.remove_member(user).await?;
             out.value(&member, || {
-                format!("{user} removed from {}", member.project)
+                format!("{} removed from {}", esc(user), esc(&member.project))
             });
         }
     }
@@ -577,14 +635,14 @@ async fn webhook(cmd: &WebhookCommand, repo: &impl Hub, out: &Out) -> Result<()>
             let hook = repo
                 .add_webhook(url, secret, project.as_deref(), actions)
                 .await?;
-            out.value(&hook, || format!("webhook {} → {url}", hook.id));
+            out.value(&hook, || format!("webhook {} → {}", hook.id, esc(url)));
         }
         WebhookCommand::List => {
             let hooks = repo.webhooks().await?;
             out.value(&hooks, || {
                 hooks
                     .iter()
-                    .map(|h| format!("{:<4} {} (after event #{})", h.id, h.url, h.cursor))
+                    .map(|h| format!("{:<4} {} (after event #{})", h.id, esc(&h.url), h.cursor))
                     .collect::<Vec<_>>()
                     .join("\n")
             });
@@ -600,7 +658,9 @@ async fn webhook(cmd: &WebhookCommand, repo: &impl Hub, out: &Out) -> Result<()>
                     .map(|d| {
                         format!(
                             "event #{} after {} attempts: {}",
-                            d.event, d.attempts, d.error
+                            d.event,
+                            d.attempts,
+                            esc(&d.error)
                         )
                     })
                     .collect::<Vec<_>>()

@@ -127,19 +127,43 @@ pub enum Command {
     /// Show how much is stored and how much deduplication saves.
     Stats,
     /// Check the repository; exits with status 1 and names every missing or corrupt object.
+    ///
+    /// Checks the store against the catalog (every pack present, with --read-data every chunk
+    /// verified) and the catalog itself: the database's integrity, the search index against
+    /// what it indexes, versions, contents and chunks against each other, and whether the
+    /// catalog lost changes committed through this repository (a deleted SQLite WAL file, an
+    /// older copy restored). Exit status 1 when anything is wrong; each problem says what to do.
+    ///
+    /// Examples:
+    ///   bifrost fsck --read-data
+    ///   bifrost fsck --repair            # rebuild a damaged search index (loses nothing)
+    ///   bifrost fsck --accept-catalog    # after recovering the catalog, accept it as it is
+    #[command(verbatim_doc_comment)]
     Fsck {
         /// Also read every pack and verify every chunk's hash (slow: reads all stored data).
         #[arg(long)]
         read_data: bool,
+        /// Rebuild the search index if it is found damaged, then check again (the index is
+        /// derived from the other tables: rebuilding it loses nothing).
+        #[arg(long)]
+        repair: bool,
+        /// Accept the catalog as it is now, after it lost changes and was recovered as far as
+        /// possible (or an older copy was restored on purpose): publishing works again.
+        #[arg(long)]
+        accept_catalog: bool,
     },
     /// Delete chunks and packs no version needs (mark and sweep).
     Gc {
         /// Report what would be deleted without deleting anything.
         #[arg(long)]
         dry_run: bool,
-        /// Leave packs younger than this alone, so publishes in flight keep their chunks.
+        /// Leave unreferenced packs younger than this alone (at least 15m unless --force).
+        /// Publishes in flight also lease their packs, which gc never touches.
         #[arg(long, default_value = "1h", value_name = "DURATION")]
         grace: String,
+        /// Accept a grace period shorter than 15m (only when no older Bifrost writes here).
+        #[arg(long)]
+        force: bool,
     },
     /// Print shell completions: bifrost completions bash > /etc/bash_completion.d/bifrost
     Completions {

@@ -14,6 +14,8 @@ use bifrost::edge::{
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use crate::escape::{esc, json_compact};
+
 /// Shown after `bifrost edge --help`'s command list: device addresses and a first session.
 pub const HELP: &str = "\
 DEVICE is HOST[:PORT] (port 502 by default) or a URL:
@@ -356,7 +358,7 @@ fn render(round: &Round, json: bool, watching: bool) -> Result<bool> {
             if json {
                 let value = json!({"table": r.table, "address": r.start, "count": r.count, "error": e.to_string(),
                     "exception_code": e.exception_code().map(|c| c.0)});
-                println!("{}", serde_json::to_string(&value)?);
+                println!("{}", json_compact(&value));
             }
             if !watching {
                 bail!("{e}");
@@ -371,7 +373,7 @@ fn render(round: &Round, json: bool, watching: bool) -> Result<bool> {
                 if watching {
                     value["time"] = json!(now());
                 }
-                println!("{}", serde_json::to_string(&value)?);
+                println!("{}", json_compact(&value));
             } else {
                 if watching {
                     println!("-- {}", now());
@@ -404,14 +406,15 @@ fn render(round: &Round, json: bool, watching: bool) -> Result<bool> {
                 } else {
                     json!(rows)
                 };
-                println!("{}", serde_json::to_string(&value)?);
+                println!("{}", json_compact(&value));
             } else {
                 if watching {
                     println!("-- {}", now());
                 }
+                // Widths count the escaped names, which are what is printed.
                 let width = readings
                     .iter()
-                    .map(|(t, _)| t.name.len())
+                    .map(|(t, _)| esc(&t.name).chars().count())
                     .max()
                     .unwrap_or(0);
                 for (tag, r) in readings {
@@ -420,21 +423,22 @@ fn render(round: &Round, json: bool, watching: bool) -> Result<bool> {
                             let unit = tag
                                 .unit
                                 .as_deref()
-                                .map(|u| format!(" {u}"))
+                                .map(|u| format!(" {}", esc(u)))
                                 .unwrap_or_default();
                             let shown = match value {
                                 Value::Float(x) => format!("{x}"),
                                 other => other.to_string(),
                             };
                             println!(
-                                "{:<width$}  {shown}{unit}  raw {}",
-                                tag.name,
-                                serde_json::to_string(raw)?
+                                "{:<width$}  {}{unit}  raw {}",
+                                esc(&tag.name),
+                                esc(&shown),
+                                json_compact(raw)
                             );
                         }
                         Err(e) => {
                             failed = true;
-                            println!("{:<width$}  error: {e}", tag.name);
+                            println!("{:<width$}  error: {e}", esc(&tag.name));
                         }
                     }
                 }
@@ -468,14 +472,15 @@ async fn write(args: &WriteArgs, json: bool) -> Result<ExitCode> {
             rows.push(json!({"name": tag.name, "value": value, "raw": raw}));
             if !json {
                 println!(
-                    "{} = {value}  raw {}",
-                    tag.name,
-                    serde_json::to_string(&raw)?
+                    "{} = {}  raw {}",
+                    esc(&tag.name),
+                    esc(&value.to_string()),
+                    json_compact(&raw)
                 );
             }
         }
         if json {
-            println!("{}", serde_json::to_string(&rows)?);
+            println!("{}", json_compact(&rows));
         }
         return Ok(ExitCode::SUCCESS);
     }

@@ -1,10 +1,33 @@
 //! `bifrost`: the command-line front end. Parses arguments, calls the facade, renders results.
 //! The only crate that knows about terminals; it holds no business logic.
 
+// This crate's `println!` and `eprintln!`, shadowing the standard ones in every module below:
+// what they print goes through `escape::lines`, so no control character (ESC, CSI, OSC, `\r`,
+// C1, bidi overrides) from a note, comment, name or error message reaches a terminal raw.
+// Renderers still pass one-line fields through `escape::esc` (which escapes `\n` as well).
+macro_rules! println {
+    () => {
+        $crate::escape::print_out(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::escape::print_out(format_args!($($arg)*))
+    };
+}
+
+macro_rules! eprintln {
+    () => {
+        $crate::escape::print_err(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::escape::print_err(format_args!($($arg)*))
+    };
+}
+
 mod access;
 mod cli;
 mod demo;
 mod edge;
+mod escape;
 mod output;
 mod production;
 mod progress;
@@ -22,6 +45,7 @@ use bifrost::{CheckoutOptions, GcOptions, Hub, InitOptions, Repository};
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{AssetCommand, Cli, Command, ProjectCommand};
+use crate::escape::esc;
 use crate::output::Out;
 
 /// `bifrost … | head` closes the pipe before the output ends: stop quietly with the status a
@@ -46,7 +70,10 @@ fn end_quietly_on_closed_pipe() {
 
 fn main() -> ExitCode {
     end_quietly_on_closed_pipe();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => usage_error(e),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("BIFROST_LOG")
@@ -67,10 +94,24 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
+            // Messages may span lines (a search query's caret line); `eprintln!` escapes
+            // every other control character of the names and values they quote.
             eprintln!("error: {}", render_error(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Exits on a usage error (status 2) or `--help`/`--version` (0) as clap does. clap's errors
+/// quote the arguments given: when one holds a control character the error is printed plain
+/// (without clap's colours), escaped, like every other error.
+fn usage_error(e: clap::Error) -> ! {
+    let unsafe_arg = std::env::args_os().any(|a| a.to_string_lossy().contains(escape::is_unsafe));
+    if !e.use_stderr() || !unsafe_arg {
+        e.exit();
+    }
+    eprintln!("{}", e.render().to_string().trim_end());
+    std::process::exit(e.exit_code());
 }
 
 /// The error and its causes, each said once: library errors already quote their cause in their
@@ -234,7 +275,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             out.value(&r, || {
                 format!(
                     "created project {} from the {} template: {} statuses, {} departments, {} sequences, {} shots",
-                    r.project,
+                    esc(&r.project),
                     serde_json::to_value(r.template).unwrap_or_default().as_str().unwrap_or(""),
                     r.statuses.len(),
                     r.departments.len(),
@@ -249,9 +290,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             repo.close().await;
             out.project(&result?);
         }
-        Command::Fsck { read_data } => {
+        Command::Fsck {
+            read_data,
+            repair,
+            accept_catalog,
+        } => {
             let repo = open(&cli).await?;
-            let report = repo.fsck(*read_data, bar()).await;
+            let report = fsck(&repo, *read_data, *repair, *accept_catalog, &out, &bar).await;
             repo.close().await;
             let report = report?;
             out.fsck(&report);
@@ -259,12 +304,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Gc { dry_run, grace } => {
+        Command::Gc {
+            dry_run,
+            grace,
+            force,
+        } => {
             let repo = open(&cli).await?;
             let report = repo
                 .gc(GcOptions {
                     dry_run: *dry_run,
                     grace: bifrost::parse_duration(grace)?,
+                    force: *force,
                     ..GcOptions::default()
                 })
                 .await;
@@ -279,9 +329,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 &mut std::io::stdout(),
             );
         }
-        Command::Access(access::AccessCommand::Serve { listen }) => {
+        Command::Access(access::AccessCommand::Serve { listen, metrics }) => {
             let repo = open(&cli).await?;
-            let result = access::serve(listen, &repo, &out).await;
+            let result = access::serve(listen, *metrics, &repo, &out).await;
             repo.close().await;
             result?;
         }
@@ -418,7 +468,7 @@ async fn asset(cmd: &AssetCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             let update =
                 meta_update(meta, *replace_meta)?.context("give at least one --meta KEY=VALUE")?;
             let now = repo.update_asset_metadata(name, &update).await?;
-            out.value(&now, || format!("updated metadata of {name}"));
+            out.value(&now, || format!("updated metadata of {}", esc(name)));
         }
         AssetCommand::Delete { name, force } => {
             let deleted = repo.delete_asset(name, *force).await?;
@@ -430,8 +480,10 @@ async fn asset(cmd: &AssetCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             });
             out.value(&json, || {
                 format!(
-                    "deleted {name}: {} versions, {} links (run `bifrost gc` to free its bytes)",
-                    deleted.versions, deleted.links
+                    "deleted {}: {} versions, {} links (run `bifrost gc` to free its bytes)",
+                    esc(name),
+                    deleted.versions,
+                    deleted.links
                 )
             });
         }
@@ -445,4 +497,32 @@ fn absolute(base: &Path, p: &Path) -> PathBuf {
     } else {
         base.join(p)
     }
+}
+
+/// `bifrost fsck`: the check, with the repairs asked for (each followed by a fresh check).
+async fn fsck(
+    repo: &Repository,
+    read_data: bool,
+    repair: bool,
+    accept_catalog: bool,
+    out: &Out,
+    bar: &dyn Fn() -> Arc<dyn bifrost::Progress>,
+) -> anyhow::Result<bifrost::FsckReport> {
+    if accept_catalog {
+        let at = repo.accept_catalog().await?;
+        out.say(format!(
+            "accepted the catalog as it is (its journal ends at entry {at}); publishing is allowed again"
+        ));
+    }
+    let report = repo.fsck(read_data, bar()).await?;
+    let index_damaged = report
+        .problems
+        .iter()
+        .any(|p| p.kind == bifrost::ProblemKind::SearchIndex);
+    if repair && index_damaged {
+        let written = repo.rebuild_search_index().await?;
+        out.say(format!("rebuilt the search index ({written} documents)"));
+        return Ok(repo.fsck(read_data, bar()).await?);
+    }
+    Ok(report)
 }

@@ -1,8 +1,12 @@
 //! Rendering: text for people, JSON (`--json`) for scripts. One method per result kind.
+//! Text shows user-controlled fields through [`esc`] (control characters as visible escapes,
+//! column widths counted on the escaped text); JSON keeps them exact (see `escape.rs`).
 
 use bifrost::core::{Asset, FileEntry, Project, RepoStats, Version};
-use bifrost::{CheckoutOutcome, FsckReport, GcReport, PublishOutcome, Repository};
+use bifrost::{CheckoutOutcome, FsckReport, GcReport, ProblemKind, PublishOutcome, Repository};
 use serde::Serialize;
+
+use crate::escape::{esc, esc_of};
 
 /// Where and how results are printed.
 pub struct Out {
@@ -36,10 +40,7 @@ impl Out {
     }
 
     fn emit<T: Serialize>(&self, value: &T) {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).expect("results serialize")
-        );
+        println!("{}", crate::escape::json_pretty(value));
     }
 
     /// A one-line confirmation, suppressed by --quiet.
@@ -73,10 +74,10 @@ impl Out {
         } else {
             self.say(format!(
                 "Initialized Bifrost repository in {} (catalog: {}, store: {}, project: {})",
-                repo.root().display(),
+                esc_of(repo.root().display()),
                 repo.catalog_backend(),
-                repo.store_url(),
-                repo.project()
+                esc(&repo.store_url()),
+                esc(repo.project())
             ));
         }
     }
@@ -85,7 +86,7 @@ impl Out {
         if self.json {
             self.emit(p);
         } else {
-            self.say(format!("project {}", p.name));
+            self.say(format!("project {}", esc(&p.name)));
         }
     }
 
@@ -99,7 +100,7 @@ impl Out {
         } else {
             for p in projects {
                 let mark = if p.name == current { "*" } else { " " };
-                println!("{mark} {}", p.name);
+                println!("{mark} {}", esc(&p.name));
             }
         }
     }
@@ -110,7 +111,9 @@ impl Out {
         } else {
             self.say(format!(
                 "created {} `{}` in project {}",
-                a.asset_type, a.name, a.project
+                esc(&a.asset_type),
+                esc(&a.name),
+                esc(&a.project)
             ));
         }
     }
@@ -124,27 +127,32 @@ impl Out {
             self.say("no assets (create one with `bifrost asset create NAME --type TYPE`)");
             return;
         }
-        let w = assets
+        // Widths count the escaped text, which is what is printed.
+        let rows: Vec<_> = assets
             .iter()
-            .map(|a| a.name.chars().count())
+            .map(|a| (esc(&a.name), esc(&a.asset_type), a))
+            .collect();
+        let w = rows
+            .iter()
+            .map(|(name, _, _)| name.chars().count())
             .max()
             .unwrap_or(4)
             .max(4);
-        let tw = assets
+        let tw = rows
             .iter()
-            .map(|a| a.asset_type.chars().count())
+            .map(|(_, asset_type, _)| asset_type.chars().count())
             .max()
             .unwrap_or(4)
             .max(4);
         println!("{:<w$}  {:<tw$}  {:>7}  TAGS", "NAME", "TYPE", "LATEST");
-        for a in assets {
+        for (name, asset_type, a) in &rows {
             let latest = a.latest_version.map_or("-".into(), |v| format!("v{v}"));
             println!(
                 "{:<w$}  {:<tw$}  {:>7}  {}",
-                a.name,
-                a.asset_type,
+                name,
+                asset_type,
                 latest,
-                a.tags.join(",")
+                esc(&a.tags.join(","))
             );
         }
     }
@@ -157,20 +165,20 @@ impl Out {
             self.emit(&v);
             return;
         }
-        println!("asset    {}", a.name);
-        println!("project  {}", a.project);
-        println!("type     {}", a.asset_type);
-        println!("tags     {}", a.tags.join(", "));
+        println!("asset    {}", esc(&a.name));
+        println!("project  {}", esc(&a.project));
+        println!("type     {}", esc(&a.asset_type));
+        println!("tags     {}", esc(&a.tags.join(", ")));
         println!("created  {}", when(&a.created_at));
         for (k, v) in &a.metadata {
-            println!("meta     {k} = {v}");
+            println!("meta     {} = {}", esc(k), esc_of(v));
         }
         println!("versions {}", versions.len());
         if let Some(last) = versions.last() {
             println!(
                 "latest   v{} by {} on {} ({} files, {})",
                 last.number,
-                last.author,
+                esc(&last.author),
                 when(&last.created_at),
                 last.file_count,
                 human_bytes(last.total_bytes as u64)
@@ -181,7 +189,7 @@ impl Out {
                     human_bytes(f.size),
                     f.mode,
                     f.content.short(),
-                    f.path
+                    esc(&f.path)
                 );
             }
         }
@@ -193,7 +201,7 @@ impl Out {
         } else {
             self.say(format!(
                 "published {}@v{}: {} files, {} read, {} new ({} chunks)",
-                o.version.asset,
+                esc(&o.version.asset),
                 o.version.number,
                 o.version.file_count,
                 human_bytes(o.bytes_read),
@@ -209,6 +217,7 @@ impl Out {
             return;
         }
         if versions.is_empty() {
+            let asset = esc(asset);
             self.say(format!(
                 "`{asset}` has no versions yet (publish one with `bifrost publish {asset} PATH`)"
             ));
@@ -218,10 +227,10 @@ impl Out {
                 "v{:<4} {}  {:<12} {:>5} files {:>10}  {}",
                 v.number,
                 when(&v.created_at),
-                v.author,
+                esc(&v.author),
                 v.file_count,
                 human_bytes(v.total_bytes as u64),
-                v.note
+                esc(&v.note)
             );
         }
     }
@@ -232,9 +241,9 @@ impl Out {
         } else {
             self.say(format!(
                 "checked out {}@v{} into {}: {} files, {}",
-                o.version.asset,
+                esc(&o.version.asset),
                 o.version.number,
-                o.destination.display(),
+                esc_of(o.destination.display()),
                 o.files,
                 human_bytes(o.bytes)
             ));
@@ -284,7 +293,14 @@ impl Out {
             return;
         }
         for p in &r.problems {
-            println!("{:?}: {} — {}", p.kind, p.object, p.detail);
+            println!("{:?}: {} — {}", p.kind, esc(&p.object), esc(&p.detail));
+        }
+        let mut kinds: Vec<_> = r.problems.iter().map(|p| p.kind).collect();
+        kinds.dedup();
+        for kind in kinds {
+            if let Some(hint) = fsck_hint(kind) {
+                eprintln!("hint: {hint}");
+            }
         }
         if !r.unreferenced_packs.is_empty() {
             self.say(format!(
@@ -328,4 +344,37 @@ impl Out {
             r.staging_files_removed
         ));
     }
+}
+
+/// What to do about each kind of fsck problem.
+fn fsck_hint(kind: ProblemKind) -> Option<&'static str> {
+    Some(match kind {
+        ProblemKind::SearchIndex => {
+            "the search index is derived data: `bifrost fsck --repair` rebuilds it and loses nothing"
+        }
+        ProblemKind::CatalogDamaged => {
+            "the catalog database is damaged: stop writing, restore .bifrost/catalog.db (with its \
+             -wal file) from a backup, or salvage it with `sqlite3 catalog.db .recover`"
+        }
+        ProblemKind::CatalogBehind => {
+            "restore the catalog (for SQLite, catalog.db with its -wal file) from a backup taken \
+             after the lost changes; if what was lost is accepted, `bifrost fsck --accept-catalog` \
+             allows publishing again (lost version numbers may then be handed out again)"
+        }
+        ProblemKind::RecordMismatch => {
+            "versions, contents or chunks disagree: restore the catalog from a backup, and \
+             report the problem with the output of `bifrost fsck --json`"
+        }
+        ProblemKind::MissingPack | ProblemKind::MissingChunk | ProblemKind::MissingContent => {
+            "bytes a version needs are gone from the store: restore the named packs from a \
+             backup of the store; versions that need them cannot be checked out until then"
+        }
+        ProblemKind::CorruptPack
+        | ProblemKind::CorruptChunk
+        | ProblemKind::PackSizeMismatch
+        | ProblemKind::IndexMismatch => {
+            "stored bytes are damaged: restore the named packs from a backup of the store \
+             (a checkout refuses damaged chunks, it never writes them)"
+        }
+    })
 }

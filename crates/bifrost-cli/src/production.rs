@@ -12,6 +12,7 @@ use bifrost::core::{Query, VersionRef, query};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use crate::escape::{esc, esc_of};
 use crate::output::{Out, human_bytes};
 use crate::{meta_update, parse_meta};
 
@@ -580,10 +581,7 @@ fn shot_names(shot: &EntityRef) -> Result<(&str, &str)> {
 /// Prints JSON, or the text form.
 fn show<T: Serialize>(out: &Out, value: &T, text: impl FnOnce()) {
     if out.json() {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(value).expect("results serialize")
-        );
+        println!("{}", crate::escape::json_pretty(value));
     } else {
         text();
     }
@@ -594,12 +592,14 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
     match cmd {
         P::Seq(SeqCommand::Create { name, meta }) => {
             let s = repo.create_sequence(name, &parse_meta(meta)?).await?;
-            show(out, &s, || out.say(format!("created sequence {}", s.name)));
+            show(out, &s, || {
+                out.say(format!("created sequence {}", esc(&s.name)))
+            });
         }
         P::Seq(SeqCommand::List) => {
             let seqs = repo.list_sequences().await?;
             show(out, &seqs, || {
-                seqs.iter().for_each(|s| println!("{}", s.name))
+                seqs.iter().for_each(|s| println!("{}", esc(&s.name)))
             });
         }
         P::Seq(SeqCommand::Show { name }) => {
@@ -607,16 +607,19 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             let shots = repo.list_shots(Some(name)).await?;
             let json = serde_json::json!({ "sequence": s, "shots": shots });
             show(out, &json, || {
-                println!("sequence {}", s.name);
+                println!("sequence {}", esc(&s.name));
                 println!("created  {}", s.created_at.format("%Y-%m-%d %H:%M"));
                 for (k, v) in &s.metadata {
-                    println!("meta     {k} = {v}");
+                    println!("meta     {} = {}", esc(k), esc_of(v));
                 }
                 println!("shots    {}", shots.len());
                 for shot in &shots {
                     println!(
                         "  {:<20} {:>6}-{:<6} {}",
-                        shot.name, shot.frame_start, shot.frame_end, shot.status
+                        esc(&shot.name),
+                        shot.frame_start,
+                        shot.frame_end,
+                        esc(&shot.status)
                     );
                 }
             });
@@ -629,12 +632,18 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             let update = meta_update(meta, *replace_meta)?
                 .context("give at least one --meta KEY=VALUE, or --replace-meta")?;
             let s = repo.update_sequence_metadata(name, &update).await?;
-            show(out, &s, || out.say(format!("updated sequence {}", s.name)));
+            show(out, &s, || {
+                out.say(format!("updated sequence {}", esc(&s.name)))
+            });
         }
         P::Seq(SeqCommand::Rename { name, new_name }) => {
             let s = repo.rename_sequence(name, new_name).await?;
             show(out, &s, || {
-                out.say(format!("renamed sequence {name} to {}", s.name))
+                out.say(format!(
+                    "renamed sequence {} to {}",
+                    esc(name),
+                    esc(&s.name)
+                ))
             });
         }
         P::Seq(SeqCommand::Delete { name, force }) => {
@@ -648,7 +657,8 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             });
             show(out, &json, || {
                 out.say(format!(
-                    "deleted sequence {name}: {} shots, {} links, {} tasks",
+                    "deleted sequence {}: {} shots, {} links, {} tasks",
+                    esc(name),
                     deleted.shots.len(),
                     deleted.links,
                     deleted.tasks
@@ -676,7 +686,11 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             show(out, &s, || {
                 out.say(format!(
                     "created shot {}/{} ({}-{}, {} fps)",
-                    s.sequence, s.name, s.frame_start, s.frame_end, s.fps
+                    esc(&s.sequence),
+                    esc(&s.name),
+                    s.frame_start,
+                    s.frame_end,
+                    s.fps
                 ))
             });
         }
@@ -687,11 +701,11 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                 for s in &shots {
                     println!(
                         "{:<24} {:>6}-{:<6} {:>6}  {}",
-                        format!("{}/{}", s.sequence, s.name),
+                        esc(&format!("{}/{}", s.sequence, s.name)),
                         s.frame_start,
                         s.frame_end,
                         s.fps,
-                        s.status
+                        esc(&s.status)
                     );
                 }
             });
@@ -707,7 +721,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                 .await?;
             let json = serde_json::json!({ "shot": s, "tasks": tasks });
             show(out, &json, || {
-                println!("shot     {}/{}", s.sequence, s.name);
+                println!("shot     {}/{}", esc(&s.sequence), esc(&s.name));
                 println!(
                     "frames   {}-{} ({} frames at {} fps)",
                     s.frame_start,
@@ -715,16 +729,16 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                     s.frame_count(),
                     s.fps
                 );
-                println!("status   {}", s.status);
+                println!("status   {}", esc(&s.status));
                 for (k, v) in &s.metadata {
-                    println!("meta     {k} = {v}");
+                    println!("meta     {} = {}", esc(k), esc_of(v));
                 }
                 for t in &tasks {
                     println!(
                         "task     {:<12} {:<10} {}",
-                        t.department,
-                        t.status,
-                        t.assignee.as_deref().unwrap_or("-")
+                        esc(&t.department),
+                        esc(&t.status),
+                        esc(t.assignee.as_deref().unwrap_or("-"))
                     );
                 }
             });
@@ -747,7 +761,11 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             };
             let s = repo.update_shot(sequence, name, &update).await?;
             show(out, &s, || {
-                out.say(format!("updated shot {}/{}", s.sequence, s.name))
+                out.say(format!(
+                    "updated shot {}/{}",
+                    esc(&s.sequence),
+                    esc(&s.name)
+                ))
             });
         }
         P::Shot(ShotCommand::Rename {
@@ -766,7 +784,12 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                 .rename_shot(sequence, name, new_name, &user(author))
                 .await?;
             show(out, &s, || {
-                out.say(format!("renamed shot {shot} to {}/{}", s.sequence, s.name))
+                out.say(format!(
+                    "renamed shot {} to {}/{}",
+                    esc_of(shot),
+                    esc(&s.sequence),
+                    esc(&s.name)
+                ))
             });
         }
         P::Shot(ShotCommand::Delete { shot, force }) => {
@@ -780,8 +803,10 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             });
             show(out, &json, || {
                 out.say(format!(
-                    "deleted shot {shot}: {} links, {} tasks",
-                    deleted.links, deleted.tasks
+                    "deleted shot {}: {} links, {} tasks",
+                    esc_of(shot),
+                    deleted.links,
+                    deleted.tasks
                 ))
             });
         }
@@ -793,7 +818,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             show(
                 out,
                 &serde_json::json!({"entity": entity, "status": status}),
-                || println!("{status}"),
+                || println!("{}", esc(&status)),
             );
         }
         P::Status {
@@ -803,9 +828,10 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             let h = repo.set_status(entity, new, &user(&None)).await?;
             show(out, &h, || {
                 out.say(format!(
-                    "{entity}: {} → {}",
-                    h.old.as_deref().unwrap_or("-"),
-                    h.new.as_deref().unwrap_or("-")
+                    "{}: {} → {}",
+                    esc_of(entity),
+                    esc(h.old.as_deref().unwrap_or("-")),
+                    esc(h.new.as_deref().unwrap_or("-"))
                 ))
             });
         }
@@ -818,7 +844,9 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             show(out, &t, || {
                 out.say(format!(
                     "created {} task on {} ({})",
-                    t.department, t.entity, t.status
+                    esc(&t.department),
+                    esc_of(&t.entity),
+                    esc(&t.status)
                 ))
             });
         }
@@ -837,10 +865,10 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                 for t in &tasks {
                     println!(
                         "{:<28} {:<12} {:<10} {}",
-                        t.entity.to_string(),
-                        t.department,
-                        t.status,
-                        t.assignee.as_deref().unwrap_or("-")
+                        esc_of(&t.entity),
+                        esc(&t.department),
+                        esc(&t.status),
+                        esc(t.assignee.as_deref().unwrap_or("-"))
                     );
                 }
             });
@@ -870,17 +898,17 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             show(out, &t, || {
                 out.say(format!(
                     "{} task on {}: {} ({})",
-                    t.department,
-                    t.entity,
-                    t.status,
-                    t.assignee.as_deref().unwrap_or("unassigned")
+                    esc(&t.department),
+                    esc_of(&t.entity),
+                    esc(&t.status),
+                    esc(t.assignee.as_deref().unwrap_or("unassigned"))
                 ))
             });
         }
         P::Task(TaskCommand::Delete { entity, dept }) => {
             repo.delete_task(entity, dept).await?;
             show(out, &serde_json::json!({"deleted": true}), || {
-                out.say(format!("deleted {dept} task on {entity}"))
+                out.say(format!("deleted {} task on {}", esc(dept), esc_of(entity)))
             });
         }
         P::Workflow(cmd) => {
@@ -901,7 +929,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             };
             show(out, &wf, || {
                 for s in &wf.statuses {
-                    println!("{s:<12} → {}", wf.allowed_next(s).join(", "));
+                    println!("{:<12} → {}", esc(s), esc(&wf.allowed_next(s).join(", ")));
                 }
             });
         }
@@ -911,7 +939,9 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                 DeptCommand::Add { name } => repo.add_department(name).await?,
                 DeptCommand::Remove { name } => repo.remove_department(name).await?,
             };
-            show(out, &depts, || depts.iter().for_each(|d| println!("{d}")));
+            show(out, &depts, || {
+                depts.iter().for_each(|d| println!("{}", esc(d)))
+            });
         }
         P::Link {
             src,
@@ -929,13 +959,21 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             repo.link(&link).await?;
             show(out, &link, || {
                 let at = pin.map_or("latest".to_owned(), |n| format!("v{n}"));
-                out.say(format!("{src} --{kind}--> {dst} ({at})"));
+                out.say(format!(
+                    "{} --{kind}--> {} ({at})",
+                    esc_of(src),
+                    esc_of(dst)
+                ));
             });
         }
         P::Unlink { src, dst, kind } => {
             repo.unlink(src, dst, *kind).await?;
             show(out, &serde_json::json!({"unlinked": true}), || {
-                out.say(format!("removed {src} --{kind}--> {dst}"))
+                out.say(format!(
+                    "removed {} --{kind}--> {}",
+                    esc_of(src),
+                    esc_of(dst)
+                ))
             });
         }
         P::Deps { entity, transitive } | P::UsedBy { entity, transitive } => {
@@ -953,7 +991,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                     println!(
                         "{}{} ({}, {pin})",
                         "  ".repeat(d.depth.saturating_sub(1) as usize),
-                        d.entity,
+                        esc_of(&d.entity),
                         d.kind
                     );
                 }
@@ -964,28 +1002,35 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             show(out, &d, || {
                 println!(
                     "{}@v{} → {}@v{}",
-                    d.from.asset, d.from.number, d.to.asset, d.to.number
+                    esc(&d.from.asset),
+                    d.from.number,
+                    esc(&d.to.asset),
+                    d.to.number
                 );
                 for f in &d.added {
-                    println!("  added    {} ({})", f.path, human_bytes(f.size));
+                    println!("  added    {} ({})", esc(&f.path), human_bytes(f.size));
                 }
                 for f in &d.removed {
-                    println!("  removed  {} ({})", f.path, human_bytes(f.size));
+                    println!("  removed  {} ({})", esc(&f.path), human_bytes(f.size));
                 }
                 for c in &d.changed {
                     println!(
                         "  changed  {} ({} → {}, {} differ)",
-                        c.path,
+                        esc(&c.path),
                         human_bytes(c.from.size),
                         human_bytes(c.to.size),
                         human_bytes(c.bytes_differing)
                     );
                 }
                 for m in &d.metadata {
-                    let show = |v: &Option<serde_json::Value>| {
-                        v.as_ref().map_or("-".to_owned(), |v| v.to_string())
-                    };
-                    println!("  meta     {}: {} → {}", m.key, show(&m.from), show(&m.to));
+                    let show =
+                        |v: &Option<serde_json::Value>| v.as_ref().map_or("-".to_owned(), esc_of);
+                    println!(
+                        "  meta     {}: {} → {}",
+                        esc(&m.key),
+                        show(&m.from),
+                        show(&m.to)
+                    );
                 }
                 println!(
                     "{} unchanged, {} differ",
@@ -1005,7 +1050,11 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                 .rollback(name, n, &user(author), note.as_deref())
                 .await?;
             show(out, &v, || {
-                out.say(format!("published {}@v{} equal to v{n}", v.asset, v.number))
+                out.say(format!(
+                    "published {}@v{} equal to v{n}",
+                    esc(&v.asset),
+                    v.number
+                ))
             });
         }
         P::Comment {
@@ -1014,7 +1063,9 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             author,
         } => {
             let c = repo.add_comment(target, &user(author), text).await?;
-            show(out, &c, || out.say(format!("commented on {target}")));
+            show(out, &c, || {
+                out.say(format!("commented on {}", esc_of(target)))
+            });
         }
         P::Comment {
             target, text: None, ..
@@ -1025,8 +1076,8 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                     println!(
                         "{} {}: {}",
                         c.created_at.format("%Y-%m-%d %H:%M"),
-                        c.author,
-                        c.body
+                        esc(&c.author),
+                        esc(&c.body)
                     );
                 }
             });
@@ -1041,7 +1092,7 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                 .set_review_status(&reviewed.asset, n, *status, &user(author))
                 .await?;
             show(out, &h, || {
-                out.say(format!("{}@v{n}: review {}", reviewed.asset, status))
+                out.say(format!("{}@v{n}: review {}", esc(&reviewed.asset), status))
             });
         }
         P::History { target } => {
@@ -1051,15 +1102,15 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                     let dept = h
                         .department
                         .as_deref()
-                        .map(|d| format!(" [{d}]"))
+                        .map(|d| format!(" [{}]", esc(d)))
                         .unwrap_or_default();
                     println!(
                         "{} {:<10} {}{dept}: {} → {}",
                         h.at.format("%Y-%m-%d %H:%M"),
-                        h.author,
-                        h.field,
-                        h.old.as_deref().unwrap_or("-"),
-                        h.new.as_deref().unwrap_or("-")
+                        esc(&h.author),
+                        esc(&h.field),
+                        esc(h.old.as_deref().unwrap_or("-")),
+                        esc(h.new.as_deref().unwrap_or("-"))
                     );
                 }
             });
@@ -1082,9 +1133,9 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                     println!(
                         "{:<9} {:<32} {:<10} {}",
                         h.kind.to_string(),
-                        h.name,
-                        h.status.as_deref().unwrap_or("-"),
-                        h.asset_type.as_deref().unwrap_or("")
+                        esc(&h.name),
+                        esc(h.status.as_deref().unwrap_or("-")),
+                        esc(h.asset_type.as_deref().unwrap_or(""))
                     );
                 }
                 if hits.is_empty() {
@@ -1096,13 +1147,13 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
             let list = repo.saved_searches().await?;
             show(out, &list, || {
                 list.iter()
-                    .for_each(|s| println!("{:<20} {}", s.name, s.query))
+                    .for_each(|s| println!("{:<20} {}", esc(&s.name), esc(&s.query)))
             });
         }
         P::Saved(SavedCommand::Delete { name }) => {
             repo.delete_saved_search(name).await?;
             show(out, &serde_json::json!({"deleted": name}), || {
-                out.say(format!("deleted saved search {name}"))
+                out.say(format!("deleted saved search {}", esc(name)))
             });
         }
         P::Collection(cmd) => collection(cmd, repo, out).await?,
@@ -1112,18 +1163,20 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                 FavCommand::Add { entity } => {
                     let added = repo.add_favourite(&me, entity).await?;
                     show(out, &serde_json::json!({"added": added}), || {
-                        out.say(format!("{entity} is a favourite"))
+                        out.say(format!("{} is a favourite", esc_of(entity)))
                     });
                 }
                 FavCommand::Remove { entity } => {
                     let removed = repo.remove_favourite(&me, entity).await?;
                     show(out, &serde_json::json!({"removed": removed}), || {
-                        out.say(format!("{entity} is no longer a favourite"))
+                        out.say(format!("{} is no longer a favourite", esc_of(entity)))
                     });
                 }
                 FavCommand::List => {
                     let list = repo.favourites(&me).await?;
-                    show(out, &list, || list.iter().for_each(|e| println!("{e}")));
+                    show(out, &list, || {
+                        list.iter().for_each(|e| println!("{}", esc_of(e)))
+                    });
                 }
             }
         }
@@ -1154,15 +1207,15 @@ pub async fn run(cmd: &ProductionCommand, repo: &impl Hub, out: &Out) -> Result<
                     println!("shots by status");
                     r.shots_by_status
                         .iter()
-                        .for_each(|(s, n)| println!("  {s:<14} {n:>8}"));
+                        .for_each(|(s, n)| println!("  {:<14} {n:>8}", esc(s)));
                     println!("tasks by department and status");
                     r.tasks_by_department_status
                         .iter()
-                        .for_each(|(d, s, n)| println!("  {d:<14} {s:<14} {n:>8}"));
+                        .for_each(|(d, s, n)| println!("  {:<14} {:<14} {n:>8}", esc(d), esc(s)));
                     println!("assets by type");
                     r.assets_by_type
                         .iter()
-                        .for_each(|(t, n)| println!("  {t:<14} {n:>8}"));
+                        .for_each(|(t, n)| println!("  {:<14} {n:>8}", esc(t)));
                     println!("versions by week");
                     r.versions_by_week
                         .iter()
@@ -1186,12 +1239,14 @@ async fn collection(cmd: &CollectionCommand, repo: &impl Hub, out: &Out) -> Resu
     match cmd {
         CollectionCommand::Create { name } => {
             let c = repo.create_collection(name).await?;
-            show(out, &c, || out.say(format!("created collection {name}")));
+            show(out, &c, || {
+                out.say(format!("created collection {}", esc(name)))
+            });
         }
         CollectionCommand::Delete { name } => {
             repo.delete_collection(name).await?;
             show(out, &serde_json::json!({"deleted": name}), || {
-                out.say(format!("deleted collection {name}"))
+                out.say(format!("deleted collection {}", esc(name)))
             });
         }
         CollectionCommand::Add { name, entities } => {
@@ -1199,7 +1254,7 @@ async fn collection(cmd: &CollectionCommand, repo: &impl Hub, out: &Out) -> Resu
                 repo.add_to_collection(name, e).await?;
             }
             show(out, &serde_json::json!({"added": entities}), || {
-                out.say(format!("added {} to {name}", entities.len()))
+                out.say(format!("added {} to {}", entities.len(), esc(name)))
             });
         }
         CollectionCommand::Remove { name, entities } => {
@@ -1207,19 +1262,21 @@ async fn collection(cmd: &CollectionCommand, repo: &impl Hub, out: &Out) -> Resu
                 repo.remove_from_collection(name, e).await?;
             }
             show(out, &serde_json::json!({"removed": entities}), || {
-                out.say(format!("removed {} from {name}", entities.len()))
+                out.say(format!("removed {} from {}", entities.len(), esc(name)))
             });
         }
         CollectionCommand::List => {
             let list = repo.collections().await?;
             show(out, &list, || {
                 list.iter()
-                    .for_each(|c| println!("{:<24} {:>6}", c.name, c.size))
+                    .for_each(|c| println!("{:<24} {:>6}", esc(&c.name), c.size))
             });
         }
         CollectionCommand::Show { name } => {
             let list = repo.collection_members(name).await?;
-            show(out, &list, || list.iter().for_each(|e| println!("{e}")));
+            show(out, &list, || {
+                list.iter().for_each(|e| println!("{}", esc_of(e)))
+            });
         }
     }
     Ok(())

@@ -10,6 +10,7 @@ use bifrost::{OnConflict, PackageItem, PackageReader, Repository, WorkspaceMode}
 use clap::Subcommand;
 
 use crate::cli::Cli;
+use crate::escape::{esc, esc_of};
 use crate::output::{Out, human_bytes};
 
 /// Studio commands, flattened into the top level of `bifrost`.
@@ -309,16 +310,20 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
                 for a in &o.plan {
                     out.say(format!(
                         "would publish {} ({}): {} files, {} from {}",
-                        a.name,
-                        a.asset_type,
+                        esc(&a.name),
+                        esc(&a.asset_type),
                         a.files.len(),
                         human_bytes(a.bytes),
-                        a.source
+                        esc_of(&a.source)
                     ));
                 }
             }
             for s in o.skipped.iter().take(50) {
-                out.say(format!("skipped {}: {}", s.path, s.reason));
+                out.say(format!(
+                    "skipped {}: {}",
+                    esc_of(&s.path),
+                    esc_of(&s.reason)
+                ));
             }
             if o.skipped.len() > 50 {
                 out.say(format!(
@@ -369,7 +374,7 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
                     &g.content.to_string()[..16]
                 ));
                 for p in &g.paths {
-                    out.say(format!("    {p}"));
+                    out.say(format!("    {}", esc_of(p)));
                 }
             }
             if r.groups.len() > *top {
@@ -379,7 +384,7 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
                 ));
             }
             for (p, why) in &r.unreadable {
-                out.say(format!("unreadable {p}: {why}"));
+                out.say(format!("unreadable {}: {}", esc_of(p), esc_of(why)));
             }
             let pct = |saved: u64| {
                 if r.bytes == 0 {
@@ -411,7 +416,9 @@ pub async fn run(cmd: &StudioCommand, cli: &Cli, out: &Out) -> Result<ExitCode> 
         } => {
             let repo = crate::open(cli).await?;
             let extra: Vec<PathBuf> = also.iter().map(|d| crate::absolute(&base, d)).collect();
-            let r = repo.cleanup(*dry_run, bifrost::parse_duration(grace)?, &extra);
+            let r = repo
+                .cleanup(*dry_run, bifrost::parse_duration(grace)?, &extra)
+                .await;
             repo.close().await;
             let r = r?;
             out.value(&r, || {
@@ -457,7 +464,7 @@ async fn pkg(cmd: &PkgCommand, cli: &Cli, out: &Out) -> Result<ExitCode> {
             out.value(&c, || {
                 format!(
                     "wrote {}: {} assets, {} versions, {} shots, {} links, {} contents ({} → {})",
-                    c.package.display(),
+                    esc_of(c.package.display()),
                     c.assets,
                     c.versions,
                     c.shots,
@@ -478,8 +485,8 @@ async fn pkg(cmd: &PkgCommand, cli: &Cli, out: &Out) -> Result<ExitCode> {
             out.say(format!(
                 "package format {} from project {} by {} at {} ({} contents, {})",
                 m.format,
-                m.project,
-                m.created_by,
+                esc(&m.project),
+                esc(&m.created_by),
                 m.created_at.format("%Y-%m-%d %H:%M"),
                 m.contents.len(),
                 human_bytes(m.content_bytes())
@@ -493,20 +500,28 @@ async fn pkg(cmd: &PkgCommand, cli: &Cli, out: &Out) -> Result<ExitCode> {
                     .collect();
                 out.say(format!(
                     "asset {} ({}): {}",
-                    a.name,
-                    a.asset_type,
+                    esc(&a.name),
+                    esc(&a.asset_type),
                     versions.join(" ")
                 ));
             }
             for s in &m.shots {
                 out.say(format!(
                     "shot {}/{} ({}-{})",
-                    s.sequence, s.name, s.frame_start, s.frame_end
+                    esc(&s.sequence),
+                    esc(&s.name),
+                    s.frame_start,
+                    s.frame_end
                 ));
             }
             for l in &m.links {
                 let pin = l.pin.map(|p| format!(" @v{p}")).unwrap_or_default();
-                out.say(format!("link {} -> {}{pin} ({})", l.src, l.dst, l.kind));
+                out.say(format!(
+                    "link {} -> {}{pin} ({})",
+                    esc_of(&l.src),
+                    esc_of(&l.dst),
+                    l.kind
+                ));
             }
         }
         PkgCommand::Validate { package } => {
@@ -525,7 +540,7 @@ async fn pkg(cmd: &PkgCommand, cli: &Cli, out: &Out) -> Result<ExitCode> {
             out.value(&json, || {
                 format!(
                     "{} is valid: {} entries, {} hashed",
-                    path.display(),
+                    esc_of(path.display()),
                     check.entries,
                     human_bytes(check.bytes)
                 )
@@ -541,7 +556,7 @@ async fn pkg(cmd: &PkgCommand, cli: &Cli, out: &Out) -> Result<ExitCode> {
             let files = reader.extract(&dest, bar(cli).as_ref())?;
             let json = serde_json::json!({"package": path, "destination": dest, "files": files});
             out.value(&json, || {
-                format!("extracted {files} files into {}", dest.display())
+                format!("extracted {files} files into {}", esc_of(dest.display()))
             });
         }
         PkgCommand::Import {
@@ -563,12 +578,12 @@ async fn pkg(cmd: &PkgCommand, cli: &Cli, out: &Out) -> Result<ExitCode> {
                 let target = if a.imported_as == a.name {
                     String::new()
                 } else {
-                    format!(" as {}", a.imported_as)
+                    format!(" as {}", esc(&a.imported_as))
                 };
                 out.say(format!(
                     "{} {}{target}{}",
                     a.action,
-                    a.name,
+                    esc(&a.name),
                     if versions.is_empty() {
                         String::new()
                     } else {
@@ -577,7 +592,7 @@ async fn pkg(cmd: &PkgCommand, cli: &Cli, out: &Out) -> Result<ExitCode> {
                 ));
             }
             for l in &r.links_skipped {
-                out.say(format!("link left out (an end was skipped): {l}"));
+                out.say(format!("link left out (an end was skipped): {}", esc_of(l)));
             }
             out.say(format!(
                 "imported: {} new contents, {} stored, {} shots, {} links",
@@ -598,14 +613,19 @@ fn sync_text(out: &Out, r: &bifrost::SyncReport) {
         } else {
             format!("v{from}")
         };
-        out.say(format!("{asset}: {from} → v{to}"));
+        out.say(format!("{}: {from} → v{to}", esc(asset)));
     }
     for c in &r.conflicts {
-        out.say(format!("conflict {}/{}: {}", c.asset, c.path, c.reason));
+        out.say(format!(
+            "conflict {}/{}: {}",
+            esc(&c.asset),
+            esc(&c.path),
+            esc(&c.reason)
+        ));
     }
     out.say(format!(
         "{} ({} mode): {} files written, {} removed, {} conflicts",
-        r.dir.display(),
+        esc_of(r.dir.display()),
         r.mode,
         r.written,
         r.removed,
@@ -652,10 +672,15 @@ async fn workspace(cmd: &WorkspaceCommand, cli: &Cli, out: &Out) -> Result<ExitC
             } else {
                 for (asset, (version, pin)) in &s.assets {
                     let pin = if pin.is_some() { " (pinned)" } else { "" };
-                    out.say(format!("{asset} @ v{version}{pin}"));
+                    out.say(format!("{} @ v{version}{pin}", esc(asset)));
                 }
                 for c in &s.changes {
-                    out.say(format!("{:>9}  {}/{}", c.kind.to_string(), c.asset, c.path));
+                    out.say(format!(
+                        "{:>9}  {}/{}",
+                        c.kind.to_string(),
+                        esc(&c.asset),
+                        esc(&c.path)
+                    ));
                 }
                 if s.changes.is_empty() {
                     out.say(format!("clean: {} files match their versions", s.files));

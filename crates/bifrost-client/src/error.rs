@@ -121,3 +121,8 @@ pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Cli
     let path = path.into();
     move |source| ClientError::Io { path, source }
 }
+
+pub(crate) fn unreachable(url: &url::Url) -> impl FnOnce(reqwest::Error) -> ClientError {
+    let url = url.as_str().to_owned();
+    move |source| ClientError::Unreachable { url, source }
+}

@@ -14,6 +14,9 @@ mod error;
 mod hub;
 mod transfer;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -32,6 +35,8 @@ pub struct Client {
     base: url::Url,
     token: String,
     project: String,
+    /// Request body bytes sent so far (JSON and chunk uploads), shared by clones.
+    sent: Arc<AtomicU64>,
 }
 
 /// Who a token belongs to, as the server sees it.
@@ -82,6 +87,7 @@ impl Client {
             base: base_url(server)?,
             token: token.to_owned(),
             project: project.to_owned(),
+            sent: Arc::default(),
         })
     }
 
@@ -103,6 +109,16 @@ impl Client {
     /// The server's address.
     pub fn server(&self) -> String {
         self.base.as_str().trim_end_matches('/').to_owned()
+    }
+
+    /// Request body bytes this client (and its clones) has sent: what a publish moved over
+    /// the wire, JSON included, HTTP headers not.
+    pub fn bytes_sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    fn count_sent(&self, bytes: usize) {
+        self.sent.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
     /// Acts in another project.
@@ -144,7 +160,11 @@ impl Client {
         let what = format!("{method} {}", url.path());
         let mut request = self.request(method, url.clone()).query(query);
         if let Some(body) = body {
-            request = request.json(body);
+            let bytes = serde_json::to_vec(body).expect("a JSON value serializes");
+            self.count_sent(bytes.len());
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes);
         }
         read_answer(request, &url, &what).await
     }
@@ -216,21 +236,12 @@ async fn read_answer<T: DeserializeOwned>(
     url: &url::Url,
     what: &str,
 ) -> Result<T> {
-    let response = request
-        .send()
-        .await
-        .map_err(|source| ClientError::Unreachable {
-            url: url.as_str().to_owned(),
-            source,
-        })?;
-    let response = check(response).await?;
-    let bytes = response
+    let response = request.send().await.map_err(error::unreachable(url))?;
+    let bytes = check(response)
+        .await?
         .bytes()
         .await
-        .map_err(|source| ClientError::Unreachable {
-            url: url.as_str().to_owned(),
-            source,
-        })?;
+        .map_err(error::unreachable(url))?;
     serde_json::from_slice(&bytes).map_err(|e| ClientError::BadAnswer {
         what: what.to_owned(),
         detail: e.to_string(),

@@ -16,21 +16,22 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bifrost::core::{
     ChunkId, ChunkingParams, ContentId, FileEntry, NewContent, Version, VersionRef,
 };
-use bifrost::{CheckoutOptions, CheckoutOutcome, Hub, Manifest, Progress, PublishOutcome};
-use fastcdc::v2020::StreamCDC;
+use bifrost::{
+    CheckoutOptions, CheckoutOutcome, CheckoutTarget, FileDescription, Hub, Manifest, Progress,
+    PublishOutcome,
+};
 use futures::{StreamExt, TryStreamExt};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::Client;
-use crate::error::{ClientError, Result, io};
+use crate::error::{ClientError, Result, io, unreachable};
 
 /// Most bytes of chunk data sent in one upload request (the server accepts 64 MiB bodies).
 pub const UPLOAD_BATCH: usize = 16 * 1024 * 1024;
@@ -41,9 +42,6 @@ const DOWNLOADS_IN_FLIGHT: usize = 4;
 /// Times a broken download is resumed before giving up.
 const DOWNLOAD_RESUMES: u32 = 3;
 
-/// A file's content id, size, and each chunk's id and length, in file order.
-type FileDescription = (ContentId, u64, Vec<(ChunkId, usize)>);
-
 /// One input after the first pass.
 struct Described {
     source: PathBuf,
@@ -51,33 +49,10 @@ struct Described {
     chunks: Vec<(ChunkId, usize)>,
 }
 
-/// Cuts `source` into chunks with `params`, streaming: the content id, size and each chunk's
-/// id and length. The cut points are those of the server's in-memory chunker.
+/// Cuts and hashes `source` with `params`, streaming, as the server's store would.
 fn describe_file(source: &Path, params: ChunkingParams) -> Result<FileDescription> {
     let file = File::open(source).map_err(io(source))?;
-    let mut whole = blake3::Hasher::new();
-    let mut chunks = Vec::new();
-    let mut size = 0u64;
-    let chunker = stream_chunker(file, params);
-    for chunk in chunker {
-        let chunk = chunk.map_err(|e| ClientError::Io {
-            path: source.to_owned(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
-        whole.update(&chunk.data);
-        size += chunk.data.len() as u64;
-        chunks.push((ChunkId::of(&chunk.data), chunk.data.len()));
-    }
-    Ok((ContentId::from_hash(whole.finalize()), size, chunks))
-}
-
-fn stream_chunker(file: File, params: ChunkingParams) -> StreamCDC<File> {
-    StreamCDC::new(
-        file,
-        params.min_size as usize,
-        params.avg_size as usize,
-        params.max_size as usize,
-    )
+    bifrost::describe_reader(file, params).map_err(io(source))
 }
 
 /// Appends one upload record: `[32-byte id][u32 LE length][bytes]`.
@@ -95,8 +70,16 @@ impl Client {
         note: &str,
         progress: Arc<dyn Progress>,
     ) -> Result<PublishOutcome> {
-        // The asset must exist (and be visible) before any byte moves.
+        // The asset must exist, be visible and be publishable by us (department, locks) before
+        // any byte is read or moves: an empty negotiation asks exactly that.
         self.asset(asset).await?;
+        let _: MissingAnswer = self
+            .send_json(
+                Method::POST,
+                self.in_project(&["chunks", "missing"]),
+                json!({ "asset": asset, "chunks": [] }),
+            )
+            .await?;
         let params: ChunkingParams = self
             .call(Method::GET, self.in_project(&["chunking"]), &(), None)
             .await?;
@@ -111,7 +94,11 @@ impl Client {
                 inputs
                     .into_iter()
                     .map(|input| {
-                        let (content, size, chunks) = describe_file(&input.source, params)?;
+                        let FileDescription {
+                            content,
+                            size,
+                            chunks,
+                        } = describe_file(&input.source, params)?;
                         progress.advance(size);
                         Ok(Described {
                             source: input.source,
@@ -145,7 +132,7 @@ impl Client {
                 .send_json(
                     Method::POST,
                     self.in_project(&["chunks", "missing"]),
-                    json!({ "chunks": batch }),
+                    json!({ "asset": asset, "chunks": batch }),
                 )
                 .await?;
             missing.extend(answer.missing);
@@ -162,7 +149,9 @@ impl Client {
         let mut bytes_stored = 0;
         if !missing.is_empty() {
             progress.start("uploading", to_send);
-            let result = self.upload(&described, missing, params, &progress).await;
+            let result = self
+                .upload(asset, &described, missing, params, &progress)
+                .await;
             progress.finish();
             bytes_stored = result?;
         }
@@ -201,6 +190,7 @@ impl Client {
     /// Re-reads the files that hold missing chunks and uploads each missing chunk once.
     async fn upload(
         &self,
+        asset: &str,
         described: &[Described],
         mut missing: HashSet<ChunkId>,
         params: ChunkingParams,
@@ -223,16 +213,13 @@ impl Client {
                         return;
                     }
                 };
-                let chunker = stream_chunker(file, params);
+                let chunker = bifrost::stream_chunks(file, params);
                 let mut position = 0;
                 for chunk in chunker {
                     let data = match chunk {
-                        Ok(c) => c.data,
+                        Ok(data) => data,
                         Err(e) => {
-                            let _ = tx.blocking_send(Err(ClientError::Io {
-                                path: source.clone(),
-                                source: std::io::Error::other(e.to_string()),
-                            }));
+                            let _ = tx.blocking_send(Err(io(&source)(e)));
                             return;
                         }
                     };
@@ -268,7 +255,7 @@ impl Client {
         while let Some(batch) = rx.recv().await {
             let batch = batch?;
             let sent = record_payload_bytes(&batch);
-            stored += self.send_batch(batch).await?;
+            stored += self.send_batch(asset, batch).await?;
             progress.advance(sent);
         }
         reader.await.expect("the upload reader does not panic");
@@ -276,15 +263,17 @@ impl Client {
     }
 
     /// Sends one upload batch, retrying a broken connection twice (chunks are idempotent).
-    async fn send_batch(&self, batch: Vec<u8>) -> Result<u64> {
+    async fn send_batch(&self, asset: &str, batch: Vec<u8>) -> Result<u64> {
         let body = bytes::Bytes::from(batch);
+        let mut url = self.in_project(&["chunks"]);
+        url.query_pairs_mut().append_pair("asset", asset);
         let mut attempt = 0;
         loop {
             let request = self
-                .request(Method::POST, self.in_project(&["chunks"]))
+                .request(Method::POST, url.clone())
                 .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
                 .body(body.clone());
-            let url = self.in_project(&["chunks"]);
+            self.count_sent(body.len());
             match crate::read_answer::<Value>(request, &url, "chunk upload").await {
                 Ok(answer) => {
                     return Ok(answer
@@ -310,48 +299,14 @@ impl Client {
     ) -> Result<CheckoutOutcome> {
         let version = self.resolve(reference).await?;
         let files = self.version_files(&version).await?;
-        for f in &files {
-            if !FileEntry::is_safe_path(&f.path) {
-                return Err(ClientError::BadAnswer {
-                    what: "the file list".into(),
-                    detail: format!("unsafe path `{}` refused", f.path),
-                });
-            }
-        }
-        let dest = std::path::absolute(dest).map_err(io(dest))?;
-        let fresh = std::fs::symlink_metadata(&dest).is_err();
-        let (root, staging) = if fresh {
-            let parent = dest.parent().unwrap_or(Path::new("/")).to_owned();
-            std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-            let staging = tempfile::Builder::new()
-                .prefix(".bifrost-checkout-")
-                .tempdir_in(&parent)
-                .map_err(io(&parent))?;
-            (staging.path().to_owned(), Some(staging))
-        } else {
-            if !dest.is_dir() {
-                return Err(ClientError::Io {
-                    path: dest,
-                    source: std::io::Error::other("it exists and is not a directory"),
-                });
-            }
-            let clash = files.iter().find(|f| dest.join(&f.path).exists());
-            if let (false, Some(f)) = (options.force, clash) {
-                return Err(ClientError::Io {
-                    path: dest.join(&f.path),
-                    source: std::io::Error::other(
-                        "it already exists; pass --force to overwrite, or check out elsewhere",
-                    ),
-                });
-            }
-            (dest.clone(), None)
-        };
+        // The same destination rules as a local checkout (staging directory or temporary
+        // names, refusal of unsafe paths and of existing files unless forced).
+        let target = CheckoutTarget::prepare(dest, &files, options)?;
         let total: u64 = files.iter().map(|f| f.size).sum();
         progress.start("checking out", total);
         let number = version.number.to_string();
         let result = futures::stream::iter(files.iter().cloned())
             .map(|f| {
-                let target = root.join(&f.path);
                 let url = self.in_project(&[
                     "assets",
                     &version.asset,
@@ -361,67 +316,53 @@ impl Client {
                     &f.path,
                 ]);
                 let progress = progress.clone();
-                async move { self.download(url, &f, &target, &*progress).await }
+                let target = &target;
+                async move {
+                    let mut out = target.open(&f)?;
+                    self.download(url, &f, &mut out.file, &*progress).await?;
+                    Ok::<_, ClientError>(target.commit(out)?)
+                }
             })
             .buffer_unordered(DOWNLOADS_IN_FLIGHT)
             .try_collect::<Vec<()>>()
             .await;
         progress.finish();
         result?;
-        if let Some(staging) = staging {
-            let staged = staging.keep();
-            if let Err(e) = std::fs::rename(&staged, &dest) {
-                let _ = std::fs::remove_dir_all(&staged);
-                return Err(io(&dest)(e));
-            }
-        }
+        let destination = target.finish()?;
         Ok(CheckoutOutcome {
             version,
-            destination: dest,
+            destination,
             files: files.len() as u64,
             bytes: total,
             cloned: 0,
         })
     }
 
-    /// Downloads one file to a temporary name beside `target`, verifies it, renames it into
-    /// place.
+    /// Streams one file into `out`, verifying it against its content id; a download that
+    /// breaks off continues with a range request from where it stopped.
     async fn download(
         &self,
         url: url::Url,
         file: &FileEntry,
-        target: &Path,
+        out: &mut File,
         progress: &dyn Progress,
     ) -> Result<()> {
-        let dir = target.parent().unwrap_or(Path::new("/"));
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let mut out = tempfile::Builder::new()
-            .prefix(".bifrost-download-")
-            .tempfile_in(dir)
-            .map_err(io(dir))?;
         let mut hasher = blake3::Hasher::new();
         let mut written = 0u64;
         let mut resumes = 0;
-        while written < file.size || (file.size == 0 && resumes == 0) {
+        loop {
             let mut request = self.request(Method::GET, url.clone());
             if written > 0 {
                 request = request.header(reqwest::header::RANGE, format!("bytes={written}-"));
             }
-            let response = request
-                .send()
-                .await
-                .map_err(|source| ClientError::Unreachable {
-                    url: url.as_str().to_owned(),
-                    source,
-                })?;
-            let response = crate::check(response).await?;
-            let mut body = response.bytes_stream();
+            let response = request.send().await.map_err(unreachable(&url))?;
+            let mut body = crate::check(response).await?.bytes_stream();
             let mut broken = None;
             while let Some(piece) = body.next().await {
                 match piece {
                     Ok(bytes) => {
                         hasher.update(&bytes);
-                        out.write_all(&bytes).map_err(io(target))?;
+                        out.write_all(&bytes).map_err(io(&file.path))?;
                         written += bytes.len() as u64;
                         progress.advance(bytes.len() as u64);
                     }
@@ -431,35 +372,30 @@ impl Client {
                     }
                 }
             }
-            match broken {
-                Some(source) if resumes >= DOWNLOAD_RESUMES => {
-                    return Err(ClientError::Unreachable {
-                        url: url.as_str().to_owned(),
-                        source,
-                    });
-                }
-                Some(_) => resumes += 1,
-                None if file.size == 0 => break,
-                None if written < file.size => resumes += 1,
-                None => {}
-            }
-            if resumes > DOWNLOAD_RESUMES {
+            if written >= file.size && broken.is_none() {
                 break;
             }
+            if resumes >= DOWNLOAD_RESUMES {
+                return Err(match broken {
+                    Some(source) => unreachable(&url)(source),
+                    None => corrupt(file, hasher.finalize()),
+                });
+            }
+            resumes += 1;
         }
-        let actual = ContentId::from_hash(hasher.finalize());
-        if actual != file.content || written != file.size {
-            return Err(ClientError::Corrupt {
-                path: file.path.clone(),
-                expected: file.content.to_string(),
-                actual: actual.to_string(),
-            });
+        let actual = hasher.finalize();
+        if ContentId::from_hash(actual) != file.content || written != file.size {
+            return Err(corrupt(file, actual));
         }
-        out.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(file.mode & 0o7777))
-            .map_err(io(target))?;
-        out.persist(target).map_err(|e| io(target)(e.error))?;
         Ok(())
+    }
+}
+
+fn corrupt(file: &FileEntry, actual: blake3::Hash) -> ClientError {
+    ClientError::Corrupt {
+        path: file.path.clone(),
+        expected: file.content.to_string(),
+        actual: ContentId::from_hash(actual).to_string(),
     }
 }
 
@@ -501,7 +437,8 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("f");
             std::fs::write(&path, &data).unwrap();
-            let (content, size, chunks) = describe_file(&path, small_params()).unwrap();
+            let FileDescription { content, size, chunks } =
+                describe_file(&path, small_params()).unwrap();
             let (expected, ranges) = bifrost::describe_content(&data, small_params());
             prop_assert_eq!(content, expected.id);
             prop_assert_eq!(size, data.len() as u64);

@@ -36,7 +36,7 @@ pub struct Asset {
     /// Free JSON metadata.
     pub metadata: BTreeMap<String, serde_json::Value>,
     /// The department whose work the asset is (members restricted to other departments may
-    /// not change it); none: any department's.
+    /// not change it); none: no department's (only unrestricted members may change it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
     /// When the asset was created.

@@ -94,11 +94,14 @@ impl From<Error> for ApiError {
             Error::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
             Error::WeakPassword => (StatusCode::BAD_REQUEST, "weak_password"),
             Error::BadUrl { .. } => (StatusCode::BAD_REQUEST, "bad_url"),
-            Error::BadDuration(_) => (StatusCode::BAD_REQUEST, "bad_duration"),
+            Error::BadDuration(_) | Error::DurationOutOfRange { .. } => {
+                (StatusCode::BAD_REQUEST, "bad_duration")
+            }
             Error::PathCollision { .. } | Error::BadInputName { .. } => {
                 (StatusCode::BAD_REQUEST, "bad_path")
             }
             Error::ContentMismatch { .. } => (StatusCode::BAD_REQUEST, "content_mismatch"),
+            Error::NotUploaded { .. } => (StatusCode::CONFLICT, "content_not_uploaded"),
             Error::NothingToPublish => (StatusCode::BAD_REQUEST, "nothing_to_publish"),
             Error::GcRace => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -165,6 +168,8 @@ fn catalog_status(e: &CatalogError) -> (StatusCode, &'static str) {
         }
         StatusInUse { .. } | DepartmentInUse { .. } => (S::CONFLICT, "in_use"),
         MissingChunks { .. } => (S::CONFLICT, "missing_chunks"),
+        LeaseLost { .. } => (S::CONFLICT, "lease_lost"),
+        CatalogBehind { .. } => (S::SERVICE_UNAVAILABLE, "catalog_behind"),
         InvalidName(_)
         | InvalidProductionName(_)
         | InvalidPath { .. }

@@ -199,8 +199,16 @@ fn refuse_nul(what: &str) -> ApiError {
     )
 }
 
+/// Marks a request whose URI [`refuse_nul_in_uri`] has passed, so that the several extractors
+/// of one handler scan it once.
+#[derive(Clone, Copy)]
+struct UriChecked;
+
 /// Refuses a request whose path or query string holds an encoded U+0000 (`%00`).
-fn refuse_nul_in_uri(parts: &Parts) -> Result<(), ApiError> {
+fn refuse_nul_in_uri(parts: &mut Parts) -> Result<(), ApiError> {
+    if parts.extensions.get::<UriChecked>().is_some() {
+        return Ok(());
+    }
     if let Some(segment) = parts.uri.path().split('/').find(|s| s.contains("%00")) {
         return Err(refuse_nul(&format!("the path segment `{segment}`")));
     }
@@ -212,6 +220,7 @@ fn refuse_nul_in_uri(parts: &Parts) -> Result<(), ApiError> {
         let name = pair.split_once('=').map_or(pair, |(name, _)| name);
         return Err(refuse_nul(&format!("the query parameter `{name}`")));
     }
+    parts.extensions.insert(UriChecked);
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Bifrost's HTTP server (`bifrost serve`): the REST API under `/api/v1`, its OpenAPI document,
-//! token authentication, the event stream, webhooks, `/healthz` and Prometheus `/metrics`.
+//! token authentication, the event stream, webhooks, `/healthz` and Prometheus `/metrics`
+//! (token-protected by default, see [`MetricsAccess`]).
 //!
 //! This is the only crate that knows HTTP on the server side. Handlers parse requests, call
 //! the facade on a [`Repository`] scoped to the caller ([`Repository::for_user`]: their role,
@@ -35,12 +36,27 @@ use tower_http::trace::TraceLayer;
 /// Largest request body: a batch of chunks in an upload (JSON bodies are far smaller).
 pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
+/// Who may read the Prometheus exposition at `/metrics` (`bifrost serve --metrics`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// A bearer token (`Authorization: Bearer bft_…`, what Prometheus's `authorization`
+    /// setting sends) of a user whose role allows `audit` (`admin` allows it too): 401 without
+    /// a valid token, 403 for any other role. The default.
+    #[default]
+    Token,
+    /// Anyone who can reach the server, without a token.
+    Public,
+    /// Not served: `/metrics` answers 404 like any unknown path.
+    Off,
+}
+
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
     /// The repository with full access; handlers scope it to the caller.
     pub repo: Repository,
     pub(crate) metrics: PrometheusHandle,
+    pub(crate) metrics_access: MetricsAccess,
     pub(crate) started: Instant,
     pub(crate) events: Arc<tokio::sync::Notify>,
     pub(crate) webhook_retry: webhooks::Retry,
@@ -83,12 +99,19 @@ impl AppState {
         AppState {
             repo,
             metrics: prometheus(),
+            metrics_access: MetricsAccess::default(),
             started: Instant::now(),
             events: Arc::new(tokio::sync::Notify::new()),
             webhook_retry: webhooks::Retry::default(),
             stopping: stop_rx,
             stop: Arc::new(stop_tx),
         }
+    }
+
+    /// Changes who may read `/metrics` (default: [`MetricsAccess::Token`]).
+    pub fn with_metrics(mut self, access: MetricsAccess) -> Self {
+        self.metrics_access = access;
+        self
     }
 
     /// Changes how often and how soon failed webhook deliveries are retried.
@@ -150,7 +173,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// Serves `repo` on `listener` until `shutdown` resolves, then finishes in-flight requests and
-/// stops the webhook dispatcher.
+/// stops the webhook dispatcher. `/metrics` needs a token (see [`MetricsAccess`]); use
+/// [`serve_state`] with [`AppState::with_metrics`] to change that.
 pub async fn serve(
     repo: Repository,
     listener: tokio::net::TcpListener,

@@ -33,7 +33,8 @@ use rayon::prelude::*;
 
 pub use error::{Result, StoreError};
 pub use ingest::{
-    IngestReport, IngestedFile, KnownChunks, NothingKnown, Progress, SourceFile, cut_points,
+    FileDescription, IngestReport, IngestedFile, KnownChunks, NothingKnown, Progress, SourceFile,
+    cut_points, describe_reader, stream_chunks,
 };
 pub use location::StoreLocation;
 pub use pack::{pack_id_from_key, pack_key, parse_trailer, verify_pack};
@@ -180,15 +181,13 @@ impl Store {
             )
             .run(&files)
         });
-        let uploads = async {
+        // The receiver moves into the upload loop: if an upload fails, dropping it makes the
+        // pipeline's next send fail too, instead of blocking on a full channel forever.
+        let uploads = async move {
             let mut packs = Vec::new();
             let mut written = 0u64;
             while let Some((record, bytes)) = rx.recv().await {
-                self.put_pack(&record.id, bytes).await?;
-                index
-                    .pack_written(&record)
-                    .await
-                    .map_err(StoreError::Lookup)?;
+                self.put_indexed(index.as_ref(), &record, bytes).await?;
                 written += record.size;
                 packs.push(record);
             }
@@ -205,6 +204,21 @@ impl Store {
             new_chunks,
             bytes_written,
         })
+    }
+
+    /// Writes a sealed pack between the index's two hooks: leased before, recorded after.
+    async fn put_indexed(
+        &self,
+        index: &dyn KnownChunks,
+        record: &PackRecord,
+        bytes: Vec<u8>,
+    ) -> Result<()> {
+        index
+            .pack_sealed(record)
+            .await
+            .map_err(StoreError::Lookup)?;
+        self.put_pack(&record.id, bytes).await?;
+        index.pack_written(record).await.map_err(StoreError::Lookup)
     }
 
     async fn put_pack(&self, id: &PackId, bytes: Vec<u8>) -> Result<()> {
@@ -285,11 +299,15 @@ impl Store {
 
     /// Stores chunks that a client cut and sent (the upload side of a remote publish). Each is
     /// hashed and refused with [`StoreError::ChunkMismatch`] unless its bytes match its id,
-    /// compressed when that pays and packed; returns the packs written, every one durable.
-    /// Nothing is recorded: the caller adds the packs to its index, so a client that
-    /// disconnects halfway loses only the chunks of packs not yet returned, and the chunks of
-    /// packs never committed to are garbage for `gc`.
-    pub async fn put_chunks(&self, chunks: Vec<(ChunkId, Bytes)>) -> Result<Vec<PackRecord>> {
+    /// compressed when that pays and packed; returns the packs written, every one durable and
+    /// passed through `index`'s hooks like an ingest's (leased before it is written, recorded
+    /// once durable), so a client that disconnects halfway loses only the chunks of packs not
+    /// yet written, and the chunks of packs never committed to are garbage for `gc`.
+    pub async fn put_chunks(
+        &self,
+        chunks: Vec<(ChunkId, Bytes)>,
+        index: &dyn KnownChunks,
+    ) -> Result<Vec<PackRecord>> {
         let max = self.config.chunking.max_size as usize;
         let level = self.config.zstd_level;
         let target = self.config.pack_target;
@@ -337,7 +355,7 @@ impl Store {
         .map_err(|e| StoreError::Task(e.to_string()))??;
         let mut records = Vec::with_capacity(sealed.len());
         for (record, bytes) in sealed {
-            self.put_pack(&record.id, bytes).await?;
+            self.put_indexed(index, &record, bytes).await?;
             records.push(record);
         }
         Ok(records)
@@ -346,7 +364,13 @@ impl Store {
     /// Removes leftovers of interrupted local writes (`*.pack#N` staging files) older than
     /// `older_than` (with `dry_run`, only counts them). Returns how many there were. S3 uploads
     /// are atomic and leave none.
-    pub fn cleanup_staging(&self, older_than: SystemTime, dry_run: bool) -> Result<u64> {
+    /// Staging files of packs in `keep` (leased by a writer still at work) are left alone.
+    pub fn cleanup_staging(
+        &self,
+        older_than: SystemTime,
+        keep: &std::collections::HashSet<PackId>,
+        dry_run: bool,
+    ) -> Result<u64> {
         let StoreLocation::Local(dir) = &self.location else {
             return Ok(0);
         };
@@ -359,7 +383,12 @@ impl Store {
                 continue;
             };
             for entry in entries.flatten() {
-                let stale = entry.file_name().to_string_lossy().contains('#')
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some((pack, _)) = name.split_once('#') else {
+                    continue;
+                };
+                let kept = pack_id_from_key(pack).is_some_and(|id| keep.contains(&id));
+                let stale = !kept
                     && entry
                         .metadata()
                         .and_then(|m| m.modified())

@@ -310,3 +310,55 @@ async fn repack_keeps_only_live_chunks() {
         keep.iter().map(|e| e.chunk).collect::<Vec<_>>()
     );
 }
+
+/// An index that refuses to record packs after the first (a lost lease, a catalog gone away).
+struct FailingIndex {
+    recorded: Mutex<usize>,
+}
+
+impl KnownChunks for FailingIndex {
+    fn known(&self, ids: &[ChunkId]) -> Result<Vec<bool>, String> {
+        Ok(vec![false; ids.len()])
+    }
+
+    fn pack_written<'a>(
+        &'a self,
+        _pack: &'a PackRecord,
+    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+        let mut recorded = self.recorded.lock().unwrap();
+        *recorded += 1;
+        let outcome = if *recorded > 1 {
+            Err("the catalog refused the pack".to_owned())
+        } else {
+            Ok(())
+        };
+        Box::pin(std::future::ready(outcome))
+    }
+}
+
+/// A failure to record a pack ends the ingest with that error: the chunking pipeline, which
+/// may be blocked handing over its next sealed packs, is not left waiting forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_pack_record_ends_the_ingest() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = StoreConfig {
+        pack_target: 256 * 1024,
+        ..StoreConfig::default()
+    };
+    let store = Store::create(StoreLocation::Local(dir.path().join("store")), config)
+        .await
+        .unwrap();
+    // Many packs' worth, so the pipeline fills the hand-over channel after the failure.
+    let file = write(dir.path(), "big", &random_bytes(8 << 20, 77));
+    let index = Arc::new(FailingIndex {
+        recorded: Mutex::new(0),
+    });
+    let outcome = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        store.ingest(vec![file], index, Arc::new(())),
+    )
+    .await
+    .expect("the ingest hung after an upload failed");
+    let err = outcome.unwrap_err();
+    assert!(err.to_string().contains("refused the pack"), "{err}");
+}

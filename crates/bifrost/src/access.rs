@@ -12,6 +12,7 @@ use bifrost_core::access::{
     AssetLock, DeadLetter, Event, EventFilter, Member, NewEvent, Permission, Role, TokenInfo,
     TokenKind, TokenSecret, User, Webhook,
 };
+use bifrost_core::production::EntityRef;
 use serde::{Deserialize, Serialize};
 
 use crate::Repository;
@@ -83,9 +84,57 @@ fn password_matches(password: &str, hash: &str) -> bool {
     })
 }
 
-/// A lock lease length as the catalog takes it.
+/// The longest token lifetime and lock lease: ten years. Longer ones are refused rather than
+/// stored (and lifetimes of many thousand years would overflow the date arithmetic).
+pub const MAX_LIFETIME: std::time::Duration = std::time::Duration::from_secs(3650 * 24 * 3600);
+
+/// `now + length` for a token lifetime or a lock lease (`what`, with a `hint` on what else to
+/// do), refused unless `length` is between one second and [`MAX_LIFETIME`].
+fn expiry(
+    what: &str,
+    hint: &str,
+    length: std::time::Duration,
+) -> Result<chrono::DateTime<chrono::Utc>> {
+    let out_of_range = || Error::DurationOutOfRange {
+        what: what.to_owned(),
+        given: format!("{}s", length.as_secs()),
+        allowed: format!(
+            "between 1 second and {} days (10 years){hint}",
+            MAX_LIFETIME.as_secs() / 86_400
+        ),
+    };
+    if length < std::time::Duration::from_secs(1) || length > MAX_LIFETIME {
+        return Err(out_of_range());
+    }
+    chrono::Duration::from_std(length)
+        .ok()
+        .and_then(|d| chrono::Utc::now().checked_add_signed(d))
+        .ok_or_else(out_of_range)
+}
+
+/// A lock lease length as the catalog takes it (in the range [`expiry`] accepts).
 fn lease(ttl: std::time::Duration) -> Result<chrono::Duration> {
+    expiry("a lock lease", "; renew a lock to keep it longer", ttl)?;
     chrono::Duration::from_std(ttl).map_err(|_| Error::BadDuration(format!("{ttl:?}")))
+}
+
+/// Whose work a change is, for [`Repository::require_work`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Work<'a> {
+    /// A department's own work: its tasks (on an asset or a shot).
+    Department(&'a str),
+    /// An asset's work, with its versions, reviews, lock and the links from it: its
+    /// department's, or no department's when it has none.
+    Asset(&'a str),
+    /// An asset's (as [`Work::Asset`]) or a shot's. A shot itself (status, frames, metadata,
+    /// name, links from it) is no department's work; its tasks are their departments'.
+    Entity(&'a EntityRef),
+    /// Work of no department: the workflow and the department list, membership, sequences,
+    /// shots themselves. Members restricted to departments may not change it.
+    Unassigned,
+    /// Nobody's production work: comments, favourites, collections, saved searches. The role's
+    /// permission alone decides, whatever the member's departments.
+    Shared,
 }
 
 fn to_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
@@ -208,6 +257,39 @@ impl Repository {
         })
     }
 
+    /// Whether the actor may change only some departments' work.
+    fn restricted(&self) -> bool {
+        matches!(&self.access, Access::User { role, departments }
+            if !departments.is_empty() && !role.allows(Permission::Admin))
+    }
+
+    /// Refuses unless the actor may `permission` on `work`: the role first (before anything is
+    /// read), then, for members restricted to departments, the department of the work (reading
+    /// an asset's department when the work is an asset's). Every mutating operation of the
+    /// current project calls this (or [`Repository::require_department`]) before it writes.
+    pub(crate) async fn require_work(&self, permission: Permission, work: Work<'_>) -> Result<()> {
+        self.require(permission)?;
+        if !self.restricted() {
+            return Ok(());
+        }
+        let department = match work {
+            Work::Shared => return Ok(()),
+            Work::Department(department) => Some(department.to_owned()),
+            Work::Entity(EntityRef::Shot { .. }) | Work::Unassigned => None,
+            Work::Asset(asset) => self.asset_department(asset).await?,
+            Work::Entity(EntityRef::Asset(asset)) => self.asset_department(asset).await?,
+        };
+        self.require_department(permission, department.as_deref())
+    }
+
+    async fn asset_department(&self, asset: &str) -> Result<Option<String>> {
+        Ok(self
+            .catalog
+            .get_asset(self.project(), asset)
+            .await?
+            .department)
+    }
+
     /// Records a change of the current project in the journal. The change has committed, so a
     /// failure to record it is logged rather than reported as a failure of the change.
     pub(crate) async fn journal<B: Serialize, A: Serialize>(
@@ -243,8 +325,14 @@ impl Repository {
                 after: to_json(after),
             })
             .collect();
-        if let Err(e) = self.catalog.append_events(&events).await {
-            tracing::error!(action, error = %e, "the changes committed but could not be journaled");
+        match self.catalog.append_events(&events).await {
+            Ok(_) => match self.catalog.last_journal_id().await {
+                Ok(id) => self.raise_mark(id),
+                Err(e) => tracing::warn!(error = %e, "catalog mark not raised"),
+            },
+            Err(e) => {
+                tracing::error!(action, error = %e, "the changes committed but could not be journaled");
+            }
         }
     }
 
@@ -277,8 +365,11 @@ impl Repository {
             before: before.and_then(to_json),
             after: after.and_then(to_json),
         };
-        if let Err(e) = self.catalog.append_event(&event).await {
-            tracing::error!(action, error = %e, "the change committed but could not be journaled");
+        match self.catalog.append_event(&event).await {
+            Ok(entry) => self.raise_mark(entry.id),
+            Err(e) => {
+                tracing::error!(action, error = %e, "the change committed but could not be journaled");
+            }
         }
     }
 
@@ -372,8 +463,9 @@ impl Repository {
         }
     }
 
-    /// Creates a token for `user` (yourself, or anyone for admins). The returned text is the
-    /// only copy.
+    /// Creates a token for `user` (yourself, or anyone for admins) that expires after
+    /// `expires_in` (1 second to [`MAX_LIFETIME`]; `None`: when revoked). The returned text is
+    /// the only copy.
     pub async fn create_token(
         &self,
         user: &str,
@@ -389,9 +481,14 @@ impl Repository {
             secret: hex::encode(rand::random::<[u8; 32]>()),
         };
         let expires_at = expires_in
-            .map(|d| chrono::Duration::from_std(d).map(|d| chrono::Utc::now() + d))
-            .transpose()
-            .map_err(|_| Error::BadDuration("token lifetime".into()))?;
+            .map(|d| {
+                expiry(
+                    "a token lifetime",
+                    "; give none for a token that lasts until revoked",
+                    d,
+                )
+            })
+            .transpose()?;
         let info = self
             .catalog
             .create_token(
@@ -478,7 +575,10 @@ impl Repository {
         role: &str,
         departments: &[String],
     ) -> Result<Member> {
-        self.require(Permission::Manage)?;
+        // Membership decides departments: only members who may change every department's work
+        // may change it (a restricted supervisor could otherwise lift their own restriction).
+        self.require_work(Permission::Manage, Work::Unassigned)
+            .await?;
         let before = self.catalog.membership(self.project(), user).await?;
         let after = self
             .catalog
@@ -496,7 +596,8 @@ impl Repository {
 
     /// Removes `user` from the current project.
     pub async fn remove_member(&self, user: &str) -> Result<Member> {
-        self.require(Permission::Manage)?;
+        self.require_work(Permission::Manage, Work::Unassigned)
+            .await?;
         let before = self.catalog.remove_member(self.project(), user).await?;
         self.journal(
             "member.removed",
@@ -572,8 +673,8 @@ impl Repository {
         ttl: std::time::Duration,
         have: Option<i64>,
     ) -> Result<AssetLock> {
-        let current = self.catalog.get_asset(self.project(), asset).await?;
-        self.require_department(Permission::Publish, current.department.as_deref())?;
+        self.require_work(Permission::Publish, Work::Asset(asset))
+            .await?;
         let ttl = lease(ttl)?;
         let lock = self
             .catalog
@@ -586,7 +687,8 @@ impl Repository {
 
     /// Extends the actor's lease (the heartbeat). Not journaled: it changes only a deadline.
     pub async fn renew_lock(&self, asset: &str, ttl: std::time::Duration) -> Result<AssetLock> {
-        self.require(Permission::Publish)?;
+        self.require_work(Permission::Publish, Work::Asset(asset))
+            .await?;
         let ttl = lease(ttl)?;
         Ok(self
             .catalog
@@ -596,11 +698,12 @@ impl Repository {
 
     /// Releases the actor's lock, or with `force` breaks anyone's (needs `manage`).
     pub async fn unlock(&self, asset: &str, force: bool) -> Result<AssetLock> {
-        self.require(if force {
+        let permission = if force {
             Permission::Manage
         } else {
             Permission::Publish
-        })?;
+        };
+        self.require_work(permission, Work::Asset(asset)).await?;
         let lock = self
             .catalog
             .unlock_asset(self.project(), asset, &self.actor.user, force)

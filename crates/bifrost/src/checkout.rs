@@ -2,8 +2,9 @@
 //!
 //! Into a new destination, everything is written into a hidden staging directory beside it that
 //! is renamed into place at the end: the checkout appears whole or not at all. Into an existing
-//! directory, each file is written under a temporary name beside its target and renamed into place
-//! once verified. Small files (one chunk each) are restored in one batch whose neighbouring chunks
+//! directory, each file is written under a temporary name beside its target, and only once every
+//! file is written and verified are they all renamed into place: a checkout that fails (a full
+//! disk, a corrupt chunk, a killed download) changes nothing there. Small files (one chunk each) are restored in one batch whose neighbouring chunks
 //! are fetched with a few large range reads; larger files are restored a few at a time with
 //! parallel verification. Files repeating a content already written are cloned with a reflink
 //! where the filesystem supports it, else copied.
@@ -48,17 +49,163 @@ pub struct CheckoutOutcome {
     pub cloned: u64,
 }
 
+/// Where a checkout writes, with the module's guarantees: a new destination is filled as a
+/// hidden staging directory beside it and renamed into place by [`finish`](Self::finish); in an
+/// existing directory each file is written under a temporary name and renamed over its target
+/// once complete (refused where a file exists, unless forced). Local checkouts and remote
+/// clients (which download instead of reading the store) write through it alike.
+pub struct CheckoutTarget {
+    writer: Arc<Writer>,
+    dest: PathBuf,
+    staging: Option<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for CheckoutTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CheckoutTarget")
+            .field("dest", &self.dest)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A file being written by a [`CheckoutTarget`]: write the bytes to `file`, then
+/// [`CheckoutTarget::commit`] it; dropped uncommitted, it leaves nothing visible.
+#[derive(Debug)]
+pub struct CheckoutFile {
+    /// Where the bytes go.
+    pub file: std::fs::File,
+    entry: FileEntry,
+    tmp: Option<tempfile::TempPath>,
+}
+
+impl CheckoutTarget {
+    /// Checks `files`' paths and the destination, creates the directories files go in.
+    pub fn prepare(dest: &Path, files: &[FileEntry], options: CheckoutOptions) -> Result<Self> {
+        if let Some(f) = files.iter().find(|f| !FileEntry::is_safe_path(&f.path)) {
+            return Err(Error::BadInputName {
+                path: f.path.clone().into(),
+                reason: "the catalog holds an unsafe path; run `bifrost fsck`".into(),
+            });
+        }
+        let dest = std::path::absolute(dest).map_err(Error::output(dest))?;
+        let fresh = std::fs::symlink_metadata(&dest).is_err();
+        let mut staging = None;
+        let writer = if fresh {
+            let parent = dest.parent().unwrap_or(Path::new("/"));
+            std::fs::create_dir_all(parent).map_err(|e| {
+                // create_dir_all reports a file in the way as "File exists".
+                let e = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    not_a_directory()
+                } else {
+                    e
+                };
+                Error::output(parent)(e)
+            })?;
+            let dir = tempfile::Builder::new()
+                .prefix(".bifrost-checkout-")
+                .tempdir_in(parent)
+                .map_err(Error::output(parent))?;
+            let root = dir.path().to_owned();
+            staging = Some(dir);
+            Writer::new(root, true, options.force)
+        } else {
+            if !dest.is_dir() {
+                return Err(Error::output(&dest)(not_a_directory()));
+            }
+            if !options.force {
+                for f in files {
+                    let target = dest.join(&f.path);
+                    if std::fs::symlink_metadata(&target).is_ok() {
+                        return Err(Error::DestinationExists { path: target });
+                    }
+                }
+            }
+            Writer::new(dest.clone(), false, options.force)
+        };
+        let dirs: BTreeSet<PathBuf> = files
+            .iter()
+            .filter_map(|f| writer.target(f).parent().map(Path::to_owned))
+            .collect();
+        for d in &dirs {
+            std::fs::create_dir_all(d).map_err(Error::output(d))?;
+        }
+        Ok(Self {
+            writer: Arc::new(writer),
+            dest,
+            staging,
+        })
+    }
+
+    /// Starts writing `entry`.
+    pub fn open(&self, entry: &FileEntry) -> Result<CheckoutFile> {
+        let (file, tmp) = self.writer.open_for_restore(entry)?;
+        Ok(CheckoutFile {
+            file,
+            entry: entry.clone(),
+            tmp,
+        })
+    }
+
+    /// Hands over a completely written file (with its permissions set); it is put in place by
+    /// [`finish`](Self::finish), with every other file of the checkout.
+    pub fn commit(&self, written: CheckoutFile) -> Result<()> {
+        self.writer
+            .finish_restore(&written.entry, &written.file, written.tmp)
+    }
+
+    /// Puts everything in place: renames the staging directory (for a new destination), or
+    /// every file written under a temporary name (into an existing directory); the destination.
+    pub fn finish(self) -> Result<PathBuf> {
+        self.writer.persist_all()?;
+        let dest = self.dest;
+        if let Some(staging) = self.staging {
+            let staged = staging.keep();
+            if let Err(e) = std::fs::rename(&staged, &dest) {
+                let _ = std::fs::remove_dir_all(&staged);
+                return Err(if e.kind() == std::io::ErrorKind::DirectoryNotEmpty {
+                    Error::DestinationExists { path: dest }
+                } else {
+                    Error::output(&dest)(e)
+                });
+            }
+        }
+        Ok(dest)
+    }
+}
+
 /// Where and how files are written.
 struct Writer {
     root: PathBuf,
     /// Writing into a private staging directory: create files in place, no temporary names.
     staging: bool,
     force: bool,
+    /// Outside a staging directory: files written completely under temporary names, by target,
+    /// renamed into place together by [`Writer::persist_all`] (dropped, they are deleted).
+    pending: Mutex<HashMap<PathBuf, tempfile::TempPath>>,
 }
 
 impl Writer {
+    fn new(root: PathBuf, staging: bool, force: bool) -> Self {
+        Writer {
+            root,
+            staging,
+            force,
+            pending: Mutex::default(),
+        }
+    }
+
     fn target(&self, entry: &FileEntry) -> PathBuf {
         self.root.join(&entry.path)
+    }
+
+    /// Where `entry`'s bytes are now: its temporary name until [`Writer::persist_all`].
+    fn written(&self, entry: &FileEntry) -> PathBuf {
+        let target = self.target(entry);
+        self.pending
+            .lock()
+            .expect("no panics while holding it")
+            .get(&target)
+            .map_or(target, |tmp| tmp.to_path_buf())
     }
 
     /// Writes a whole small file.
@@ -129,7 +276,26 @@ impl Writer {
         self.persist(tmp, &target)
     }
 
+    /// Queues a completely written file for [`Writer::persist_all`].
     fn persist(&self, tmp: tempfile::TempPath, target: &Path) -> Result<()> {
+        self.pending
+            .lock()
+            .expect("no panics while holding it")
+            .insert(target.to_owned(), tmp);
+        Ok(())
+    }
+
+    /// Renames every queued file into place.
+    fn persist_all(&self) -> Result<()> {
+        let pending =
+            std::mem::take(&mut *self.pending.lock().expect("no panics while holding it"));
+        for (target, tmp) in pending {
+            self.persist_now(tmp, &target)?;
+        }
+        Ok(())
+    }
+
+    fn persist_now(&self, tmp: tempfile::TempPath, target: &Path) -> Result<()> {
         if self.force {
             tmp.persist(target)
                 .map_err(|e| Error::output(target)(e.error))
@@ -186,84 +352,16 @@ impl Repository {
     ) -> Result<CheckoutOutcome> {
         let version = self.resolve(reference).await?;
         let files = self.catalog.version_files(version.id).await?;
-        for f in &files {
-            if !FileEntry::is_safe_path(&f.path) {
-                return Err(Error::BadInputName {
-                    path: f.path.clone().into(),
-                    reason: "the catalog holds an unsafe path; run `bifrost fsck`".into(),
-                });
-            }
-        }
-        let dest = std::path::absolute(dest).map_err(Error::output(dest))?;
-        let fresh = std::fs::symlink_metadata(&dest).is_err();
-        let mut staging_dir = None;
-        let writer = if fresh {
-            let parent = dest.parent().unwrap_or(Path::new("/"));
-            std::fs::create_dir_all(parent).map_err(|e| {
-                // create_dir_all reports a file in the way as "File exists".
-                let e = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    not_a_directory()
-                } else {
-                    e
-                };
-                Error::output(parent)(e)
-            })?;
-            let staging = tempfile::Builder::new()
-                .prefix(".bifrost-checkout-")
-                .tempdir_in(parent)
-                .map_err(Error::output(parent))?;
-            let root = staging.path().to_owned();
-            staging_dir = Some(staging);
-            Writer {
-                root,
-                staging: true,
-                force: options.force,
-            }
-        } else {
-            if !dest.is_dir() {
-                return Err(Error::output(&dest)(not_a_directory()));
-            }
-            if !options.force {
-                for f in &files {
-                    let target = dest.join(&f.path);
-                    if std::fs::symlink_metadata(&target).is_ok() {
-                        return Err(Error::DestinationExists { path: target });
-                    }
-                }
-            }
-            Writer {
-                root: dest.clone(),
-                staging: false,
-                force: options.force,
-            }
-        };
-        let dirs: BTreeSet<PathBuf> = files
-            .iter()
-            .filter_map(|f| writer.target(f).parent().map(Path::to_owned))
-            .collect();
-        for d in &dirs {
-            std::fs::create_dir_all(d).map_err(Error::output(d))?;
-        }
-
+        let target = CheckoutTarget::prepare(dest, &files, options)?;
         let total: u64 = files.iter().map(|f| f.size).sum();
         progress.start("checking out", total);
         let result = self
-            .materialise(&files, Arc::new(writer), progress.clone())
+            .materialise(&files, target.writer.clone(), progress.clone())
             .await;
         progress.finish();
         let cloned = result?;
 
-        if let Some(staging) = staging_dir {
-            let staged = staging.keep();
-            if let Err(e) = std::fs::rename(&staged, &dest) {
-                let _ = std::fs::remove_dir_all(&staged);
-                return Err(if e.kind() == std::io::ErrorKind::DirectoryNotEmpty {
-                    Error::DestinationExists { path: dest }
-                } else {
-                    Error::output(&dest)(e)
-                });
-            }
-        }
+        let dest = target.finish()?;
         Ok(CheckoutOutcome {
             version,
             destination: dest,
@@ -363,7 +461,7 @@ impl Repository {
         // Repeats of a content: clone the copy just written.
         let mut cloned = 0;
         for group in groups.values() {
-            let source = writer.target(group[0]);
+            let source = writer.written(group[0]);
             for other in &group[1..] {
                 writer.clone_file(&source, other)?;
                 progress.advance(other.size);
@@ -383,11 +481,7 @@ impl Repository {
         dir: &Path,
         progress: Arc<dyn Progress>,
     ) -> Result<()> {
-        let writer = Writer {
-            root: dir.to_owned(),
-            staging: true,
-            force: false,
-        };
+        let writer = Writer::new(dir.to_owned(), true, false);
         progress.start("materialising", files.iter().map(|f| f.size).sum());
         let result = self
             .materialise(files, Arc::new(writer), progress.clone())

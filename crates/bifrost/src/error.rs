@@ -79,6 +79,16 @@ pub enum Error {
     /// A duration such as a gc grace period could not be read.
     #[error("`{0}` is not a duration; write e.g. 0s, 90s, 30m, 2h or 7d")]
     BadDuration(String),
+    /// A duration too long (or too short) for what it is for.
+    #[error("{what} of {given} is out of range: it must be {allowed}")]
+    DurationOutOfRange {
+        /// What the duration is for (`a token lifetime`).
+        what: String,
+        /// The duration as given.
+        given: String,
+        /// The range accepted, and what to do instead.
+        allowed: String,
+    },
     /// The actor's role or departments do not allow the operation.
     #[error("{user} may not do this: {reason}; ask a project supervisor or an admin for the right")]
     Forbidden {
@@ -104,6 +114,16 @@ pub enum Error {
         /// Why not.
         reason: String,
     },
+    /// A remote commit named a content that is in no version of its project and whose bytes
+    /// were not uploaded to it: knowing a content's hash is no proof of holding its bytes.
+    #[error(
+        "content {content} is not in this project and its bytes were not uploaded to it; nothing was committed (upload every chunk the server asks for, then commit again)"
+    )]
+    NotUploaded {
+        /// The content.
+        content: bifrost_core::ContentId,
+    },
+
     /// Uploaded chunks that do not make up the content they were said to.
     #[error(
         "the uploaded chunks of content {claimed} make {actual_size} bytes hashing to {actual}, not {claimed_size} bytes hashing to {claimed}; nothing was committed (re-cut the file and upload again)"
@@ -117,6 +137,18 @@ pub enum Error {
         claimed_size: u64,
         /// The size of the chunks.
         actual_size: u64,
+    },
+    /// gc asked for a grace period too short to be safe.
+    #[error(
+        "a grace period of {}s is shorter than the safe minimum of {}s: a publish that has not leased its packs yet (an older client, a slow write) could lose them; pass a longer grace, or --force",
+        .grace.as_secs(),
+        .minimum.as_secs()
+    )]
+    GraceTooShort {
+        /// What was asked for.
+        grace: std::time::Duration,
+        /// The minimum.
+        minimum: std::time::Duration,
     },
     /// A publish kept losing its chunks to concurrent garbage collection.
     #[error("publish raced with `bifrost gc` repeatedly; try again when gc has finished")]
@@ -149,9 +181,7 @@ pub enum Error {
 
 fn hint(e: &std::io::Error) -> &'static str {
     match e.raw_os_error() {
-        Some(28) => {
-            " (the disk is full: free space or choose another destination; nothing partial was left behind)"
-        }
+        Some(28) => " (the disk is full: free space or choose another destination)",
         Some(30) => " (the filesystem is read-only: choose another destination)",
         Some(13) => " (permission denied: choose a destination you can write to)",
         _ => "",
@@ -173,13 +203,20 @@ pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
     let t = text.trim();
     let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
     let n: u64 = num.parse().map_err(|_| Error::BadDuration(text.into()))?;
-    let secs = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
+    let unit_secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
         _ => return Err(Error::BadDuration(text.into())),
     };
+    let secs = n
+        .checked_mul(unit_secs)
+        .ok_or_else(|| Error::DurationOutOfRange {
+            what: "a duration".into(),
+            given: format!("`{t}`"),
+            allowed: format!("at most {} seconds", u64::MAX),
+        })?;
     Ok(std::time::Duration::from_secs(secs))
 }
 
@@ -193,7 +230,15 @@ mod tests {
         assert_eq!(parse_duration("90s").unwrap().as_secs(), 90);
         assert_eq!(parse_duration("2h").unwrap().as_secs(), 7200);
         assert_eq!(parse_duration("7d").unwrap().as_secs(), 604_800);
-        for bad in ["", "h", "1w", "-1s", "1.5h"] {
+        for bad in [
+            "",
+            "h",
+            "1w",
+            "-1s",
+            "1.5h",
+            "99999999999999999999",
+            "213503982334602d",
+        ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

@@ -154,11 +154,11 @@ impl Repository {
         author: &str,
         note: Option<&str>,
     ) -> Result<Version> {
-        let target = self.catalog.get_asset(self.project(), asset).await?;
-        self.require_department(
+        self.require_work(
             bifrost_core::access::Permission::Publish,
-            target.department.as_deref(),
-        )?;
+            crate::access::Work::Asset(asset),
+        )
+        .await?;
         let old = self
             .catalog
             .get_version(self.project(), asset, VersionSelector::Number(number))

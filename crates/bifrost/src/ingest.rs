@@ -538,6 +538,23 @@ impl Repository {
         dry_run: bool,
         progress: Arc<dyn Progress>,
     ) -> Result<IngestOutcome> {
+        let lease = self.pack_lease();
+        let done = self
+            .ingest_tree_leased(root, rules, author, dry_run, progress, &lease)
+            .await;
+        lease.release().await;
+        done
+    }
+
+    async fn ingest_tree_leased(
+        &self,
+        root: &Path,
+        rules: &IngestRules,
+        author: &str,
+        dry_run: bool,
+        progress: Arc<dyn Progress>,
+        lease: &crate::custody::PackLease,
+    ) -> Result<IngestOutcome> {
         self.require(bifrost_core::access::Permission::Publish)?;
         let (plan, skipped) = plan_ingest(root, rules)?;
         let bytes = plan.iter().map(|a| a.bytes).sum();
@@ -598,6 +615,19 @@ impl Repository {
             }
             todo.push(asset);
         }
+        // Departments, before anything is written: an existing asset gets a version only on
+        // its department's work, and new assets (of no department) need an unrestricted member.
+        for asset in &todo {
+            let department = existing
+                .get(&asset.name)
+                .and_then(|a| a.department.as_deref());
+            let permission = if existing.contains_key(&asset.name) {
+                bifrost_core::access::Permission::Publish
+            } else {
+                bifrost_core::access::Permission::Edit
+            };
+            self.require_department(permission, department)?;
+        }
         // New assets in one transaction, journaled together.
         let batch = ProductionBatch {
             assets: todo
@@ -614,7 +644,6 @@ impl Repository {
             ..ProductionBatch::default()
         };
         if !batch.assets.is_empty() {
-            self.require_department(bifrost_core::access::Permission::Edit, None)?;
             self.catalog.bulk_import(self.project(), &batch).await?;
             let created: Vec<(String, bifrost_core::Asset)> = self
                 .list_assets(&bifrost_core::AssetFilter::default())
@@ -647,7 +676,7 @@ impl Repository {
                         size_hint: f.size,
                     })
                     .collect();
-                let report = self.ingest_sources(sources, &progress).await?;
+                let report = self.ingest_sources(sources, &progress, lease).await?;
                 outcome.bytes_read += report.bytes_read;
                 outcome.bytes_stored += report.bytes_written;
                 let mut ingested = report.files.into_iter();
@@ -690,6 +719,7 @@ impl Repository {
                     ));
                 }
                 // One transaction for the batch's versions, one for their journal entries.
+                self.check_catalog_not_behind().await?;
                 let versions = self
                     .catalog
                     .commit_versions(self.project(), &commits)

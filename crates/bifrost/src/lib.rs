@@ -8,6 +8,7 @@
 mod access;
 mod checkout;
 mod config;
+mod custody;
 mod error;
 mod history;
 mod hub;
@@ -23,6 +24,7 @@ mod template;
 mod tests;
 mod tidy;
 mod transfer;
+mod watermark;
 mod workspace;
 
 pub use access::{Access, Actor, NewToken, SignedIn, hash_password};
@@ -30,14 +32,15 @@ pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedSh
 pub use bifrost_core as core;
 /// The edge bridge (Modbus TCP/RTU client, tags, simulator); independent of the repository.
 pub use bifrost_edge as edge;
-pub use bifrost_store::StoreError;
-pub use checkout::{CheckoutOptions, CheckoutOutcome};
+pub use bifrost_store::{FileDescription, StoreError, describe_reader, stream_chunks};
+pub use checkout::{CheckoutFile, CheckoutOptions, CheckoutOutcome, CheckoutTarget};
 pub use config::{FORMAT_VERSION, RepoConfig};
+pub use custody::{DEFAULT_LEASE_TTL, LEASE_TTL_ENV, lease_ttl};
 pub use error::{Error, Result, parse_duration};
 pub use history::{ChangedFile, MetaChange, VersionDiff};
 pub use hub::Hub;
 pub use ingest::{IngestOutcome, IngestRules, PlannedAsset, PlannedFile, Skipped, plan_ingest};
-pub use maintenance::{FsckReport, GcOptions, GcReport, Problem, ProblemKind};
+pub use maintenance::{FsckReport, GcOptions, GcReport, MIN_GRACE, Problem, ProblemKind};
 pub use package::{
     ImportedAsset, OnConflict, PACKAGE_FORMAT, PackageAsset, PackageCheck, PackageContent,
     PackageCreated, PackageImport, PackageItem, PackageManifest, PackageReader, PackageShot,
@@ -49,6 +52,7 @@ pub use repo::{DEFAULT_PROJECT, DOT_DIR, InitOptions, REPO_ENV, Repository};
 pub use template::{Template, TemplateReport};
 pub use tidy::{CleanupReport, DedupeReport, DuplicateGroup, scan_duplicates};
 pub use transfer::{Manifest, describe_content};
+pub use watermark::MARK_FILE;
 pub use workspace::{
     CACHE_DIR, Change, ChangeKind, Conflict, Mode as WorkspaceMode, SyncReport, TrackedAsset,
     TrackedFile, WORKSPACE_DIR, WorkspaceState, WorkspaceStatus, find_workspace, workspace_origin,

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bifrost_catalog::CatalogPart;
 use bifrost_core::{PackId, RepoStats};
 use bifrost_store::StoreError;
 use futures::StreamExt;
@@ -31,6 +32,14 @@ pub enum ProblemKind {
     MissingChunk,
     /// A version names a content the catalog does not have.
     MissingContent,
+    /// The catalog database itself is damaged (SQLite's integrity check failed).
+    CatalogDamaged,
+    /// The search index disagrees with what it indexes (rebuilding it loses nothing).
+    SearchIndex,
+    /// Version, content and chunk rows disagree with each other.
+    RecordMismatch,
+    /// The catalog lost changes that were committed through this repository.
+    CatalogBehind,
 }
 
 /// One thing fsck found wrong.
@@ -78,6 +87,8 @@ pub struct GcOptions {
     pub grace: Duration,
     /// Packs whose live bytes are below this fraction of their size are rewritten.
     pub repack_below: f64,
+    /// Allows a grace period shorter than [`MIN_GRACE`].
+    pub force: bool,
 }
 
 impl Default for GcOptions {
@@ -86,9 +97,18 @@ impl Default for GcOptions {
             dry_run: false,
             grace: Duration::from_secs(3600),
             repack_below: 0.5,
+            force: false,
         }
     }
 }
+
+/// The shortest grace period gc accepts unless forced. Leases protect the packs of every
+/// writer of this version; the grace period still protects writers that hold none (older
+/// clients of the same store, staging files of a write whose lease expired).
+pub const MIN_GRACE: Duration = Duration::from_secs(15 * 60);
+
+/// Upload receipts older than this are dropped by gc (a remote publish abandoned halfway).
+const RECEIPT_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(1);
 
 /// What gc did (or, with `dry_run`, would do).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -105,6 +125,10 @@ pub struct GcReport {
     pub orphan_packs_deleted: u64,
     /// Interrupted local writes removed.
     pub staging_files_removed: u64,
+    /// Packs skipped because a writer holds a lease on them (a publish in flight).
+    pub leased_packs_kept: u64,
+    /// Expired leases (of writers that died or stalled) removed.
+    pub expired_leases_removed: u64,
     /// Store bytes freed.
     pub bytes_freed: u64,
 }
@@ -166,6 +190,32 @@ impl Repository {
                 kind: ProblemKind::MissingContent,
                 object: content.to_hex(),
                 detail: format!("{asset}@v{version}:{path} names a content the catalog lacks"),
+            });
+        }
+        for finding in self.catalog.check_integrity().await? {
+            let kind = match finding.part {
+                CatalogPart::Database => ProblemKind::CatalogDamaged,
+                CatalogPart::SearchIndex => ProblemKind::SearchIndex,
+                CatalogPart::Records => ProblemKind::RecordMismatch,
+            };
+            report.problems.push(Problem {
+                kind,
+                object: "catalog".into(),
+                detail: finding.detail,
+            });
+        }
+        if let Err(bifrost_catalog::CatalogError::CatalogBehind { recorded, found }) =
+            self.check_catalog_not_behind().await
+        {
+            report.problems.push(Problem {
+                kind: ProblemKind::CatalogBehind,
+                object: "catalog".into(),
+                detail: format!(
+                    "its journal ends at entry {found}, but entry {recorded} was committed \
+                     through this repository: committed changes were lost (a deleted SQLite WAL \
+                     file, or an older copy of the catalog restored); publishing is refused \
+                     until it is recovered"
+                ),
             });
         }
         for chunk in self.catalog.chunks_in_missing_packs().await? {
@@ -241,6 +291,14 @@ impl Repository {
         Ok(report)
     }
 
+    /// Rebuilds the search index from the catalog's records (what `fsck` advises when the
+    /// index disagrees with them); how many documents it wrote. Loses nothing: the index holds
+    /// only what the other tables already say.
+    pub async fn rebuild_search_index(&self) -> Result<u64> {
+        self.require(bifrost_core::access::Permission::Admin)?;
+        Ok(self.catalog.reindex_search(None).await?)
+    }
+
     /// Mark-and-sweep garbage collection of chunks and packs no version needs.
     ///
     /// Only packs older than the grace period are touched. Publishing checks, inside its commit
@@ -251,9 +309,23 @@ impl Repository {
             dry_run: options.dry_run,
             ..GcReport::default()
         };
-        let cutoff_time = SystemTime::now() - options.grace;
+        if options.grace < MIN_GRACE && !options.force {
+            return Err(crate::Error::GraceTooShort {
+                grace: options.grace,
+                minimum: MIN_GRACE,
+            });
+        }
+        let cutoff_time = SystemTime::now()
+            .checked_sub(options.grace)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
         let cutoff = chrono::DateTime::<chrono::Utc>::from(cutoff_time);
         if !options.dry_run {
+            let now = chrono::Utc::now();
+            let (leases, _) = self
+                .catalog
+                .expire_custody(now, now - RECEIPT_LIFETIME)
+                .await?;
+            report.expired_leases_removed = leases;
             report.contents_removed = self.catalog.delete_unreferenced_contents().await?;
         }
         for usage in self.catalog.pack_usage(cutoff).await? {
@@ -290,6 +362,9 @@ impl Repository {
                 }
             }
         }
+        // The store is listed before the catalog is read: a writer leases a pack before its
+        // object exists, so every listed pack that is in flight has a lease visible below.
+        let stored = self.store.list_packs().await?;
         let recorded: std::collections::HashSet<PackId> = self
             .catalog
             .list_packs()
@@ -297,16 +372,30 @@ impl Repository {
             .into_iter()
             .map(|p| p.id)
             .collect();
-        for pack in self.store.list_packs().await? {
-            if !recorded.contains(&pack.id) && pack.modified < cutoff_time {
-                if !options.dry_run {
-                    self.store.delete_pack(&pack.id).await?;
-                }
-                report.orphan_packs_deleted += 1;
-                report.bytes_freed += pack.size;
+        let leased = self.catalog.leased_packs(chrono::Utc::now()).await?;
+        for pack in stored {
+            if recorded.contains(&pack.id) || pack.modified >= cutoff_time {
+                continue;
             }
+            if leased.contains(&pack.id) {
+                report.leased_packs_kept += 1;
+                continue;
+            }
+            if !options.dry_run {
+                // Decided again under the write lock, taking the pack from a writer whose lease
+                // expired so that it can no longer record it.
+                if !self.catalog.claim_orphan(&pack.id).await? {
+                    report.leased_packs_kept += 1;
+                    continue;
+                }
+                self.store.delete_pack(&pack.id).await?;
+            }
+            report.orphan_packs_deleted += 1;
+            report.bytes_freed += pack.size;
         }
-        report.staging_files_removed = self.store.cleanup_staging(cutoff_time, options.dry_run)?;
+        report.staging_files_removed =
+            self.store
+                .cleanup_staging(cutoff_time, &leased, options.dry_run)?;
         Ok(report)
     }
 }

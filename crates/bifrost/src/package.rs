@@ -28,6 +28,7 @@ use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::Repository;
+use crate::access::Work;
 use crate::error::{Error, Result};
 use crate::progress::Progress;
 
@@ -945,6 +946,21 @@ impl Repository {
         on_conflict: OnConflict,
         progress: Arc<dyn Progress>,
     ) -> Result<PackageImport> {
+        let lease = self.pack_lease();
+        let done = self
+            .import_package_leased(package, on_conflict, progress, &lease)
+            .await;
+        lease.release().await;
+        done
+    }
+
+    async fn import_package_leased(
+        &self,
+        package: &Path,
+        on_conflict: OnConflict,
+        progress: Arc<dyn Progress>,
+        lease: &crate::custody::PackLease,
+    ) -> Result<PackageImport> {
         self.require(Permission::Publish)?;
         let mut reader = PackageReader::open(package)?;
         reader.verify(progress.as_ref())?;
@@ -1083,6 +1099,54 @@ impl Repository {
             ));
         }
 
+        // Rights, before anything is written (so that a refusal imports nothing): every asset
+        // created or given versions, every shot created and every link's source must be work
+        // the actor may change (their role, and for members restricted to departments, their
+        // departments: see `Repository::require_work`).
+        let mut created_departments: HashMap<&str, Option<&str>> = HashMap::new();
+        for plan in &plans {
+            let asset = manifest
+                .assets
+                .iter()
+                .find(|a| a.name == plan.package_name)
+                .expect("plans come from the manifest");
+            if plan.create {
+                self.require_department(Permission::Edit, asset.department.as_deref())?;
+                self.require_department(Permission::Publish, asset.department.as_deref())?;
+                created_departments.insert(plan.target.as_str(), asset.department.as_deref());
+            } else if !plan.commit.is_empty() {
+                self.require_work(Permission::Publish, Work::Asset(&plan.target))
+                    .await?;
+            }
+        }
+        for shot in &manifest.shots {
+            if self.get_shot(&shot.sequence, &shot.name).await.is_err() {
+                self.require_work(Permission::Edit, Work::Unassigned)
+                    .await?;
+            }
+        }
+        for link in &manifest.links {
+            let src = match &link.src {
+                EntityRef::Asset(a) => match plans
+                    .iter()
+                    .find(|p| p.package_name == *a && p.action != "skipped")
+                {
+                    Some(plan) => EntityRef::asset(plan.target.clone()),
+                    None => continue,
+                },
+                shot => shot.clone(),
+            };
+            match &src {
+                EntityRef::Asset(a) if created_departments.contains_key(a.as_str()) => {
+                    self.require_department(Permission::Edit, created_departments[a.as_str()])?;
+                }
+                src => {
+                    self.require_work(Permission::Edit, Work::Entity(src))
+                        .await?
+                }
+            }
+        }
+
         // Bytes: only the contents the catalog lacks, in bounded batches through the store.
         let needed: Vec<ContentId> = plans
             .iter()
@@ -1135,7 +1199,7 @@ impl Repository {
                         size_hint: c.size,
                     });
                 }
-                let report = self.ingest_sources(sources, &progress).await?;
+                let report = self.ingest_sources(sources, &progress, lease).await?;
                 bytes_stored += report.bytes_written;
                 for (c, f) in new[batch_start..end].iter().zip(report.files) {
                     if f.content != c.id {

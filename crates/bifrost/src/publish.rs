@@ -5,14 +5,14 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bifrost_catalog::{Catalog, CatalogError};
-use bifrost_core::{ChunkId, FileEntry, NewContent, NewVersion, PackRecord, Version};
-use bifrost_store::{KnownChunks, SourceFile};
-use futures::future::BoxFuture;
+use bifrost_catalog::CatalogError;
+use bifrost_core::{FileEntry, NewContent, NewVersion, Version};
+use bifrost_store::SourceFile;
 
 use bifrost_core::access::Permission;
 
 use crate::Repository;
+use crate::custody::PackLease;
 use crate::error::{Error, Result};
 use crate::progress::{Progress, StoreProgress};
 
@@ -40,32 +40,6 @@ pub struct PublishInput {
     pub size: u64,
     /// Its Unix permission bits.
     pub mode: u32,
-}
-
-/// The catalog as the store's chunk index.
-pub(crate) struct CatalogIndex {
-    pub(crate) catalog: Catalog,
-    pub(crate) runtime: tokio::runtime::Handle,
-}
-
-impl KnownChunks for CatalogIndex {
-    fn known(&self, ids: &[ChunkId]) -> std::result::Result<Vec<bool>, String> {
-        self.runtime
-            .block_on(self.catalog.known_chunks(ids))
-            .map_err(|e| e.to_string())
-    }
-
-    fn pack_written<'a>(
-        &'a self,
-        pack: &'a PackRecord,
-    ) -> BoxFuture<'a, std::result::Result<(), String>> {
-        Box::pin(async move {
-            self.catalog
-                .record_pack(pack)
-                .await
-                .map_err(|e| e.to_string())
-        })
-    }
 }
 
 /// Lists the files under `paths`. A file is stored under its name; a directory's files are stored
@@ -176,6 +150,23 @@ impl Repository {
         let target = self.catalog.get_asset(self.project(), asset).await?;
         self.require_department(Permission::Publish, target.department.as_deref())?;
         let inputs = publish_inputs(paths)?;
+        let lease = self.pack_lease();
+        let published = self
+            .publish_leased(asset, &inputs, author, note, &progress, &lease)
+            .await;
+        lease.release().await;
+        published
+    }
+
+    async fn publish_leased(
+        &self,
+        asset: &str,
+        inputs: &[PublishInput],
+        author: &str,
+        note: &str,
+        progress: &Arc<dyn Progress>,
+        lease: &PackLease,
+    ) -> Result<PublishOutcome> {
         let total: u64 = inputs.iter().map(|i| i.size).sum();
         for _attempt in 0..3 {
             progress.start("publishing", total);
@@ -186,7 +177,7 @@ impl Repository {
                     size_hint: i.size,
                 })
                 .collect();
-            let report = self.ingest_sources(sources, &progress).await;
+            let report = self.ingest_sources(sources, progress, lease).await;
             progress.finish();
             let report = report?;
             let mut contents: HashMap<_, NewContent> = HashMap::new();
@@ -221,7 +212,8 @@ impl Repository {
                         bytes_stored: report.bytes_written,
                     });
                 }
-                // A concurrent gc removed chunks this ingest deduplicated against: write again.
+                // A concurrent gc removed chunks this ingest deduplicated against (or, after
+                // this publish stalled past its lease, chunks it wrote): write again.
                 Err(CatalogError::MissingChunks { .. }) => continue,
                 Err(e) => return Err(e.into()),
             }
@@ -232,18 +224,20 @@ impl Repository {
 
 impl Repository {
     /// Cuts, deduplicates against the catalog's chunk index and stores `sources`, reporting the
-    /// bytes read to `progress`; the packs are durable and indexed when this returns.
+    /// bytes read to `progress`; the packs are durable and indexed when this returns, and
+    /// leased by `lease` until the caller, having committed, releases it.
     pub(crate) async fn ingest_sources(
         &self,
         sources: Vec<SourceFile>,
         progress: &Arc<dyn Progress>,
+        lease: &PackLease,
     ) -> std::result::Result<bifrost_store::IngestReport, bifrost_store::StoreError> {
-        let index = Arc::new(CatalogIndex {
-            catalog: self.catalog.clone(),
-            runtime: tokio::runtime::Handle::current(),
-        });
         self.store
-            .ingest(sources, index, Arc::new(StoreProgress(progress.clone())))
+            .ingest(
+                sources,
+                lease.index(),
+                Arc::new(StoreProgress(progress.clone())),
+            )
             .await
     }
 
@@ -264,6 +258,7 @@ impl Repository {
         new: &NewVersion,
         metadata: &BTreeMap<String, serde_json::Value>,
     ) -> std::result::Result<Version, CatalogError> {
+        self.check_catalog_not_behind().await?;
         let version = self
             .catalog
             .commit_version_with_meta(self.project(), asset, new, metadata)

@@ -7,7 +7,6 @@ use bifrost_core::synthetic::random_bytes;
 use bifrost_core::{FileEntry, NewAsset, NewContent, NewVersion};
 use bifrost_store::{NothingKnown, SourceFile};
 
-use crate::publish::CatalogIndex;
 use crate::{CheckoutOptions, GcOptions, InitOptions, NoProgress, Repository};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,10 +27,8 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
     let drop = random_bytes(3_000_000, 2);
     std::fs::write(src.path().join("keep"), &keep).unwrap();
     std::fs::write(src.path().join("drop"), &drop).unwrap();
-    let index = Arc::new(CatalogIndex {
-        catalog: repo.catalog.clone(),
-        runtime: tokio::runtime::Handle::current(),
-    });
+    let lease = repo.pack_lease();
+    let index = lease.index();
     let sources = ["keep", "drop"]
         .map(|n| SourceFile {
             path: src.path().join(n),
@@ -69,6 +66,8 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
         )
         .await
         .unwrap();
+    // The abandoned publish's lease is gone (released, or expired after its writer died).
+    lease.release().await;
     // An orphan: a pack uploaded but never recorded (a crash between upload and record).
     std::fs::write(src.path().join("orphan"), random_bytes(100_000, 3)).unwrap();
     let orphan = repo
@@ -93,6 +92,7 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
         .gc(GcOptions {
             dry_run: true,
             grace: std::time::Duration::ZERO,
+            force: true,
             ..GcOptions::default()
         })
         .await
@@ -111,6 +111,7 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
     let done = repo
         .gc(GcOptions {
             grace: std::time::Duration::ZERO,
+            force: true,
             ..GcOptions::default()
         })
         .await

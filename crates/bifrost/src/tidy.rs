@@ -2,12 +2,11 @@
 //! (`cleanup`: unreferenced workspace cache entries and leftover temporary files).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bifrost_core::{ChunkingParams, ContentId};
+use bifrost_core::{ChunkId, ChunkingParams, ContentId};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -45,36 +44,6 @@ pub struct DedupeReport {
     pub chunk_saved_bytes: Option<u64>,
     /// Paths that could not be read, with the reason.
     pub unreadable: Vec<(String, String)>,
-}
-
-fn hash_reader(mut r: impl Read) -> std::io::Result<ContentId> {
-    let mut h = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(ContentId(*h.finalize().as_bytes()))
-}
-
-/// Chunk ids and sizes of a file, cut as the store cuts (streamed).
-fn file_chunks(path: &Path, params: ChunkingParams) -> std::io::Result<Vec<([u8; 32], u64)>> {
-    let file = std::fs::File::open(path)?;
-    let cdc = fastcdc::v2020::StreamCDC::new(
-        file,
-        params.min_size as usize,
-        params.avg_size as usize,
-        params.max_size as usize,
-    );
-    let mut out = Vec::new();
-    for chunk in cdc {
-        let chunk = chunk.map_err(std::io::Error::other)?;
-        out.push((*blake3::hash(&chunk.data).as_bytes(), chunk.length as u64));
-    }
-    Ok(out)
 }
 
 /// Scans `dir` for duplicate files: groups by size, then by BLAKE3 of those sharing a size;
@@ -126,25 +95,47 @@ pub fn scan_duplicates(
         .flatten()
         .copied()
         .collect();
-    let to_read: u64 = if chunks.is_some() {
-        bytes
+    // With `chunks` every file is read once, cut and hashed in the same pass; without, only
+    // the files sharing their size with another are read, to be hashed.
+    let to_read: Vec<usize> = if chunks.is_some() {
+        (0..files.len()).collect()
     } else {
-        candidates.iter().map(|i| files[*i].1).sum()
+        candidates.clone()
     };
-    progress.start("scanning", to_read);
-    let hashed: Vec<(usize, std::io::Result<ContentId>)> = candidates
+    progress.start("scanning", to_read.iter().map(|i| files[*i].1).sum());
+    type Read = std::io::Result<(ContentId, Vec<(ChunkId, usize)>)>;
+    let results: Vec<(usize, Read)> = to_read
         .par_iter()
         .map(|i| {
-            let r = std::fs::File::open(&files[*i].0).and_then(hash_reader);
+            let path = &files[*i].0;
+            let result = match chunks {
+                Some(params) => std::fs::File::open(path)
+                    .and_then(|f| bifrost_store::describe_reader(f, params))
+                    .map(|d| (d.content, d.chunks)),
+                None => crate::workspace::hash_file(path).map(|(id, _)| (id, Vec::new())),
+            };
             progress.advance(files[*i].1);
-            (*i, r)
+            (*i, result)
         })
         .collect();
+    progress.finish();
+    let is_candidate: HashSet<usize> = candidates.iter().copied().collect();
     let mut groups: BTreeMap<ContentId, Vec<usize>> = BTreeMap::new();
-    for (i, r) in &hashed {
-        match r {
-            Ok(id) => groups.entry(*id).or_default().push(*i),
-            Err(e) => unreadable.push((files[*i].0.display().to_string(), e.to_string())),
+    let mut seen_chunks = HashSet::new();
+    let mut unique = 0u64;
+    for (i, result) in results {
+        match result {
+            Ok((content, chunk_list)) => {
+                if is_candidate.contains(&i) {
+                    groups.entry(content).or_default().push(i);
+                }
+                for (id, len) in chunk_list {
+                    if seen_chunks.insert(id) {
+                        unique += len as u64;
+                    }
+                }
+            }
+            Err(e) => unreadable.push((files[i].0.display().to_string(), e.to_string())),
         }
     }
     let rel = |p: &Path| {
@@ -170,39 +161,10 @@ pub fn scan_duplicates(
         .iter()
         .map(|g| g.size * (g.paths.len() as u64 - 1))
         .sum();
-    let (mut unique_chunk_bytes, mut chunk_saved_bytes) = (None, None);
-    if let Some(params) = chunks {
-        let seen = std::sync::Mutex::new(HashSet::new());
-        let unique = std::sync::atomic::AtomicU64::new(0);
-        let failures: Vec<(String, String)> = files
-            .par_iter()
-            .filter_map(|(path, size)| {
-                let result = file_chunks(path, params);
-                progress.advance(*size);
-                match result {
-                    Ok(list) => {
-                        let mut seen = seen.lock().expect("no panics while held");
-                        for (id, len) in list {
-                            if seen.insert(id) {
-                                unique.fetch_add(len, std::sync::atomic::Ordering::Relaxed);
-                            }
-                        }
-                        None
-                    }
-                    Err(e) => Some((path.display().to_string(), e.to_string())),
-                }
-            })
-            .collect();
-        for f in failures {
-            if !unreadable.iter().any(|u| u.0 == f.0) {
-                unreadable.push(f);
-            }
-        }
-        let unique = unique.into_inner();
-        unique_chunk_bytes = Some(unique);
-        chunk_saved_bytes = Some(bytes.saturating_sub(unique));
-    }
-    progress.finish();
+    let (unique_chunk_bytes, chunk_saved_bytes) = match chunks {
+        Some(_) => (Some(unique), Some(bytes.saturating_sub(unique))),
+        None => (None, None),
+    };
     Ok(DedupeReport {
         files: files.len() as u64,
         bytes,
@@ -283,7 +245,7 @@ impl Repository {
     /// Removes cache entries no registered workspace links to, and temporary files older than
     /// `grace` (in `.bifrost/tmp`, the cache, the store's staging, the repository root and the
     /// workspaces, and the `extra` directories given).
-    pub fn cleanup(
+    pub async fn cleanup(
         &self,
         dry_run: bool,
         grace: Duration,
@@ -372,7 +334,8 @@ impl Repository {
                 }
             }
         }
-        report.temp_removed += self.store.cleanup_staging(cutoff, dry_run)?;
+        let leased = self.catalog.leased_packs(chrono::Utc::now()).await?;
+        report.temp_removed += self.store.cleanup_staging(cutoff, &leased, dry_run)?;
         Ok(report)
     }
 }

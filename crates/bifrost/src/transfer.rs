@@ -65,32 +65,102 @@ impl Repository {
         self.config().chunking
     }
 
-    /// Which of `chunks` the repository lacks, in the order given (each once).
-    pub async fn missing_chunks(&self, chunks: &[ChunkId]) -> Result<Vec<ChunkId>> {
-        self.require(Permission::Publish)?;
-        let known = self.catalog.known_chunks(chunks).await?;
+    /// Whether the actor may read every project (so proof of possession is owed to none).
+    fn sees_every_project(&self) -> bool {
+        matches!(self.access, crate::Access::Full) || self.require(Permission::Admin).is_ok()
+    }
+
+    /// Checks, before any byte is accepted, that the actor may publish `asset`: the permission,
+    /// the asset's department, and no lock held by someone else.
+    pub async fn check_can_publish(&self, asset: &str) -> Result<()> {
+        self.require_work(Permission::Publish, crate::access::Work::Asset(asset))
+            .await?;
+        // The asset must exist even for an unrestricted member (whose check read nothing).
+        self.catalog.get_asset(self.project(), asset).await?;
+        if let Some(lock) = self.catalog.get_lock(self.project(), asset).await?
+            && lock.holder != self.actor().user
+        {
+            return Err(CatalogError::AssetLocked {
+                asset: asset.to_owned(),
+                holder: lock.holder,
+                since: lock.acquired_at.to_rfc3339(),
+                until: lock.expires_at.to_rfc3339(),
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Which of `chunks` a publish of `asset` must upload, in the order given (each once).
+    ///
+    /// The answer is about the current project only: a chunk counts as present when a version
+    /// of this project names it or its bytes were uploaded to this project, so the answer
+    /// reveals nothing about other projects (an admin, who may read them all, is answered for
+    /// the whole repository).
+    pub async fn missing_chunks(&self, asset: &str, chunks: &[ChunkId]) -> Result<Vec<ChunkId>> {
+        self.check_can_publish(asset).await?;
+        let present = if self.sees_every_project() {
+            self.catalog.known_chunks(chunks).await?
+        } else {
+            self.catalog
+                .chunks_in_project(self.project(), chunks)
+                .await?
+        };
+        // The packs this client already uploaded stay leased while it goes on.
+        self.upload_lease().renew().await?;
         let mut seen = HashSet::new();
         Ok(chunks
             .iter()
-            .zip(known)
-            .filter(|(id, known)| !known && seen.insert(**id))
+            .zip(present)
+            .filter(|(id, present)| !present && seen.insert(**id))
             .map(|(id, _)| *id)
             .collect())
     }
 
-    /// Stores uploaded chunks: each is verified against its id, packed, made durable and
-    /// indexed before this returns. Returns the pack bytes written.
-    pub async fn receive_chunks(&self, chunks: Vec<(ChunkId, Bytes)>) -> Result<u64> {
-        self.require(Permission::Publish)?;
-        let packs = self.store.put_chunks(chunks).await?;
-        self.catalog.record_packs(&packs).await?;
+    /// Stores uploaded chunks for a publish of `asset`: each is verified against its id; those
+    /// the store lacks are packed, leased, made durable and indexed before this returns, and
+    /// every one is noted as uploaded to the current project (proof of possession). Returns the
+    /// pack bytes written.
+    pub async fn receive_chunks(&self, asset: &str, chunks: Vec<(ChunkId, Bytes)>) -> Result<u64> {
+        self.check_can_publish(asset).await?;
+        let ids: Vec<ChunkId> = chunks.iter().map(|(id, _)| *id).collect();
+        let known = self.catalog.known_chunks(&ids).await?;
+        let (stored, fresh): (Vec<_>, Vec<_>) =
+            chunks.into_iter().zip(known).partition(|(_, known)| *known);
+        // Chunks the store has are not stored again, but their bytes must still prove it.
+        let stored: Vec<(ChunkId, Bytes)> = stored.into_iter().map(|(c, _)| c).collect();
+        tokio::task::spawn_blocking(move || {
+            stored.iter().try_for_each(|(claimed, raw)| {
+                let actual = ChunkId::of(raw);
+                if actual == *claimed {
+                    Ok(())
+                } else {
+                    Err(bifrost_store::StoreError::ChunkMismatch {
+                        claimed: *claimed,
+                        actual,
+                    })
+                }
+            })
+        })
+        .await
+        .map_err(|e| bifrost_store::StoreError::Task(e.to_string()))??;
+        let fresh: Vec<(ChunkId, Bytes)> = fresh.into_iter().map(|(c, _)| c).collect();
+        let lease = self.upload_lease();
+        lease.renew().await?;
+        let packs = self.store.put_chunks(fresh, lease.index().as_ref()).await?;
+        self.catalog
+            .add_upload_receipts(self.project(), &ids)
+            .await?;
         Ok(packs.iter().map(|p| p.size).sum())
     }
 
     /// Commits the next version of `asset` from an uploaded manifest, as the actor.
+    ///
+    /// Every file's content must already be in a version of this project, or each of its
+    /// chunks must be (or have been uploaded to it): naming another project's content by its
+    /// hash proves nothing, so it is refused ([`Error::NotUploaded`]).
     pub async fn publish_manifest(&self, asset: &str, manifest: &Manifest) -> Result<Version> {
-        let target = self.catalog.get_asset(self.project(), asset).await?;
-        self.require_department(Permission::Publish, target.department.as_deref())?;
+        self.check_can_publish(asset).await?;
         if manifest.files.is_empty() {
             return Err(Error::NothingToPublish);
         }
@@ -105,6 +175,7 @@ impl Repository {
                 .into());
             }
         }
+        self.check_possession(manifest).await?;
         self.verify_new_contents(&manifest.contents).await?;
         let new = NewVersion {
             author: self.actor().user.clone(),
@@ -112,7 +183,80 @@ impl Repository {
             files: manifest.files.clone(),
             contents: manifest.contents.clone(),
         };
-        Ok(self.commit(asset, &new).await?)
+        let version = self.commit(asset, &new).await?;
+        let chunks: Vec<ChunkId> = manifest
+            .contents
+            .iter()
+            .flat_map(|c| c.chunks.iter().copied())
+            .collect();
+        self.catalog
+            .clear_upload_receipts(self.project(), &chunks)
+            .await?;
+        self.upload_lease().release().await;
+        Ok(version)
+    }
+
+    /// Refuses a manifest naming a content the actor has not shown it holds (see
+    /// [`Repository::publish_manifest`]).
+    async fn check_possession(&self, manifest: &Manifest) -> Result<()> {
+        if self.sees_every_project() {
+            return Ok(());
+        }
+        let named: Vec<ContentId> = {
+            let mut seen = HashSet::new();
+            manifest
+                .files
+                .iter()
+                .map(|f| f.content)
+                .filter(|c| seen.insert(*c))
+                .collect()
+        };
+        let in_project = self
+            .catalog
+            .contents_in_project(self.project(), &named)
+            .await?;
+        let outside: Vec<ContentId> = named
+            .into_iter()
+            .zip(in_project)
+            .filter(|(_, inside)| !inside)
+            .map(|(c, _)| c)
+            .collect();
+        if outside.is_empty() {
+            return Ok(());
+        }
+        // The chunks are those the catalog lists for a content it has (whatever the manifest
+        // claims), else those the manifest describes.
+        let mut lists = self.catalog.content_chunk_lists(&outside).await?;
+        let described: HashMap<ContentId, &NewContent> =
+            manifest.contents.iter().map(|c| (c.id, c)).collect();
+        for content in &outside {
+            if !lists.contains_key(content)
+                && let Some(d) = described.get(content)
+            {
+                lists.insert(*content, d.chunks.clone());
+            }
+        }
+        let chunks: Vec<ChunkId> = lists.values().flatten().copied().collect();
+        let held: HashSet<ChunkId> = chunks
+            .iter()
+            .zip(
+                self.catalog
+                    .chunks_in_project(self.project(), &chunks)
+                    .await?,
+            )
+            .filter(|(_, held)| *held)
+            .map(|(c, _)| *c)
+            .collect();
+        for content in outside {
+            // A content with no chunk list at all is unknown: the commit says so.
+            let Some(list) = lists.get(&content) else {
+                continue;
+            };
+            if !list.iter().all(|c| held.contains(c)) {
+                return Err(Error::NotUploaded { content });
+            }
+        }
+        Ok(())
     }
 
     /// Re-reads every described content the catalog does not have yet and checks its size and

@@ -842,6 +842,23 @@ impl Repository {
         note: &str,
         progress: Arc<dyn Progress>,
     ) -> Result<crate::PublishOutcome> {
+        let lease = self.pack_lease();
+        let done = self
+            .workspace_publish_leased(dir, asset, author, note, progress, &lease)
+            .await;
+        lease.release().await;
+        done
+    }
+
+    async fn workspace_publish_leased(
+        &self,
+        dir: &Path,
+        asset: &str,
+        author: &str,
+        note: &str,
+        progress: Arc<dyn Progress>,
+        lease: &crate::custody::PackLease,
+    ) -> Result<crate::PublishOutcome> {
         let target = self.asset(asset).await?;
         self.require_department(
             bifrost_core::access::Permission::Publish,
@@ -904,7 +921,7 @@ impl Repository {
             })
             .collect();
         progress.start("publishing", sources.iter().map(|s| s.size_hint).sum());
-        let ingested = self.ingest_sources(sources, &progress).await;
+        let ingested = self.ingest_sources(sources, &progress, lease).await;
         progress.finish();
         let ingested = ingested?;
         let mut contents = Vec::new();

@@ -278,6 +278,61 @@ fn bad_names_refs_and_options_are_refused_and_change_nothing() {
             &["not a duration"],
         ),
         case(
+            "grace overflowing",
+            &["gc", "--grace", "999999999999999999d"],
+            &["a duration of `999999999999999999d` is out of range"],
+        ),
+        case(
+            "token lifetime of 100 million days",
+            &[
+                "token",
+                "create",
+                "--user",
+                "ana",
+                "--expires",
+                "100000000d",
+            ],
+            &[
+                "a token lifetime of 8640000000000s is out of range",
+                "3650 days (10 years)",
+                "lasts until revoked",
+            ],
+        ),
+        case(
+            "token lifetime overflowing",
+            &[
+                "token",
+                "create",
+                "--user",
+                "ana",
+                "--expires",
+                "999999999999999999d",
+            ],
+            &["is out of range"],
+        ),
+        case(
+            "token lifetime of u64::MAX seconds",
+            &[
+                "token",
+                "create",
+                "--user",
+                "ana",
+                "--expires",
+                "18446744073709551615",
+            ],
+            &["a token lifetime of 18446744073709551615s is out of range"],
+        ),
+        case(
+            "token lifetime of zero",
+            &["token", "create", "--user", "ana", "--expires", "0"],
+            &["a token lifetime of 0s is out of range", "between 1 second"],
+        ),
+        case(
+            "lock lease of 100 million days",
+            &["lock", "hero", "--ttl", "100000000d"],
+            &["a lock lease of 8640000000000s is out of range"],
+        ),
+        case(
             "unknown project",
             &["--project", "nosuch", "asset", "list"],
             &["project `nosuch` does not exist"],

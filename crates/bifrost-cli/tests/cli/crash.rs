@@ -12,6 +12,9 @@ use crate::support::*;
 /// Size of the file whose publish is killed: large enough that a publish takes a while.
 const BIG: u64 = 200 * 1024 * 1024;
 
+/// Pack leases of the killed publishes (seconds): gc leaves their packs alone until then.
+const LEASE_SECS: u64 = 2;
+
 /// When to kill.
 #[derive(Debug, Clone, Copy)]
 enum KillAt {
@@ -32,6 +35,8 @@ fn publish_and_kill(repo: &Repo, file: &Path, when: KillAt) -> bool {
     let files_before = store_files(repo);
     let mut child = bifrost_std(&repo.root, &repo.home)
         .args(["-q", "publish", "crash", s(file)])
+        // Short leases, so that gc may collect what the killed publish leaves soon after.
+        .env(bifrost::LEASE_TTL_ENV, LEASE_SECS.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -123,8 +128,10 @@ fn killed_publishes_leave_a_consistent_repository() {
     repo.checkout("crash@v2", &dest);
     assert_tree(&dest, &published_tree(&[&big]));
 
-    // gc with no grace removes what the killed publishes left, and nothing that is needed.
-    let gc = repo.json(&["gc", "--grace", "0"]);
+    // Once the killed publishes' leases expired, gc with no grace removes what they left, and
+    // nothing that is needed.
+    std::thread::sleep(Duration::from_secs(LEASE_SECS + 1));
+    let gc = repo.json(&["gc", "--grace", "0", "--force"]);
     let removed = gc["packs_deleted"].as_u64().unwrap()
         + gc["packs_repacked"].as_u64().unwrap()
         + gc["orphan_packs_deleted"].as_u64().unwrap();

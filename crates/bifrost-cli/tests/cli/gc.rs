@@ -107,7 +107,7 @@ fn gc_keeps_what_is_referenced_and_removes_only_leftovers() {
 
     // A dry run reports the orphan and deletes nothing at all.
     for grace in ["1h", "0"] {
-        let dry = repo.json(&["gc", "--dry-run", "--grace", grace]);
+        let dry = repo.json(&["gc", "--dry-run", "--grace", grace, "--force"]);
         assert_eq!(dry["dry_run"], true);
         assert_eq!(dry["packs_deleted"], 0, "everything is referenced: {dry}");
         assert_eq!(dry["packs_repacked"], 0, "every chunk is live: {dry}");
@@ -142,7 +142,7 @@ fn gc_keeps_what_is_referenced_and_removes_only_leftovers() {
     assert_everything_restores(&f, "after_gc");
 
     // No grace: the fresh write goes too; referenced packs stay, byte for byte.
-    let gc = repo.json(&["gc", "--grace", "0"]);
+    let gc = repo.json(&["gc", "--grace", "0", "--force"]);
     assert_eq!(counts(&gc), [0, 0, 0, 1], "{gc}");
     assert!(!f.fresh_staging.exists());
     assert_eq!(repo.pack_files(), f.live_packs);
@@ -159,7 +159,7 @@ fn gc_keeps_what_is_referenced_and_removes_only_leftovers() {
     assert_everything_restores(&f, "after_gc0");
 
     // Nothing left to do: a second gc is a no-op.
-    let gc = repo.json(&["gc", "--grace", "0"]);
+    let gc = repo.json(&["gc", "--grace", "0", "--force"]);
     assert_eq!(counts(&gc), [0, 0, 0, 0], "{gc}");
     assert_eq!(gc["bytes_freed"], 0);
 }
@@ -224,7 +224,7 @@ fn gc_keeps_packs_of_small_files() {
     let packs = repo.pack_files();
     assert!(!packs.is_empty());
 
-    let gc = repo.json(&["gc", "--grace", "0"]);
+    let gc = repo.json(&["gc", "--grace", "0", "--force"]);
     assert_eq!(
         repo.pack_files(),
         packs,

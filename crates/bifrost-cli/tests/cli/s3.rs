@@ -72,7 +72,7 @@ fn s3_store_round_trip() {
     assert!(stored > 4 * 1024 * 1024 && stored < logical, "{stats}");
     assert_eq!(stats["versions"], 2);
 
-    let gc = repo.json(&["gc", "--grace", "0"]);
+    let gc = repo.json(&["gc", "--grace", "0", "--force"]);
     assert_eq!(gc["packs_deleted"], 0, "{gc}");
     assert_eq!(repo.json(&["fsck", "--read-data"])["problems"], json!([]));
 

@@ -215,7 +215,7 @@ pub(crate) struct NewTokenRequest {
     /// Whose (default: yourself; others: admins).
     #[serde(default)]
     user: Option<String>,
-    /// Lifetime in seconds (default: until revoked).
+    /// Lifetime in seconds, 1 to 315360000 (10 years); default: until revoked.
     #[serde(default)]
     expires_in_seconds: Option<u64>,
 }

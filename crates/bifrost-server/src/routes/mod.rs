@@ -11,17 +11,19 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::State;
-use axum::http::header;
+use axum::extract::{FromRequestParts, State};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
+use bifrost::core::access::Permission;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::AppState;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Caller;
+use crate::{AppState, MetricsAccess};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -97,12 +99,37 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(body))
 }
 
-/// Prometheus text exposition of request counts and latencies.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+/// Prometheus text exposition of request counts and latencies. Who may read it is the
+/// server's [`MetricsAccess`]: by default a token whose user's role allows `audit`.
+async fn metrics(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+) -> ApiResult<impl IntoResponse> {
+    match state.metrics_access {
+        MetricsAccess::Off => return Err(ApiError::no_route()),
+        MetricsAccess::Public => {}
+        MetricsAccess::Token => {
+            let (mut parts, _) = request.into_parts();
+            let caller = Caller::from_request_parts(&mut parts, &state).await?;
+            if !caller.who.role.allows(Permission::Audit) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    format!(
+                        "{} may not read /metrics: role `{}` does not allow `audit`; use a \
+                         token of a user whose role does (an admin's, or one made with \
+                         `bifrost role set metrics audit`), or serve them with \
+                         `bifrost serve --metrics public`",
+                        caller.who.user.name, caller.who.role.name
+                    ),
+                ));
+            }
+        }
+    }
+    Ok((
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
-    )
+    ))
 }
 
 /// `limit` and `offset` of a listing.

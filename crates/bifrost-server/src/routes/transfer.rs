@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, InProject};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, InProject};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -37,16 +37,20 @@ async fn chunking(InProject(repo): InProject) -> ApiResult<Json<Value>> {
     Ok(Json(json!(repo.chunking())))
 }
 
-/// Chunk ids to check.
+/// Chunk ids to check for a publish of an asset.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct MissingRequest {
+    /// The asset the chunks will be published to: the caller must be allowed to publish it
+    /// (permission, department, no lock held by someone else) before anything is answered.
+    asset: String,
     /// Chunk ids (64 hex digits each), at most 100,000.
     #[schema(value_type = Vec<String>)]
     chunks: Vec<ChunkId>,
 }
 
-/// Which of the given chunks the repository lacks (needs `publish`).
+/// Which of the given chunks a publish of `asset` must upload (needs `publish` on the asset).
+/// Answered for the project alone: a chunk only another project holds is reported missing.
 #[utoipa::path(post, path = "/projects/{project}/chunks/missing", tag = "transfer",
     params(("project" = String, Path)), request_body = MissingRequest,
     responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
@@ -60,7 +64,7 @@ async fn missing(
         ));
     }
     Ok(Json(
-        json!({ "missing": repo.missing_chunks(&body.chunks).await? }),
+        json!({ "missing": repo.missing_chunks(&body.asset, &body.chunks).await? }),
     ))
 }
 
@@ -89,18 +93,43 @@ pub fn parse_upload(mut body: &[u8]) -> Result<Vec<(ChunkId, Bytes)>, String> {
     Ok(chunks)
 }
 
-/// Uploads a batch of chunks (needs `publish`); durable and indexed when answered.
+/// The asset an upload is for.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UploadQuery {
+    /// The asset the chunks will be published to (the caller must be allowed to publish it).
+    asset: String,
+}
+
+/// Uploads a batch of chunks for a publish of `asset` (needs `publish` on the asset, checked
+/// before any chunk is read); durable and indexed when answered.
 #[utoipa::path(post, path = "/projects/{project}/chunks", tag = "transfer",
-    params(("project" = String, Path)),
+    params(("project" = String, Path), UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream",
         description = "records of [32-byte id][u32 LE length][bytes]"),
     responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
-async fn upload(InProject(repo): InProject, body: Bytes) -> ApiResult<Json<Value>> {
+async fn upload(
+    InProject(repo): InProject,
+    ApiQuery(query): ApiQuery<UploadQuery>,
+    body: axum::body::Body,
+) -> ApiResult<Json<Value>> {
+    // Refused callers are answered before their body is read.
+    repo.check_can_publish(&query.asset).await?;
+    let body = axum::body::to_bytes(body, crate::MAX_BODY)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the upload could not be read whole: {e}; send at most 64 MiB per request"),
+            )
+        })?;
     let chunks =
         parse_upload(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_upload", e))?;
     let count = chunks.len();
     let raw: usize = chunks.iter().map(|(_, b)| b.len()).sum();
-    let stored = repo.receive_chunks(chunks).await?;
+    let stored = repo.receive_chunks(&query.asset, chunks).await?;
     Ok(Json(
         json!({ "chunks": count, "bytes_received": raw, "bytes_stored": stored }),
     ))
