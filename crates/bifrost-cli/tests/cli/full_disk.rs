@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::custody::on_each_backend;
 use crate::support::*;
 
 /// A tmpfs of `size` mounted at a fresh directory, unmounted when dropped.
@@ -42,7 +43,10 @@ impl Drop for SmallDisk {
 
 #[test]
 fn a_checkout_that_fills_the_disk_leaves_the_destination_as_it_was() {
-    let repo = Repo::new();
+    on_each_backend(fill_the_disk);
+}
+
+fn fill_the_disk(repo: &Repo, backend: &str) {
     repo.create_asset("plates", "plate");
     let input = repo.work("plates");
     // Small files (restored in one batch), two large ones (restored a chunk at a time) and a
