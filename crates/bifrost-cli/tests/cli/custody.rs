@@ -119,8 +119,8 @@ fn a_publish_stalled_past_its_lease_never_commits_lost_bytes() {
         repo.create_asset("plate", "plate");
         let big = repo.work("plate.bin");
         write_random(&big, BIG, 8);
-        let (child, _) = publish_until_first_pack(repo, "plate", &big, 1);
-        std::thread::sleep(Duration::from_millis(2500));
+        let (child, _) = publish_until_first_pack(repo, "plate", &big, 2);
+        std::thread::sleep(Duration::from_millis(3500));
         // The lease has expired: gc takes what the stalled publish had written.
         let gc = gc_now(repo);
         let freed = [

@@ -66,11 +66,11 @@ fn fill_the_disk(repo: &Repo, backend: &str) {
     write_file(&existing.join("notes.txt"), b"keep me", 0o644);
     let before = tree(&existing);
     let stderr = repo.fails(&["checkout", "plates@v1", s(&existing)], &["disk is full"]);
-    assert!(!stderr.contains("nothing partial"), "{stderr}");
+    assert!(!stderr.contains("nothing partial"), "{backend}: {stderr}");
     assert_eq!(
         tree(&existing),
         before,
-        "a failed checkout changed the directory"
+        "{backend}: a failed checkout changed the directory"
     );
     assert_eq!(
         std::fs::read_dir(&existing).unwrap().count(),
