@@ -249,7 +249,14 @@ async fn bad_bodies_are_400s_naming_the_field() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(code(&body), "no_route");
 
-    // Oversize: more than the body limit is refused before it is buffered.
+    // Oversize: more than the body limit is refused before it is buffered (for an upload the
+    // caller may make: others are refused before their body is read at all).
+    s.post(
+        "/projects/main/assets",
+        &s.admin,
+        json!({ "name": "scene", "type": "scene" }),
+    )
+    .await;
     let big = vec![b'x'; bifrost_server::MAX_BODY + 1024];
     let response = s
         .http
