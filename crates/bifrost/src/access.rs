@@ -580,6 +580,11 @@ impl Repository {
         self.require_work(Permission::Manage, Work::Unassigned)
             .await?;
         let before = self.catalog.membership(self.project(), user).await?;
+        // Nobody hands out (or takes away) more than they hold themselves.
+        self.require_within_own_role(&self.catalog.get_role(role).await?)?;
+        if let Some((_, current)) = &before {
+            self.require_within_own_role(current)?;
+        }
         let after = self
             .catalog
             .set_member(self.project(), user, role, departments)
@@ -594,10 +599,33 @@ impl Repository {
         Ok(after)
     }
 
+    /// Refuses to grant or change a membership whose role allows what the actor's own role does
+    /// not (a supervisor making someone, or themselves, an admin).
+    fn require_within_own_role(&self, granted: &Role) -> Result<()> {
+        let Access::User { role: own, .. } = &self.access else {
+            return Ok(());
+        };
+        if let Some(beyond) = granted.permissions.iter().find(|p| !own.allows(**p)) {
+            return Err(Error::Forbidden {
+                user: self.actor.user.clone(),
+                reason: format!(
+                    "role `{}` allows `{beyond}`, which your role `{}` does not: only someone \
+                     whose role allows everything a role allows may grant it or change a member \
+                     who holds it",
+                    granted.name, own.name
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// Removes `user` from the current project.
     pub async fn remove_member(&self, user: &str) -> Result<Member> {
         self.require_work(Permission::Manage, Work::Unassigned)
             .await?;
+        if let Some((_, current)) = self.catalog.membership(self.project(), user).await? {
+            self.require_within_own_role(&current)?;
+        }
         let before = self.catalog.remove_member(self.project(), user).await?;
         self.journal(
             "member.removed",

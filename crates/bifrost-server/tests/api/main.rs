@@ -10,3 +10,4 @@ mod custody;
 mod departments;
 mod limits;
 mod metrics;
+mod roles;
