@@ -1,36 +1,14 @@
 //! `bifrost serve --metrics token|public|off` (and `BIFROST_METRICS`) reach the server: who
 //! may read `/metrics` (the rules themselves are tested in bifrost-server's tests/api/metrics.rs).
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 
-use serde_json::Value;
-
-use crate::support::{Repo, bifrost_std};
+use crate::support::{Repo, spawn_server_with};
 
 /// `bifrost --json serve --listen 127.0.0.1:0 EXTRA…` with `env`: the child and its address.
-// The child is returned, and stopped, by the caller.
-#[allow(clippy::zombie_processes)]
 fn serve(repo: &Repo, extra: &[&str], env: &[(&str, &str)]) -> (std::process::Child, String) {
-    let mut child = bifrost_std(&repo.root, &repo.home)
-        .args(["--json", "serve", "--listen", "127.0.0.1:0"])
-        .args(extra)
-        .envs(env.iter().copied())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("bifrost serve starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut text = String::new();
-    loop {
-        assert!(
-            stdout.read_line(&mut text).expect("serve's stdout") > 0,
-            "serve printed: {text}"
-        );
-        if let Ok(value) = serde_json::from_str::<Value>(&text) {
-            return (child, value["listening"].as_str().unwrap().to_owned());
-        }
-    }
+    spawn_server_with(repo, extra, env)
 }
 
 /// The status line's code of `GET /metrics`, with an optional bearer token.

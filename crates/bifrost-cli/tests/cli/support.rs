@@ -47,9 +47,22 @@ pub fn bifrost_std(cwd: &Path, home: &Path) -> std::process::Command {
 // The child is returned, and waited for, by the caller: clippy cannot see across the return.
 #[allow(clippy::zombie_processes)]
 pub fn spawn_server(repo: &Repo) -> (std::process::Child, String) {
+    spawn_server_with(repo, &[], &[])
+}
+
+/// [`spawn_server`] with more `serve` arguments and environment variables.
+// The child is returned, and waited for, by the caller: clippy cannot see across the return.
+#[allow(clippy::zombie_processes)]
+pub fn spawn_server_with(
+    repo: &Repo,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = bifrost_std(&repo.root, &repo.home)
         .args(["--json", "serve", "--listen", "127.0.0.1:0"])
+        .args(extra)
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
