@@ -526,15 +526,16 @@ pub(crate) async fn append_event(pool: &Pool, event: &NewEvent) -> Result<Event>
     })
 }
 
-/// Appends several entries in one transaction, in order.
-pub(crate) async fn append_events(pool: &Pool, events: &[NewEvent]) -> Result<u64> {
+/// Appends several entries in one transaction, in order; the last one's id (0 for none).
+pub(crate) async fn append_events(pool: &Pool, events: &[NewEvent]) -> Result<i64> {
     let at = now();
     let mut tx = begin_locked(pool).await?;
+    let mut last = 0;
     for event in events {
-        insert_event(&mut tx, at, event).await?;
+        last = insert_event(&mut tx, at, event).await?;
     }
     tx.commit().await?;
-    Ok(events.len() as u64)
+    Ok(last)
 }
 
 /// Inserts one journal entry inside the caller's locked transaction; returns its id.

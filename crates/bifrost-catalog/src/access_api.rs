@@ -151,8 +151,9 @@ impl Catalog {
         dispatch!(access, self.append_event(event))
     }
 
-    /// Appends several journal entries in one transaction, in order.
-    pub async fn append_events(&self, events: &[NewEvent]) -> Result<u64> {
+    /// Appends several journal entries in one transaction, in order; returns the last one's id
+    /// (0 when `events` is empty).
+    pub async fn append_events(&self, events: &[NewEvent]) -> Result<i64> {
         dispatch!(access, self.append_events(events))
     }
 

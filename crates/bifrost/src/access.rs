@@ -326,10 +326,7 @@ impl Repository {
             })
             .collect();
         match self.catalog.append_events(&events).await {
-            Ok(_) => match self.catalog.last_journal_id().await {
-                Ok(id) => self.raise_mark(id),
-                Err(e) => tracing::warn!(error = %e, "catalog mark not raised"),
-            },
+            Ok(last) => self.raise_mark(last),
             Err(e) => {
                 tracing::error!(action, error = %e, "the changes committed but could not be journaled");
             }

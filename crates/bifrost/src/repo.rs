@@ -35,6 +35,8 @@ pub struct Repository {
     pub(crate) store: Store,
     pub(crate) actor: Actor,
     pub(crate) access: Access,
+    /// The catalog mark this process last wrote or read (see `watermark.rs`), shared by clones.
+    pub(crate) mark: std::sync::Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Repository {
@@ -77,6 +79,7 @@ impl Repository {
                 store,
                 actor: Actor::local(),
                 access: Access::Full,
+                mark: std::sync::Arc::default(),
             })
         }
         .await;
@@ -135,6 +138,9 @@ impl Repository {
             store,
             actor: Actor::local(),
             access: Access::Full,
+            mark: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+                crate::watermark::read_mark(&dot),
+            )),
         })
     }
 

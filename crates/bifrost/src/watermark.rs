@@ -8,7 +8,8 @@
 //! check less sharp), never ahead (which would be a false alarm). It is replaced atomically and
 //! not synced: after a power cut it can only be older.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use bifrost_catalog::CatalogError;
 
@@ -17,6 +18,14 @@ use crate::Repository;
 /// The mark's file name under `.bifrost/`.
 pub const MARK_FILE: &str = "catalog.mark";
 
+/// The mark recorded in the `.bifrost` directory `dot` (0 when none or unreadable).
+pub(crate) fn read_mark(dot: &Path) -> i64 {
+    std::fs::read_to_string(dot.join(MARK_FILE))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
 impl Repository {
     fn mark_path(&self) -> PathBuf {
         self.root().join(crate::DOT_DIR).join(MARK_FILE)
@@ -24,16 +33,14 @@ impl Repository {
 
     /// The recorded mark (0 when none or unreadable: the check is then skipped).
     pub(crate) fn recorded_mark(&self) -> i64 {
-        std::fs::read_to_string(self.mark_path())
-            .ok()
-            .and_then(|s| s.trim().parse().ok())
-            .unwrap_or(0)
+        read_mark(&self.root().join(crate::DOT_DIR))
     }
 
-    /// Raises the mark to journal entry `id` if it is lower. Failing to write it only weakens
-    /// the check, so failures are logged.
+    /// Raises the mark to journal entry `id` if it is above the one this process last saw (read
+    /// when the repository was opened, then kept in memory: no file read per change). Failing
+    /// to write it only weakens the check, so failures are logged.
     pub(crate) fn raise_mark(&self, id: i64) {
-        if id <= self.recorded_mark() {
+        if self.mark.fetch_max(id, Ordering::AcqRel) >= id {
             return;
         }
         let path = self.mark_path();
@@ -72,6 +79,7 @@ impl Repository {
                 tmp.persist(&path).map(|_| ()).map_err(|e| e.error)
             })
             .map_err(crate::Error::output(&path))?;
+        self.mark.store(found, Ordering::Release);
         Ok(found)
     }
 }
