@@ -35,6 +35,14 @@ pub enum ErrorKind {
 pub enum ErrorCode {
     /// The request is malformed.
     BadRequest,
+    /// A JSON body that does not fit the operation.
+    BadJson,
+    /// A query string that does not fit the operation.
+    BadQuery,
+    /// A path parameter that does not fit the operation.
+    BadPath,
+    /// Text holding U+0000.
+    NulCharacter,
     /// Something the request names does not exist.
     NotFound,
     /// The caller may not do this.
@@ -52,6 +60,10 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::BadRequest => "bad_request",
+            ErrorCode::BadJson => "bad_json",
+            ErrorCode::BadQuery => "bad_query",
+            ErrorCode::BadPath => "bad_path",
+            ErrorCode::NulCharacter => "nul_character",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::Unauthorized => "unauthorized",
@@ -63,7 +75,11 @@ impl ErrorCode {
     /// What kind of error this is.
     pub fn kind(self) -> ErrorKind {
         match self {
-            ErrorCode::BadRequest => ErrorKind::Invalid,
+            ErrorCode::BadRequest
+            | ErrorCode::BadJson
+            | ErrorCode::BadQuery
+            | ErrorCode::BadPath
+            | ErrorCode::NulCharacter => ErrorKind::Invalid,
             ErrorCode::NotFound => ErrorKind::NotFound,
             ErrorCode::Forbidden => ErrorKind::Forbidden,
             ErrorCode::Unauthorized => ErrorKind::Unauthenticated,
@@ -121,5 +137,36 @@ impl ApiError {
     /// Whether the same request may succeed if sent again later.
     pub fn retryable(&self) -> bool {
         self.code.retryable()
+    }
+}
+
+/// The body of every error answer: `{"error": {"code", "message", "retryable"}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// Code and message of an error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code (`asset_not_found`, `forbidden`, `busy`…).
+    pub code: String,
+    /// What went wrong.
+    pub message: String,
+    /// Whether sending the same request again later may succeed.
+    #[serde(default)]
+    pub retryable: bool,
+}
+
+impl From<&ApiError> for ErrorBody {
+    fn from(e: &ApiError) -> Self {
+        ErrorBody {
+            error: ErrorDetail {
+                code: e.code.as_str().to_owned(),
+                message: e.message.clone(),
+                retryable: e.retryable(),
+            },
+        }
     }
 }

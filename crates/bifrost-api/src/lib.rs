@@ -10,5 +10,13 @@
 //! `bifrost-core` only (plus serde and utoipa for the wire shapes and their schemas).
 
 pub mod error;
+pub mod listing;
+pub mod openapi;
+pub mod operation;
+pub mod ops;
+pub mod wire;
 
 pub use error::{ApiError, ErrorCode, ErrorKind};
+pub use listing::Listing;
+pub use operation::{Carrier, Method, OpSpec, Operation};
+pub use ops::{ALL, Request, Response};

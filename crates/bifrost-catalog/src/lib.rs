@@ -141,40 +141,7 @@ mod access_api;
 mod api;
 mod custody_api;
 
-/// What [`Catalog::delete_asset`] removed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DeletedAsset {
-    /// Versions deleted (their contents are left for garbage collection).
-    pub versions: u64,
-    /// Links removed (to and from the asset).
-    pub links: u64,
-    /// What used the asset (`NAME` or `SEQ/SHOT`), sorted: empty unless forced.
-    pub dependants: Vec<String>,
-}
-
-/// What [`Catalog::delete_shot`] removed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DeletedShot {
-    /// Links removed (its casting and what used it).
-    pub links: u64,
-    /// Tasks removed.
-    pub tasks: u64,
-    /// What used the shot (`NAME` or `SEQ/SHOT`), sorted: empty unless forced.
-    pub dependants: Vec<String>,
-}
-
-/// What [`Catalog::delete_sequence`] removed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct DeletedSequence {
-    /// Its shots that were deleted (short names), sorted: empty unless forced.
-    pub shots: Vec<String>,
-    /// Links removed (to and from those shots).
-    pub links: u64,
-    /// Tasks removed (of those shots).
-    pub tasks: u64,
-    /// What outside the sequence used its shots (`NAME` or `SEQ/SHOT`), sorted.
-    pub dependants: Vec<String>,
-}
+pub use bifrost_core::production::{DeletedAsset, DeletedSequence, DeletedShot};
 
 impl Catalog {
     /// Opens the catalog at `url`, bringing its schema up to date.

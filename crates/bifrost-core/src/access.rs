@@ -13,7 +13,19 @@ pub use crate::name::validate_user_name;
 
 /// Something a role allows. Every project operation needs one of these; reading needs only
 /// membership of the project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Permission {
     /// See the project: assets, versions, shots, search, reports, downloads.
@@ -87,7 +99,7 @@ impl FromStr for Permission {
 }
 
 /// A named set of permissions. Roles are configurable; [`default_roles`] seeds every catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Role {
     /// Name such as `artist`.
     pub name: String,
@@ -123,7 +135,7 @@ pub fn default_roles() -> Vec<Role> {
 }
 
 /// A person or service that signs in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     /// Login name.
     pub name: String,
@@ -139,7 +151,7 @@ pub struct User {
 }
 
 /// What an API token is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TokenKind {
     /// A person's own token (`bifrost login` creates one).
@@ -173,7 +185,7 @@ impl FromStr for TokenKind {
 }
 
 /// An API token as listed (the secret is shown once, when it is created, and never stored).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenInfo {
     /// Public id: the part of the token between `bft_` and the second `_`.
     pub id: String,
@@ -229,7 +241,7 @@ impl fmt::Display for TokenSecret {
 }
 
 /// A user's membership of a project.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Member {
     /// The project.
     pub project: String,
@@ -244,7 +256,7 @@ pub struct Member {
 /// One entry of the journal: every change, who made it, when, from where, and the changed
 /// record before and after. The journal is both the audit log and the event stream; entries
 /// are numbered in commit order and never change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Event {
     /// Position in the journal (increasing in commit order).
     pub id: i64,
@@ -265,13 +277,15 @@ pub struct Event {
     /// Its name as users type it (`barrel`, `SQ010/SH010`, `barrel@v3`).
     pub entity: String,
     /// The record before the change (none for creations).
+    #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
     /// The record after the change (none for deletions).
+    #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
 }
 
 /// A change about to be journaled.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewEvent {
     /// See [`Event::project`].
     pub project: Option<String>,
@@ -286,8 +300,10 @@ pub struct NewEvent {
     /// See [`Event::entity`].
     pub entity: String,
     /// See [`Event::before`].
+    #[schema(value_type = Option<Object>)]
     pub before: Option<serde_json::Value>,
     /// See [`Event::after`].
+    #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
 }
 
@@ -299,7 +315,7 @@ impl NewEvent {
 }
 
 /// Which journal entries to read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventFilter {
     /// Only entries after this id (for following the stream without gaps).
     pub after_id: Option<i64>,
@@ -316,7 +332,7 @@ pub struct EventFilter {
 }
 
 /// An exclusive check-out lease on an asset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AssetLock {
     /// The project.
     pub project: String,
@@ -335,7 +351,7 @@ pub struct AssetLock {
 }
 
 /// A subscription that POSTs journal entries to a URL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Webhook {
     /// Catalog id.
     pub id: i64,
@@ -362,7 +378,7 @@ impl Webhook {
 }
 
 /// A journal entry a webhook could not deliver after every retry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeadLetter {
     /// Catalog id.
     pub id: i64,
@@ -376,6 +392,16 @@ pub struct DeadLetter {
     pub error: String,
     /// When it was given up.
     pub at: DateTime<Utc>,
+}
+
+/// A new token: its record and its text (shown once).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct NewToken {
+    /// The record as listed later.
+    #[serde(flatten)]
+    pub info: TokenInfo,
+    /// The token to give to clients (`bft_…`); it is not stored and cannot be shown again.
+    pub token: String,
 }
 
 #[cfg(test)]

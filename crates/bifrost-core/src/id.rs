@@ -82,6 +82,8 @@ macro_rules! blake3_id {
             }
         }
 
+        crate::schema::string_schema!($name, "64 hexadecimal digits (a BLAKE3 hash).");
+
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let s = String::deserialize(d)?;

@@ -10,12 +10,14 @@ mod name;
 mod pack;
 pub mod production;
 pub mod query;
+mod schema;
 pub mod synthetic;
 
 pub use id::{ChunkId, ContentId, IdParseError, PackId};
 pub use model::{
-    Asset, AssetFilter, ChunkingParams, FileEntry, FileMode, NewAsset, NewContent, NewVersion,
-    Project, RepoStats, Version, VersionRef, VersionRefError, VersionSelector,
+    Asset, AssetFilter, ChangedFile, ChunkingParams, FileEntry, FileMode, MetaChange, NewAsset,
+    NewContent, NewVersion, Project, RepoStats, Version, VersionDiff, VersionRef, VersionRefError,
+    VersionSelector,
 };
 pub use name::{
     MAX_NAME_CHARS, NameError, NameKind, validate_name, validate_tag, validate_user_name,

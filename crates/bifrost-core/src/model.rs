@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::ContentId;
 
 /// A production: the namespace assets live in.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Project {
     /// Catalog row id.
     pub id: i64,
@@ -20,7 +20,7 @@ pub struct Project {
 }
 
 /// A tracked thing (prop, character, texture set, cache…) whose content changes over versions.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Asset {
     /// Catalog row id.
     pub id: i64,
@@ -34,6 +34,7 @@ pub struct Asset {
     /// Tags, sorted.
     pub tags: Vec<String>,
     /// Free JSON metadata.
+    #[schema(value_type = Object)]
     pub metadata: BTreeMap<String, serde_json::Value>,
     /// The department whose work the asset is (members restricted to other departments may
     /// not change it); none: no department's (only unrestricted members may change it).
@@ -49,7 +50,7 @@ pub struct Asset {
 pub type FileMode = u32;
 
 /// One file of a version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FileEntry {
     /// Relative path with `/` separators, never absolute, never containing `..`.
     pub path: String,
@@ -76,7 +77,7 @@ impl FileEntry {
 }
 
 /// An immutable published state of an asset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Version {
     /// Catalog row id.
     pub id: i64,
@@ -106,6 +107,71 @@ pub enum VersionSelector {
     /// A specific version number.
     Number(i64),
 }
+
+impl VersionSelector {
+    /// Reads `latest`, `3` or `v3` (numbers start at 1).
+    pub fn parse(text: &str) -> Option<Self> {
+        if text == "latest" {
+            return Some(VersionSelector::Latest);
+        }
+        let n: i64 = text.strip_prefix('v').unwrap_or(text).parse().ok()?;
+        (n >= 1).then_some(VersionSelector::Number(n))
+    }
+}
+
+impl std::fmt::Display for VersionSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VersionSelector::Latest => f.write_str("latest"),
+            VersionSelector::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// On the wire a selector is `"latest"` or a number; `"3"` and `"v3"` are read too (paths and
+/// query strings carry text).
+impl Serialize for VersionSelector {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            VersionSelector::Latest => s.serialize_str("latest"),
+            VersionSelector::Number(n) => s.serialize_i64(*n),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for VersionSelector {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = VersionSelector;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a version: a number from 1 (3 or v3) or `latest`")
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Self::Value, E> {
+                if n >= 1 {
+                    Ok(VersionSelector::Number(n))
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Signed(n), &self))
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Self::Value, E> {
+                i64::try_from(n)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Unsigned(n), &self))
+                    .and_then(|n| self.visit_i64(n))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                VersionSelector::parse(text)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(text), &self))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
+}
+
+crate::schema::string_schema!(
+    VersionSelector,
+    "A version: a number from 1 (`3` or `v3`) or `latest`."
+);
 
 /// `NAME` or `NAME@vN` as typed by a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +238,7 @@ pub struct AssetFilter {
 
 /// Content-defined chunking parameters (bytes). Stored in the repository config so every writer
 /// of a repository cuts the same way: different parameters still work but deduplicate less.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChunkingParams {
     /// Smallest chunk (except a file's last one).
     pub min_size: u32,
@@ -193,6 +259,54 @@ impl Default for ChunkingParams {
             max_size: 1024 * 1024,
         }
     }
+}
+
+/// A file present in both versions with different content or mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChangedFile {
+    /// Path inside the version.
+    pub path: String,
+    /// The file in the older version.
+    pub from: FileEntry,
+    /// The file in the newer version.
+    pub to: FileEntry,
+    /// Bytes of the newer file held in chunks the older file does not have: what a transfer of
+    /// the new version would move, and a measure of how much really changed.
+    pub bytes_differing: u64,
+}
+
+/// One metadata key that differs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MetaChange {
+    /// The key.
+    pub key: String,
+    /// Value before (absent if the key was added).
+    #[schema(value_type = Option<Object>)]
+    pub from: Option<serde_json::Value>,
+    /// Value after (absent if the key was removed).
+    #[schema(value_type = Option<Object>)]
+    pub to: Option<serde_json::Value>,
+}
+
+/// The difference between two versions of an asset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct VersionDiff {
+    /// The older side.
+    pub from: Version,
+    /// The newer side.
+    pub to: Version,
+    /// Files only in `to`.
+    pub added: Vec<FileEntry>,
+    /// Files only in `from`.
+    pub removed: Vec<FileEntry>,
+    /// Files in both that differ.
+    pub changed: Vec<ChangedFile>,
+    /// Files identical in both.
+    pub unchanged: u64,
+    /// Bytes of `to` that are in no chunk of `from` (added files included).
+    pub bytes_differing: u64,
+    /// Version metadata changes.
+    pub metadata: Vec<MetaChange>,
 }
 
 #[cfg(test)]
@@ -242,7 +356,7 @@ mod tests {
 }
 
 /// What is needed to create an asset.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewAsset {
     /// Name, unique within the project.
     pub name: String,
@@ -251,6 +365,7 @@ pub struct NewAsset {
     /// Tags.
     pub tags: Vec<String>,
     /// Free JSON metadata.
+    #[schema(value_type = Object)]
     pub metadata: BTreeMap<String, serde_json::Value>,
     /// The department whose work it is (see [`Asset::department`]).
     #[serde(default)]
@@ -258,7 +373,7 @@ pub struct NewAsset {
 }
 
 /// A file content as the store cut it: its id, size and ordered chunks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewContent {
     /// BLAKE3 of the whole content.
     pub id: ContentId,
@@ -269,7 +384,7 @@ pub struct NewContent {
 }
 
 /// What is needed to commit a version.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewVersion {
     /// Who publishes.
     pub author: String,
@@ -282,7 +397,7 @@ pub struct NewVersion {
 }
 
 /// Repository-wide figures.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RepoStats {
     /// Sum of the sizes of every file of every version (what a plain copy of all versions takes).
     pub logical_bytes: u64,

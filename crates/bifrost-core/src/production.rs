@@ -140,6 +140,8 @@ macro_rules! keyword_enum {
                 s.parse().map_err(serde::de::Error::custom)
             }
         }
+
+        crate::schema::string_schema!($ty, concat!("One of: ", $($text, " "),*));
     };
 }
 
@@ -255,6 +257,8 @@ impl Serialize for EntityRef {
     }
 }
 
+crate::schema::string_schema!(EntityRef, "An asset `NAME` or a shot `SEQ/SHOT`.");
+
 impl<'de> Deserialize<'de> for EntityRef {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = String::deserialize(deserializer)?;
@@ -341,6 +345,11 @@ impl Serialize for Target {
     }
 }
 
+crate::schema::string_schema!(
+    Target,
+    "An asset `NAME`, a shot `SEQ/SHOT` or a version `NAME@vN`."
+);
+
 impl<'de> Deserialize<'de> for Target {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = String::deserialize(deserializer)?;
@@ -379,7 +388,9 @@ pub const DEFAULT_TRANSITIONS: [(&str, &str); 12] = [
 pub const DEFAULT_DEPARTMENTS: [&str; 5] = ["layout", "animation", "fx", "lighting", "comp"];
 
 /// An allowed status change.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Transition {
     /// The status changed from, or [`ANY_STATUS`].
     pub from: String,
@@ -405,7 +416,7 @@ impl fmt::Display for Transition {
 
 /// A project's statuses (ordered; the first is what new shots, assets and tasks start in) and
 /// the status changes it allows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Workflow {
     /// Statuses in display order.
     pub statuses: Vec<String>,
@@ -475,7 +486,7 @@ impl Workflow {
 pub const DEFAULT_FPS: f64 = 24.0;
 
 /// A sequence: a named group of shots.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Sequence {
     /// Catalog row id.
     pub id: i64,
@@ -484,13 +495,14 @@ pub struct Sequence {
     /// Name, unique within the project.
     pub name: String,
     /// Free JSON metadata.
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     /// When it was created.
     pub created_at: DateTime<Utc>,
 }
 
 /// A shot of a sequence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Shot {
     /// Catalog row id.
     pub id: i64,
@@ -509,6 +521,7 @@ pub struct Shot {
     /// Workflow status.
     pub status: String,
     /// Free JSON metadata.
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
     /// When it was created.
     pub created_at: DateTime<Utc>,
@@ -527,7 +540,7 @@ impl Shot {
 }
 
 /// What is needed to create a shot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewShot {
     /// The sequence (created by bulk imports if missing; must exist otherwise).
     pub sequence: String,
@@ -540,6 +553,7 @@ pub struct NewShot {
     /// Frames per second ([`DEFAULT_FPS`] if `None`).
     pub fps: Option<f64>,
     /// Free JSON metadata.
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
 }
 
@@ -635,7 +649,7 @@ pub struct ShotUpdate {
 // Tasks
 
 /// The work of one department on a shot or an asset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Task {
     /// Catalog row id.
     pub id: i64,
@@ -656,7 +670,7 @@ pub struct Task {
 }
 
 /// Changes to a task; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TaskUpdate {
     /// `Some(Some(user))` assigns, `Some(None)` unassigns.
     pub assignee: Option<Option<String>>,
@@ -697,7 +711,9 @@ keyword_enum!(LinkKind, "link kind", {
 
 /// A dependency: `src` uses `dst`, floating (`pin: None`, the latest version) or pinned to a
 /// version of `dst` (an asset).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Link {
     /// The user.
     pub src: EntityRef,
@@ -710,7 +726,9 @@ pub struct Link {
 }
 
 /// One entity reached by walking links (what something uses, or what uses it).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
 pub struct Dependency {
     /// Steps from the entity asked about: 1 for direct links (the smallest, when reached by
     /// several paths).
@@ -744,13 +762,14 @@ keyword_enum!(ReviewStatus, "review status", {
 });
 
 /// A version with its review status and metadata.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VersionDetails {
     /// The version.
     pub version: crate::Version,
     /// Its review status.
     pub review_status: ReviewStatus,
     /// Its metadata (given when it was committed).
+    #[schema(value_type = Object)]
     pub metadata: Metadata,
 }
 
@@ -767,7 +786,7 @@ pub const FIELD_TASK_ASSIGNEE: &str = "task_assignee";
 pub const FIELD_NAME: &str = "name";
 
 /// A recorded change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     /// Catalog row id (increasing: newer changes have larger ids).
     pub id: i64,
@@ -789,7 +808,7 @@ pub struct HistoryEntry {
 }
 
 /// A comment on an asset, a shot or a version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Comment {
     /// Catalog row id.
     pub id: i64,
@@ -807,7 +826,7 @@ pub struct Comment {
 // Search, saved searches, collections
 
 /// One search result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SearchHit {
     /// What was found.
     pub kind: EntityKind,
@@ -825,7 +844,7 @@ pub struct SearchHit {
 }
 
 /// A search kept under a name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SavedSearch {
     /// The project.
     pub project: String,
@@ -838,7 +857,7 @@ pub struct SavedSearch {
 }
 
 /// A named set of assets and shots.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Collection {
     /// The project.
     pub project: String,
@@ -860,7 +879,7 @@ pub fn favourites_collection(user: &str) -> String {
 
 /// Counts for a project's status report. Every list is sorted: statuses and departments in
 /// workflow order, types and weeks by name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StatusReport {
     /// Shots per status (statuses without shots left out).
     pub shots_by_status: Vec<(String, u64)>,
@@ -882,7 +901,7 @@ pub fn iso_week_label(date: NaiveDate) -> String {
 // Bulk import
 
 /// A version as a bulk import records it: figures only, no files.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BatchVersion {
     /// The asset (in the batch or already in the project).
     pub asset: String,
@@ -901,7 +920,7 @@ pub struct BatchVersion {
 }
 
 /// Everything a bulk import adds to a project, in one transaction.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProductionBatch {
     /// New assets.
     pub assets: Vec<crate::NewAsset>,
@@ -914,7 +933,7 @@ pub struct ProductionBatch {
 }
 
 /// What a bulk import added.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportSummary {
     /// Assets created.
     pub assets: u64,
@@ -926,6 +945,41 @@ pub struct ImportSummary {
     pub versions: u64,
     /// Links recorded.
     pub links: u64,
+}
+
+/// What deleting an asset removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeletedAsset {
+    /// Versions deleted (their contents are left for garbage collection).
+    pub versions: u64,
+    /// Links removed (to and from the asset).
+    pub links: u64,
+    /// What used the asset (`NAME` or `SEQ/SHOT`), sorted: empty unless forced.
+    pub dependants: Vec<String>,
+}
+
+/// What deleting a shot removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeletedShot {
+    /// Links removed (its casting and what used it).
+    pub links: u64,
+    /// Tasks removed.
+    pub tasks: u64,
+    /// What used the shot (`NAME` or `SEQ/SHOT`), sorted: empty unless forced.
+    pub dependants: Vec<String>,
+}
+
+/// What deleting a sequence removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeletedSequence {
+    /// Its shots that were deleted (short names), sorted: empty unless forced.
+    pub shots: Vec<String>,
+    /// Links removed (to and from those shots).
+    pub links: u64,
+    /// Tasks removed (of those shots).
+    pub tasks: u64,
+    /// What outside the sequence used its shots (`NAME` or `SEQ/SHOT`), sorted.
+    pub dependants: Vec<String>,
 }
 
 #[cfg(test)]

@@ -150,15 +150,7 @@ pub struct SignedIn {
     pub role: Role,
 }
 
-/// A new token: its record and its text (shown once).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NewToken {
-    /// The record as listed later.
-    #[serde(flatten)]
-    pub info: TokenInfo,
-    /// The token to give to clients (`bft_…`); it is not stored and cannot be shown again.
-    pub token: String,
-}
+pub use bifrost_core::access::NewToken;
 
 impl Repository {
     /// Who this handle acts for.

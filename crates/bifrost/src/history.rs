@@ -9,51 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::Repository;
 use crate::error::Result;
 
-/// A file present in both versions with different content or mode.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangedFile {
-    /// Path inside the version.
-    pub path: String,
-    /// The file in the older version.
-    pub from: FileEntry,
-    /// The file in the newer version.
-    pub to: FileEntry,
-    /// Bytes of the newer file held in chunks the older file does not have: what a transfer of
-    /// the new version would move, and a measure of how much really changed.
-    pub bytes_differing: u64,
-}
-
-/// One metadata key that differs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MetaChange {
-    /// The key.
-    pub key: String,
-    /// Value before (absent if the key was added).
-    pub from: Option<serde_json::Value>,
-    /// Value after (absent if the key was removed).
-    pub to: Option<serde_json::Value>,
-}
-
-/// The difference between two versions of an asset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VersionDiff {
-    /// The older side.
-    pub from: Version,
-    /// The newer side.
-    pub to: Version,
-    /// Files only in `to`.
-    pub added: Vec<FileEntry>,
-    /// Files only in `from`.
-    pub removed: Vec<FileEntry>,
-    /// Files in both that differ.
-    pub changed: Vec<ChangedFile>,
-    /// Files identical in both.
-    pub unchanged: u64,
-    /// Bytes of `to` that are in no chunk of `from` (added files included).
-    pub bytes_differing: u64,
-    /// Version metadata changes.
-    pub metadata: Vec<MetaChange>,
-}
+pub use bifrost_core::{ChangedFile, MetaChange, VersionDiff};
 
 impl Repository {
     /// Compares two versions (of the same or of different assets).
