@@ -10,6 +10,7 @@
 //! `bifrost-core` only (plus serde and utoipa for the wire shapes and their schemas).
 
 pub mod error;
+pub mod hub;
 pub mod listing;
 pub mod openapi;
 pub mod operation;
@@ -17,6 +18,7 @@ pub mod ops;
 pub mod wire;
 
 pub use error::{ApiError, ErrorCode, ErrorKind};
+pub use hub::{Hub, Paged, all_pages};
 pub use listing::Listing;
 pub use operation::{Carrier, Method, OpSpec, Operation};
 pub use ops::{ALL, Request, Response};

@@ -104,6 +104,7 @@ impl From<Error> for ApiError {
             Error::NotUploaded { .. } => (StatusCode::CONFLICT, "content_not_uploaded"),
             Error::NothingToPublish => (StatusCode::BAD_REQUEST, "nothing_to_publish"),
             Error::GcRace => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+            Error::Query(_) => (StatusCode::BAD_REQUEST, "bad_query"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         ApiError {

@@ -143,7 +143,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 /// Whether the request says its body is JSON (`application/json` or `application/…+json`),
 /// as `axum::Json` requires.
-fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+pub(crate) fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
     let Some(value) = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -161,7 +161,7 @@ fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
 }
 
 /// Where in `value` a string or key holds U+0000, as a dotted path (`metadata.a[2]`).
-fn nul_in_json(value: &serde_json::Value, at: String) -> Option<String> {
+pub(crate) fn nul_in_json(value: &serde_json::Value, at: String) -> Option<String> {
     use serde_json::Value;
     let here = |at: String| if at.is_empty() { "/".to_owned() } else { at };
     match value {
@@ -189,7 +189,7 @@ fn nul_in_json(value: &serde_json::Value, at: String) -> Option<String> {
 /// 400 for text holding U+0000 (NUL). PostgreSQL cannot store it in text or JSON, so it is
 /// refused before any handler runs, on every catalog alike: the API answers the same whatever
 /// the backend, and never with a database error.
-fn refuse_nul(what: &str) -> ApiError {
+pub(crate) fn refuse_nul(what: &str) -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
         "nul_character",
@@ -205,7 +205,7 @@ fn refuse_nul(what: &str) -> ApiError {
 struct UriChecked;
 
 /// Refuses a request whose path or query string holds an encoded U+0000 (`%00`).
-fn refuse_nul_in_uri(parts: &mut Parts) -> Result<(), ApiError> {
+pub(crate) fn refuse_nul_in_uri(parts: &mut Parts) -> Result<(), ApiError> {
     if parts.extensions.get::<UriChecked>().is_some() {
         return Ok(());
     }
@@ -224,7 +224,7 @@ fn refuse_nul_in_uri(parts: &mut Parts) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn too_large() -> ApiError {
+pub(crate) fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "too_large",
@@ -232,7 +232,7 @@ fn too_large() -> ApiError {
     )
 }
 
-fn unsupported_media_type() -> ApiError {
+pub(crate) fn unsupported_media_type() -> ApiError {
     ApiError::new(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",

@@ -125,9 +125,11 @@ impl AppState {
 /// tracing, metrics and body limits.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let (api, openapi) = routes::api().split_for_parts();
-    let api = api.route_layer(axum::middleware::from_fn(metrics_layer::record));
-    let openapi = Arc::new(openapi);
+    let (api, _) = routes::api().split_for_parts();
+    let api = api
+        .merge(routes::table())
+        .route_layer(axum::middleware::from_fn(metrics_layer::record));
+    let openapi = Arc::new(openapi());
     Router::new()
         .merge(routes::system(openapi))
         .nest("/api/v1", api)
@@ -167,9 +169,12 @@ async fn wake_followers(
     response
 }
 
-/// The OpenAPI 3 document of the API (what `/api/v1/openapi.json` serves).
+/// The OpenAPI 3 document of the API (what `/api/v1/openapi.json` serves): the table's
+/// operations and the streaming routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes::api().into_openapi()
+    let mut doc = routes::api().into_openapi();
+    doc.merge(bifrost::api::openapi::document());
+    doc
 }
 
 /// Serves `repo` on `listener` until `shutdown` resolves, then finishes in-flight requests and

@@ -13,7 +13,7 @@ use bifrost_core::access::{
     TokenKind, TokenSecret, User, Webhook,
 };
 use bifrost_core::production::EntityRef;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::Repository;
 use crate::error::{Error, Result};

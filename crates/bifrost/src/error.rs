@@ -57,6 +57,15 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A search query that cannot be read.
+    #[error(transparent)]
+    Query(#[from] bifrost_core::QueryError),
+    /// An invariant of the program itself broke (a bug, not bad input).
+    #[error("internal error: {what}")]
+    Internal {
+        /// What broke.
+        what: String,
+    },
     /// Publish was given nothing (or only empty directories).
     #[error("nothing to publish: the given paths contain no files")]
     NothingToPublish,

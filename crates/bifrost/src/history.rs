@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use bifrost_core::{ChunkId, FileEntry, NewVersion, Version, VersionSelector};
-use serde::{Deserialize, Serialize};
 
 use crate::Repository;
 use crate::error::Result;

@@ -14,6 +14,7 @@ mod history;
 mod hub;
 mod ingest;
 mod maintenance;
+mod ops;
 mod package;
 mod production;
 mod progress;
@@ -28,6 +29,7 @@ mod watermark;
 mod workspace;
 
 pub use access::{Access, Actor, NewToken, SignedIn, hash_password};
+pub use bifrost_api as api;
 pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 pub use bifrost_core as core;
 /// The edge bridge (Modbus TCP/RTU client, tags, simulator); independent of the repository.
@@ -38,9 +40,11 @@ pub use config::{FORMAT_VERSION, RepoConfig};
 pub use custody::{DEFAULT_LEASE_TTL, LEASE_TTL_ENV, lease_ttl};
 pub use error::{Error, Result, parse_duration};
 pub use history::{ChangedFile, MetaChange, VersionDiff};
-pub use hub::Hub;
+pub use bifrost_api::Hub;
+pub use hub::Transfer;
 pub use ingest::{IngestOutcome, IngestRules, PlannedAsset, PlannedFile, Skipped, plan_ingest};
 pub use maintenance::{FsckReport, GcOptions, GcReport, MIN_GRACE, Problem, ProblemKind};
+pub use ops::Execute;
 pub use package::{
     ImportedAsset, OnConflict, PACKAGE_FORMAT, PackageAsset, PackageCheck, PackageContent,
     PackageCreated, PackageImport, PackageItem, PackageManifest, PackageReader, PackageShot,

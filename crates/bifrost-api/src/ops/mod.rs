@@ -22,6 +22,7 @@ use bifrost_core::production::{
 };
 use bifrost_core::{FileEntry, Project, RepoStats, Version, VersionDiff};
 
+use crate::hub::Paged;
 use crate::listing::Listing;
 use crate::operation::{Carrier, Method, OpSpec, Operation};
 use results::{Added, Deleted, MetadataObject, Removed};
@@ -452,4 +453,32 @@ table! { $
     /// Deliveries that failed for good (admins).
     access::DeadLetters: Get "/webhooks/{id}/dead-letters" Query
         => 200 Vec<DeadLetter>, "events", global, Admin, [];
+}
+
+/// Implements [`Paged`] for listings with `limit` and `offset` fields.
+macro_rules! paged {
+    ($($name:ident => $item:ty),* $(,)?) => {$(
+        impl Paged for $name {
+            type Item = $item;
+
+            fn page(&self, offset: u64, limit: u64) -> Self {
+                $name {
+                    offset: Some(offset),
+                    limit: Some(limit),
+                    ..self.clone()
+                }
+            }
+        }
+    )*};
+}
+
+paged! {
+    ListProjects => Project,
+    ListAssets => bifrost_core::Asset,
+    ListVersions => VersionDetails,
+    ListFiles => FileEntry,
+    ListShots => Shot,
+    Search => SearchHit,
+    RunSavedSearch => SearchHit,
+    ListUsers => User,
 }

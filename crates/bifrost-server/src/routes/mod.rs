@@ -1,10 +1,9 @@
 //! The routes: `system` (health, metrics, the OpenAPI document) and `api` (everything under
 //! `/api/v1`, each handler documented for OpenAPI where it is defined).
 
-mod access;
 mod assets;
 mod events;
-mod production;
+mod table;
 mod transfer;
 
 use std::sync::Arc;
@@ -16,7 +15,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use bifrost::core::access::Permission;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -49,12 +48,15 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Everything under `/api/v1`.
+/// The operations of the table (`bifrost-api`), served generically.
+pub(crate) fn table() -> Router<AppState> {
+    table::routes()
+}
+
+/// Everything under `/api/v1` that is not in the table: downloads, uploads, event streams.
 pub(crate) fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(access::routes())
         .merge(assets::routes())
-        .merge(production::routes())
         .merge(events::routes())
         .merge(transfer::routes())
 }
@@ -130,67 +132,4 @@ async fn metrics(
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),
     ))
-}
-
-/// `limit` and `offset` of a listing.
-#[derive(Debug, Clone, Copy, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct Page {
-    /// At most this many items (1–1000, default 100).
-    #[serde(default)]
-    limit: Option<u64>,
-    /// Skip this many items first (default 0).
-    #[serde(default)]
-    offset: Option<u64>,
-}
-
-impl Page {
-    pub(crate) fn limit(&self) -> u64 {
-        self.limit.unwrap_or(100).clamp(1, 1000)
-    }
-
-    pub(crate) fn offset(&self) -> u64 {
-        self.offset.unwrap_or(0)
-    }
-
-    /// One page of an already complete list.
-    pub(crate) fn of<T: Serialize>(&self, items: Vec<T>) -> ApiResult<Json<Listing<T>>> {
-        let total = items.len() as u64;
-        let items = items
-            .into_iter()
-            .skip(usize::try_from(self.offset()).unwrap_or(usize::MAX))
-            .take(self.limit() as usize)
-            .collect();
-        Ok(Json(Listing {
-            items,
-            limit: self.limit(),
-            offset: self.offset(),
-            total: Some(total),
-        }))
-    }
-}
-
-/// A page of a listing.
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct Listing<T> {
-    /// The items of this page.
-    items: Vec<T>,
-    /// The page size asked for.
-    limit: u64,
-    /// How many items were skipped.
-    offset: u64,
-    /// How many there are in all, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    total: Option<u64>,
-}
-
-impl<T> Listing<T> {
-    pub(crate) fn page(items: Vec<T>, page: Page) -> Json<Self> {
-        Json(Listing {
-            items,
-            limit: page.limit(),
-            offset: page.offset(),
-            total: None,
-        })
-    }
 }
