@@ -14,6 +14,16 @@ pub enum ClientError {
         code: String,
         /// The server's explanation.
         message: String,
+        /// Whether the server says the same request may succeed later.
+        retryable: bool,
+    },
+    /// An operation that cannot be put into a request (a bug in the caller).
+    #[error("cannot send {operation}: {detail}")]
+    BadRequest {
+        /// The operation.
+        operation: String,
+        /// What is wrong.
+        detail: String,
     },
     /// No connection, or it broke.
     #[error(
@@ -108,6 +118,16 @@ fn hint(status: u16) -> &'static str {
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 
 impl ClientError {
+    /// Whether sending the same request again later may succeed: the server said so
+    /// (`busy`), or the connection was refused or reset before an answer.
+    pub fn retryable(&self) -> bool {
+        match self {
+            ClientError::Api { retryable, .. } => *retryable,
+            ClientError::Unreachable { source, .. } => source.is_connect(),
+            _ => false,
+        }
+    }
+
     /// The HTTP status the server answered, if it answered with an error.
     pub fn status(&self) -> Option<u16> {
         match self {

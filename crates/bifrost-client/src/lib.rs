@@ -1,7 +1,8 @@
 //! A client for `bifrost serve`: the operations of a local repository, answered by a server.
 //!
-//! [`Client`] implements [`bifrost::Hub`], the trait the CLI is written against, so every
-//! command runs the same against a server (`bifrost --remote …`). Publishing cuts files exactly
+//! [`Client`] implements [`bifrost_api::Hub`] (every operation of the table, encoded by the
+//! table's wire rule) and [`bifrost::Transfer`], the traits the CLI is written against, so
+//! every command runs the same against a server (`bifrost --remote …`). Publishing cuts files exactly
 //! as the server's repository would (same FastCDC parameters), asks which chunks the server
 //! lacks and uploads only those; checkout streams each file, verifies it against its content id
 //! and renames it into place (see [`transfer`](crate::Client::publish)). Logins are saved per
@@ -25,8 +26,6 @@ pub use error::{ClientError, Result};
 
 /// The API's prefix on a server.
 const API: &str = "api/v1";
-/// Largest page the server hands out.
-const PAGE: u64 = 1000;
 
 /// A connection to one server, acting for one token in one project.
 #[derive(Debug, Clone)]
@@ -40,18 +39,7 @@ pub struct Client {
 }
 
 /// Who a token belongs to, as the server sees it.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct Me {
-    /// The user.
-    pub user: bifrost_core::access::User,
-    /// Projects they can see.
-    pub projects: Vec<String>,
-}
-
-#[derive(serde::Deserialize)]
-struct Listing<T> {
-    items: Vec<T>,
-}
+pub use bifrost_api::ops::access::WhoAmI as Me;
 
 #[derive(serde::Deserialize)]
 struct ErrorBody {
@@ -62,6 +50,8 @@ struct ErrorBody {
 struct ErrorDetail {
     code: String,
     message: String,
+    #[serde(default)]
+    retryable: bool,
 }
 
 fn http_client() -> reqwest::Client {
@@ -97,13 +87,17 @@ impl Client {
         user: &str,
         password: &str,
         token_name: &str,
-    ) -> Result<bifrost::NewToken> {
-        let base = base_url(server)?;
-        let url = join(&base, &[API, "auth", "login"]);
-        let body =
-            serde_json::json!({ "user": user, "password": password, "token_name": token_name });
-        let request = http_client().post(url.clone()).json(&body);
-        read_answer(request, &url, "login").await
+    ) -> Result<bifrost_core::access::NewToken> {
+        let anonymous = Client::new(server, "", "")?;
+        bifrost_api::Hub::call(
+            &anonymous,
+            bifrost_api::ops::Login {
+                user: user.to_owned(),
+                password: password.to_owned(),
+                token_name: Some(token_name.to_owned()),
+            },
+        )
+        .await
     }
 
     /// The server's address.
@@ -129,7 +123,7 @@ impl Client {
 
     /// Who the token belongs to (also checks that it is accepted).
     pub async fn me(&self) -> Result<Me> {
-        self.get(&["me"], &()).await
+        bifrost_api::Hub::call(self, bifrost_api::ops::Me {}).await
     }
 
     /// `base/api/v1/<segments>`, each segment percent-encoded (a `/` inside one stays data).
@@ -167,37 +161,6 @@ impl Client {
                 .body(bytes);
         }
         read_answer(request, &url, &what).await
-    }
-
-    async fn get<T: DeserializeOwned>(
-        &self,
-        segments: &[&str],
-        query: &impl Serialize,
-    ) -> Result<T> {
-        self.call(reqwest::Method::GET, self.url(segments), query, None)
-            .await
-    }
-
-    /// Every item of a paged listing.
-    async fn all<T: DeserializeOwned>(
-        &self,
-        url: url::Url,
-        query: &[(&str, String)],
-    ) -> Result<Vec<T>> {
-        let mut items = Vec::new();
-        loop {
-            let mut page: Vec<(&str, String)> = query.to_vec();
-            page.push(("limit", PAGE.to_string()));
-            page.push(("offset", items.len().to_string()));
-            let listing: Listing<T> = self
-                .call(reqwest::Method::GET, url.clone(), &page, None)
-                .await?;
-            let got = listing.items.len() as u64;
-            items.extend(listing.items);
-            if got < PAGE {
-                return Ok(items);
-            }
-        }
     }
 
     async fn send_json<T: DeserializeOwned>(
@@ -255,8 +218,8 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response> {
         return Ok(response);
     }
     let text = response.text().await.unwrap_or_default();
-    let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(body) => (body.error.code, body.error.message),
+    let (code, message, retryable) = match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => (body.error.code, body.error.message, body.error.retryable),
         Err(_) => (
             status.canonical_reason().unwrap_or("error").to_lowercase(),
             if text.is_empty() {
@@ -264,11 +227,14 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response> {
             } else {
                 text
             },
+            // A proxy's 502/503/504 without our body: the server may be restarting.
+            matches!(status.as_u16(), 502..=504),
         ),
     };
     Err(ClientError::Api {
         status: status.as_u16(),
         code,
         message,
+        retryable,
     })
 }
