@@ -1,6 +1,6 @@
 //! `bifrost edge …`: Modbus from the command line — read registers, bits or tags (once or
 //! watching), write them, and run the simulator. Everything here parses and renders; the work is
-//! `bifrost::edge`'s.
+//! `bifrost_edge`'s.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,9 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use bifrost::edge::{
-    ClientConfig, Device, Pool, Simulator, Table, Tag, TagFile, TagReading, Value,
-};
+use bifrost_edge::{ClientConfig, Device, Pool, Simulator, Table, Tag, TagFile, TagReading, Value};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -241,7 +239,7 @@ pub async fn run(command: &EdgeCommand, json: bool) -> Result<ExitCode> {
 enum Round {
     Range(
         AddrRange,
-        Result<Vec<serde_json::Value>, bifrost::edge::EdgeError>,
+        Result<Vec<serde_json::Value>, bifrost_edge::EdgeError>,
     ),
     Tags(Vec<(Tag, TagReading)>),
 }

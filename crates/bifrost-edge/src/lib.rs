@@ -10,7 +10,8 @@
 //! - [`Pool`]: one shared connection per device for programs that talk to many.
 //! - [`simulator`]: a Modbus TCP server with configurable values, latency and faults.
 //!
-//! Depends on no other Bifrost crate; the `bifrost` facade re-exports it as `bifrost::edge`.
+//! Depends on no other Bifrost crate, and none of the hub's crates depends on it: the CLI
+//! (`bifrost edge`) and the Python package (`bifrost.plc`) use it directly.
 
 pub mod device;
 pub mod error;

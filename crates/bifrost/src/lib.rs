@@ -32,8 +32,6 @@ pub use access::{Access, Actor, NewToken, SignedIn, hash_password};
 pub use bifrost_api as api;
 pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 pub use bifrost_core as core;
-/// The edge bridge (Modbus TCP/RTU client, tags, simulator); independent of the repository.
-pub use bifrost_edge as edge;
 pub use bifrost_store::{FileDescription, StoreError, describe_reader, stream_chunks};
 pub use checkout::{CheckoutFile, CheckoutOptions, CheckoutOutcome, CheckoutTarget};
 pub use config::{FORMAT_VERSION, RepoConfig};
