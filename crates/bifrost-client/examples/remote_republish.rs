@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use bifrost::core::NewAsset;
-use bifrost::{Hub, InitOptions, NoProgress, Repository};
+use bifrost::api::ops::CreateAsset;
+use bifrost::{Hub, InitOptions, NoProgress, Repository, Transfer};
 use bifrost_client::Client;
 
 struct Publish {
@@ -30,13 +30,7 @@ async fn publish(client: &Client, file: &Path) -> Publish {
     let start = Instant::now();
     let before = client.bytes_sent();
     let outcome = client
-        .publish(
-            "scene",
-            &[file.to_owned()],
-            "",
-            "remote",
-            Arc::new(NoProgress),
-        )
+        .publish("scene", &[file.to_owned()], "remote", Arc::new(NoProgress))
         .await
         .expect("publish");
     Publish {
@@ -101,12 +95,11 @@ async fn main() {
     }));
     let client = Client::new(&url, &token, "main").expect("client");
     client
-        .create_asset(&NewAsset {
+        .call(CreateAsset {
+            project: "main".into(),
             name: "scene".into(),
-            asset_type: "scene".into(),
-            tags: Vec::new(),
-            metadata: Default::default(),
-            department: None,
+            asset_type: Some("scene".into()),
+            ..CreateAsset::default()
         })
         .await
         .expect("asset");

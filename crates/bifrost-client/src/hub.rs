@@ -113,3 +113,42 @@ impl Hub for Client {
         }
     }
 }
+
+impl bifrost::Transfer for Client {
+    async fn publish(
+        &self,
+        asset: &str,
+        paths: &[std::path::PathBuf],
+        note: &str,
+        progress: std::sync::Arc<dyn bifrost::Progress>,
+    ) -> Result<bifrost::PublishOutcome> {
+        self.publish_files(asset, paths, note, progress).await
+    }
+
+    async fn checkout(
+        &self,
+        reference: &VersionRef,
+        dest: &std::path::Path,
+        options: bifrost::CheckoutOptions,
+        progress: std::sync::Arc<dyn bifrost::Progress>,
+    ) -> Result<bifrost::CheckoutOutcome> {
+        self.checkout_files(reference, dest, options, progress)
+            .await
+    }
+}
+
+impl Client {
+    /// Sends any operation of the table (see [`Hub::call`]): how dynamic front ends (Python)
+    /// reach a server.
+    pub async fn dispatch(&self, request: bifrost_api::Request) -> Result<bifrost_api::Response> {
+        use bifrost_api::{Request, Response};
+        macro_rules! arms {
+            ($($name:ident),*) => {
+                match request {
+                    $(Request::$name(op) => Response::$name(Box::pin(self.call(op)).await?),)*
+                }
+            };
+        }
+        Ok(bifrost_api::for_each_operation!(arms))
+    }
+}

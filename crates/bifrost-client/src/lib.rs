@@ -144,7 +144,7 @@ impl Client {
         self.http.request(method, url).bearer_auth(&self.token)
     }
 
-    async fn call<T: DeserializeOwned>(
+    async fn request_json<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         url: url::Url,
@@ -169,7 +169,7 @@ impl Client {
         url: url::Url,
         body: serde_json::Value,
     ) -> Result<T> {
-        self.call(method, url, &(), Some(&body)).await
+        self.request_json(method, url, &(), Some(&body)).await
     }
 }
 

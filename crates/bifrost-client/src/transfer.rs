@@ -23,7 +23,7 @@ use bifrost::core::{
     ChunkId, ChunkingParams, ContentId, FileEntry, NewContent, Version, VersionRef,
 };
 use bifrost::{
-    CheckoutOptions, CheckoutOutcome, CheckoutTarget, FileDescription, Hub, Manifest, Progress,
+    CheckoutOptions, CheckoutOutcome, CheckoutTarget, FileDescription, Manifest, Progress,
     PublishOutcome,
 };
 use futures::{StreamExt, TryStreamExt};
@@ -72,7 +72,14 @@ impl Client {
     ) -> Result<PublishOutcome> {
         // The asset must exist, be visible and be publishable by us (department, locks) before
         // any byte is read or moves: an empty negotiation asks exactly that.
-        self.asset(asset).await?;
+        bifrost_api::Hub::call(
+            self,
+            bifrost_api::ops::GetAsset {
+                project: self.project.clone(),
+                asset: asset.to_owned(),
+            },
+        )
+        .await?;
         let _: MissingAnswer = self
             .send_json(
                 Method::POST,
@@ -81,7 +88,7 @@ impl Client {
             )
             .await?;
         let params: ChunkingParams = self
-            .call(Method::GET, self.in_project(&["chunking"]), &(), None)
+            .request_json(Method::GET, self.in_project(&["chunking"]), &(), None)
             .await?;
         let inputs = bifrost::publish_inputs(paths)?;
         let total: u64 = inputs.iter().map(|i| i.size).sum();
