@@ -270,6 +270,7 @@ named!(
     crate::ops::assets::AssetWithStatus,
     crate::ops::production::EntityStatus,
     crate::ops::access::WhoAmI,
+    crate::ops::access::EventPage,
     crate::ops::results::Deleted,
     crate::ops::results::Added,
     crate::ops::results::Removed,

@@ -30,6 +30,7 @@ mod workspace;
 
 pub use access::{Access, Actor, NewToken, SignedIn, hash_password};
 pub use bifrost_api as api;
+pub use bifrost_api::Hub;
 pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 pub use bifrost_core as core;
 pub use bifrost_store::{FileDescription, StoreError, describe_reader, stream_chunks};
@@ -38,7 +39,6 @@ pub use config::{FORMAT_VERSION, RepoConfig};
 pub use custody::{DEFAULT_LEASE_TTL, LEASE_TTL_ENV, lease_ttl};
 pub use error::{Error, Result, parse_duration};
 pub use history::{ChangedFile, MetaChange, VersionDiff};
-pub use bifrost_api::Hub;
 pub use hub::Transfer;
 pub use ingest::{IngestOutcome, IngestRules, PlannedAsset, PlannedFile, Skipped, plan_ingest};
 pub use maintenance::{FsckReport, GcOptions, GcReport, MIN_GRACE, Problem, ProblemKind};

@@ -1,6 +1,6 @@
 //! Requests of sign-in, users, tokens, roles, members, the audit log, events and webhooks.
 
-use bifrost_core::access::{Permission, TokenKind, User};
+use bifrost_core::access::{Event, Permission, TokenKind, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -225,4 +225,31 @@ pub struct DeleteWebhook {
 pub struct DeadLetters {
     /// The webhook's id.
     pub id: i64,
+}
+
+/// Which events to read: journal entries after an id, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListEvents {
+    /// Only events after this id (default: from the beginning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+    /// Only events of this project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
+    /// Only actions starting with this (`version.`, `asset.created`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+/// A page of events and where to resume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EventPage {
+    /// The events, oldest first.
+    pub events: Vec<Event>,
+    /// The id to pass as `after` to read on (the last event's, or the `after` given).
+    pub last_id: Option<i64>,
 }

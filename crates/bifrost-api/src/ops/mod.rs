@@ -450,6 +450,9 @@ table! { $
     access::DeleteWebhook: Delete "/webhooks/{id}" Query
         => 200 bifrost_core::access::Webhook, "events", global, Admin,
         ["webhook.deleted"];
+    /// Events after an id, oldest first, of the projects the caller is a member of.
+    access::ListEvents: Get "/events" Query
+        => 200 access::EventPage, "events", global, Anyone, [];
     /// Deliveries that failed for good (admins).
     access::DeadLetters: Get "/webhooks/{id}/dead-letters" Query
         => 200 Vec<DeadLetter>, "events", global, Admin, [];

@@ -141,4 +141,3 @@ async fn download_file(
         .body(Body::from_stream(stream))
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }
-

@@ -5,14 +5,12 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use bifrost::core::access::EventFilter;
 use futures::Stream;
 use serde::Deserialize;
-use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -21,9 +19,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiQuery, Global};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_events))
-        .routes(routes!(stream_events))
+    OpenApiRouter::new().routes(routes!(stream_events))
 }
 
 /// Where to start.
@@ -54,18 +50,6 @@ impl EventQuery {
             ..EventFilter::default()
         }
     }
-}
-
-/// Events after an id, oldest first, of the projects the caller is a member of.
-#[utoipa::path(get, path = "/events", tag = "events", params(EventQuery),
-    responses((status = 200, body = Value), (status = "4XX", body = ErrorBody)))]
-async fn list_events(
-    Global(repo): Global,
-    ApiQuery(query): ApiQuery<EventQuery>,
-) -> ApiResult<Json<Value>> {
-    let events = repo.events(&query.filter(query.after)).await?;
-    let last = events.last().map(|e| e.id).or(query.after);
-    Ok(Json(json!({ "events": events, "last_id": last })))
 }
 
 /// Follows events as Server-Sent Events (`id:` is the event id; reconnect with

@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use bifrost_api::Listing;
-use bifrost_api::ops::access::WhoAmI;
+use bifrost_api::ops::access::{EventPage, WhoAmI};
 use bifrost_api::ops::{
-    AddUser, AddWebhook, Audit, CreateToken, DeadLetters, DeleteWebhook, GetUser, ListMembers,
-    ListRoles, ListTokens, ListUsers, ListWebhooks, Login, Me, RemoveMember, RevokeToken,
-    SetMember, SetRole, UpdateUser,
+    AddUser, AddWebhook, Audit, CreateToken, DeadLetters, DeleteWebhook, GetUser, ListEvents,
+    ListMembers, ListRoles, ListTokens, ListUsers, ListWebhooks, Login, Me, RemoveMember,
+    RevokeToken, SetMember, SetRole, UpdateUser,
 };
 use bifrost_core::access::{
     DeadLetter, Event, EventFilter, Member, NewToken, Role, TokenInfo, TokenKind, User, Webhook,
@@ -192,5 +192,21 @@ impl Execute for DeleteWebhook {
 impl Execute for DeadLetters {
     async fn execute(self, repo: &Repository) -> Result<Vec<DeadLetter>> {
         repo.dead_letters(self.id).await
+    }
+}
+
+impl Execute for ListEvents {
+    async fn execute(self, repo: &Repository) -> Result<EventPage> {
+        let events = repo
+            .events(&EventFilter {
+                after_id: self.after,
+                projects: self.project.map(|p| vec![p]),
+                action_prefix: self.action,
+                limit: self.limit.unwrap_or(100).clamp(1, 1000),
+                ..EventFilter::default()
+            })
+            .await?;
+        let last_id = events.last().map(|e| e.id).or(self.after);
+        Ok(EventPage { events, last_id })
     }
 }
