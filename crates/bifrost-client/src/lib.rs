@@ -17,6 +17,8 @@ mod transfer;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+// The operations a front end may ask for; `transfer.rs` calls some on the client itself.
+use bifrost::Hub;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

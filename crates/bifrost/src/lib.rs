@@ -16,7 +16,6 @@ mod ingest;
 mod maintenance;
 mod package;
 mod production;
-mod progress;
 mod publish;
 mod repo;
 mod template;
@@ -32,8 +31,14 @@ pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedSh
 pub use bifrost_core as core;
 /// The edge bridge (Modbus TCP/RTU client, tags, simulator); independent of the repository.
 pub use bifrost_edge as edge;
-pub use bifrost_store::{FileDescription, StoreError, describe_reader, stream_chunks};
-pub use checkout::{CheckoutFile, CheckoutOptions, CheckoutOutcome, CheckoutTarget};
+/// Local file work shared with remote clients: chunking of streams, publish inputs, checkout
+/// targets, progress.
+pub use bifrost_files::{
+    CheckoutFile, CheckoutOptions, CheckoutOutcome, CheckoutTarget, CheckoutWriter,
+    FileDescription, FilesError, Manifest, NoProgress, Progress, PublishInput, PublishOutcome,
+    describe_content, describe_reader, publish_inputs, stream_chunks,
+};
+pub use bifrost_store::StoreError;
 pub use config::{FORMAT_VERSION, RepoConfig};
 pub use custody::{DEFAULT_LEASE_TTL, LEASE_TTL_ENV, lease_ttl};
 pub use error::{Error, Result, parse_duration};
@@ -46,12 +51,9 @@ pub use package::{
     PackageCreated, PackageImport, PackageItem, PackageManifest, PackageReader, PackageShot,
     PackageVersion,
 };
-pub use progress::{NoProgress, Progress};
-pub use publish::{PublishInput, PublishOutcome, publish_inputs};
 pub use repo::{DEFAULT_PROJECT, DOT_DIR, InitOptions, REPO_ENV, Repository};
 pub use template::{Template, TemplateReport};
 pub use tidy::{CleanupReport, DedupeReport, DuplicateGroup, scan_duplicates};
-pub use transfer::{Manifest, describe_content};
 pub use watermark::MARK_FILE;
 pub use workspace::{
     CACHE_DIR, Change, ChangeKind, Conflict, Mode as WorkspaceMode, SyncReport, TrackedAsset,
