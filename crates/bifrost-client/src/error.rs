@@ -99,9 +99,9 @@ pub enum ClientError {
         /// The hash of what arrived.
         actual: String,
     },
-    /// A local repository operation (listing inputs, checking paths) failed.
-    #[error(transparent)]
-    Local(#[from] bifrost::Error),
+    /// Local file work (listing publish inputs, writing a checkout) failed.
+    #[error("{0}{hint}", hint = local_hint(.0))]
+    Local(#[from] bifrost_files::FilesError),
     /// Something only a local repository can do.
     #[error("{0}")]
     LocalOnly(String),
@@ -110,6 +110,16 @@ pub enum ClientError {
 fn hint(status: u16) -> &'static str {
     match status {
         401 => ". Log in again: `bifrost login URL`",
+        _ => "",
+    }
+}
+
+/// What the command line offers about local file work, beyond the files crate's own words.
+fn local_hint(e: &bifrost_files::FilesError) -> &'static str {
+    use bifrost_files::FilesError;
+    match e {
+        FilesError::DestinationExists { .. } => ", or pass --force to overwrite",
+        FilesError::UnsafePath { .. } => ". Run `bifrost fsck` on the server",
         _ => "",
     }
 }
@@ -145,4 +155,26 @@ pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Cli
 pub(crate) fn unreachable(url: &url::Url) -> impl FnOnce(reqwest::Error) -> ClientError {
     let url = url.as_str().to_owned();
     move |source| ClientError::Unreachable { url, source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_file_errors_keep_the_command_line_hints() {
+        let exists = ClientError::from(bifrost_files::FilesError::DestinationExists {
+            path: "out/a.txt".into(),
+        });
+        assert_eq!(
+            exists.to_string(),
+            "`out/a.txt` already exists; check out into an empty or new directory, or pass \
+             --force to overwrite"
+        );
+        let empty = ClientError::from(bifrost_files::FilesError::NothingToPublish);
+        assert_eq!(
+            empty.to_string(),
+            "nothing to publish: the given paths contain no files"
+        );
+    }
 }

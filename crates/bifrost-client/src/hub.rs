@@ -114,14 +114,14 @@ impl Hub for Client {
     }
 }
 
-impl bifrost::Transfer for Client {
+impl bifrost_files::Transfer for Client {
     async fn publish(
         &self,
         asset: &str,
         paths: &[std::path::PathBuf],
         note: &str,
-        progress: std::sync::Arc<dyn bifrost::Progress>,
-    ) -> Result<bifrost::PublishOutcome> {
+        progress: std::sync::Arc<dyn bifrost_files::Progress>,
+    ) -> Result<bifrost_files::PublishOutcome> {
         self.publish_files(asset, paths, note, progress).await
     }
 
@@ -129,9 +129,9 @@ impl bifrost::Transfer for Client {
         &self,
         reference: &VersionRef,
         dest: &std::path::Path,
-        options: bifrost::CheckoutOptions,
-        progress: std::sync::Arc<dyn bifrost::Progress>,
-    ) -> Result<bifrost::CheckoutOutcome> {
+        options: bifrost_files::CheckoutOptions,
+        progress: std::sync::Arc<dyn bifrost_files::Progress>,
+    ) -> Result<bifrost_files::CheckoutOutcome> {
         self.checkout_files(reference, dest, options, progress)
             .await
     }

@@ -1,7 +1,7 @@
 //! A client for `bifrost serve`: the operations of a local repository, answered by a server.
 //!
 //! [`Client`] implements [`bifrost_api::Hub`] (every operation of the table, encoded by the
-//! table's wire rule) and [`bifrost::Transfer`], the traits the CLI is written against, so
+//! table's wire rule) and [`bifrost_files::Transfer`], the traits the CLI is written against, so
 //! every command runs the same against a server (`bifrost --remote …`). Publishing cuts files exactly
 //! as the server's repository would (same FastCDC parameters), asks which chunks the server
 //! lacks and uploads only those; checkout streams each file, verifies it against its content id
@@ -18,6 +18,7 @@ mod transfer;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+// The operations a front end may ask for; `transfer.rs` calls some on the client itself.
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

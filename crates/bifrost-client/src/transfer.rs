@@ -1,16 +1,18 @@
 //! Moving bytes: publish with chunk negotiation, checkout with streamed, verified downloads.
 //!
 //! Publish reads each file twice, streaming, so memory stays bounded by one upload batch
-//! whatever the file sizes: first to cut it (FastCDC with the server's parameters) and hash its
-//! chunks and content, then — after the server has said which chunks it lacks — to send only
-//! those, in batches of at most [`UPLOAD_BATCH`] bytes. Each batch is durable on the server
-//! before it is acknowledged, so a publish that is interrupted resumes by running it again: the
-//! server then lacks only what never arrived. The version is committed last, from the
-//! manifest; until then nothing is visible.
+//! whatever the file sizes: first to cut it (`bifrost_files::describe_reader`: FastCDC with the
+//! server's parameters, cut where the server's store cuts) and hash its chunks and content,
+//! then — after the server has said which chunks it lacks — to send only those, in batches of
+//! at most [`UPLOAD_BATCH`] bytes. Each batch is durable on the server before it is
+//! acknowledged, so a publish that is interrupted resumes by running it again: the server then
+//! lacks only what never arrived. The version is committed last, from the manifest; until then
+//! nothing is visible.
 //!
-//! Checkout follows the local rules: into a new directory everything is written into a hidden
-//! staging directory renamed into place at the end; into an existing one each file is written
-//! under a temporary name and renamed once its bytes hash to the content id the server listed.
+//! Checkout writes through the same `bifrost_files::CheckoutTarget` as a local one: into a new
+//! directory everything is written into a hidden staging directory renamed into place at the
+//! end; into an existing one each file is written under a temporary name, committed once its
+//! bytes hash to the content id the server listed, and all are renamed into place together.
 //! A download that breaks off continues with an HTTP range request from where it stopped.
 
 use std::collections::{HashMap, HashSet};
@@ -19,10 +21,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bifrost::core::{
+use bifrost_core::{
     ChunkId, ChunkingParams, ContentId, FileEntry, NewContent, Version, VersionRef,
 };
-use bifrost::{
+use bifrost_files::{
     CheckoutOptions, CheckoutOutcome, CheckoutTarget, FileDescription, Manifest, Progress,
     PublishOutcome,
 };
@@ -52,7 +54,7 @@ struct Described {
 /// Cuts and hashes `source` with `params`, streaming, as the server's store would.
 fn describe_file(source: &Path, params: ChunkingParams) -> Result<FileDescription> {
     let file = File::open(source).map_err(io(source))?;
-    bifrost::describe_reader(file, params).map_err(io(source))
+    bifrost_files::describe_reader(file, params).map_err(io(source))
 }
 
 /// Appends one upload record: `[32-byte id][u32 LE length][bytes]`.
@@ -90,7 +92,7 @@ impl Client {
         let params: ChunkingParams = self
             .request_json(Method::GET, self.in_project(&["chunking"]), &(), None)
             .await?;
-        let inputs = bifrost::publish_inputs(paths)?;
+        let inputs = bifrost_files::publish_inputs(paths)?;
         let total: u64 = inputs.iter().map(|i| i.size).sum();
 
         // Pass 1: describe every file.
@@ -220,7 +222,7 @@ impl Client {
                         return;
                     }
                 };
-                let chunker = bifrost::stream_chunks(file, params);
+                let chunker = bifrost_files::stream_chunks(file, params);
                 let mut position = 0;
                 for chunk in chunker {
                     let data = match chunk {
@@ -325,8 +327,8 @@ impl Client {
                 let progress = progress.clone();
                 let target = &target;
                 async move {
-                    let mut out = target.open(&f)?;
-                    self.download(url, &f, &mut out.file, &*progress).await?;
+                    let out = target.open(&f)?;
+                    self.download(url, &f, &out.file, &*progress).await?;
                     Ok::<_, ClientError>(target.commit(out)?)
                 }
             })
@@ -351,7 +353,7 @@ impl Client {
         &self,
         url: url::Url,
         file: &FileEntry,
-        out: &mut File,
+        mut out: &File,
         progress: &dyn Progress,
     ) -> Result<()> {
         let mut hasher = blake3::Hasher::new();
@@ -426,34 +428,6 @@ fn record_payload_bytes(batch: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
-
-    fn small_params() -> ChunkingParams {
-        ChunkingParams {
-            min_size: 256,
-            avg_size: 1024,
-            max_size: 4096,
-        }
-    }
-
-    proptest! {
-        /// The streaming cutter must cut exactly where the server's in-memory one does, or
-        /// nothing a client uploads would deduplicate against what the server stores.
-        #[test]
-        fn streaming_cuts_match_the_servers(data in proptest::collection::vec(any::<u8>(), 0..40_000)) {
-            let dir = tempfile::tempdir().unwrap();
-            let path = dir.path().join("f");
-            std::fs::write(&path, &data).unwrap();
-            let FileDescription { content, size, chunks } =
-                describe_file(&path, small_params()).unwrap();
-            let (expected, ranges) = bifrost::describe_content(&data, small_params());
-            prop_assert_eq!(content, expected.id);
-            prop_assert_eq!(size, data.len() as u64);
-            prop_assert_eq!(chunks.iter().map(|(id, _)| *id).collect::<Vec<_>>(), expected.chunks);
-            prop_assert_eq!(chunks.iter().map(|(_, l)| *l).collect::<Vec<_>>(),
-                ranges.iter().map(|r| r.len()).collect::<Vec<_>>());
-        }
-    }
 
     #[test]
     fn records_carry_id_length_and_bytes() {

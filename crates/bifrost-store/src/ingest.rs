@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use bifrost_core::{ChunkId, ChunkingParams, Codec, ContentId, PackRecord};
-use fastcdc::v2020::FastCDC;
+use bifrost_files::{Progress, cut_points};
 use rayon::prelude::*;
 
 use crate::error::{Result, StoreError};
@@ -93,16 +93,6 @@ impl KnownChunks for NothingKnown {
     fn known(&self, ids: &[ChunkId]) -> std::result::Result<Vec<bool>, String> {
         Ok(vec![false; ids.len()])
     }
-}
-
-/// Receives progress as bytes are read.
-pub trait Progress: Send + Sync {
-    /// `bytes` more source bytes were processed.
-    fn advance(&self, bytes: u64);
-}
-
-impl Progress for () {
-    fn advance(&self, _: u64) {}
 }
 
 pub(crate) type SealedPack = (PackRecord, Vec<u8>);
@@ -404,92 +394,5 @@ fn clone_read_error(e: &StoreError) -> StoreError {
             source: io::Error::new(source.kind(), source.to_string()),
         },
         other => StoreError::Task(other.to_string()),
-    }
-}
-
-/// A file cut and hashed as the store would, without storing anything.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileDescription {
-    /// BLAKE3 of the bytes.
-    pub content: ContentId,
-    /// Number of bytes.
-    pub size: u64,
-    /// Each chunk's id and length, in order.
-    pub chunks: Vec<(ChunkId, usize)>,
-}
-
-/// The chunks of `reader`, streamed, cut exactly where [`cut_points`] cuts the same bytes held
-/// in memory: for readers of files too large to hold (remote publishing, `dedupe --chunks`).
-pub fn stream_chunks<R: Read>(
-    reader: R,
-    params: ChunkingParams,
-) -> impl Iterator<Item = io::Result<Vec<u8>>> {
-    fastcdc::v2020::StreamCDC::new(
-        reader,
-        params.min_size as usize,
-        params.avg_size as usize,
-        params.max_size as usize,
-    )
-    .map(|chunk| chunk.map(|c| c.data).map_err(io::Error::other))
-}
-
-/// Describes what `reader` holds (content id, size, chunks) in one streamed pass.
-pub fn describe_reader<R: Read>(reader: R, params: ChunkingParams) -> io::Result<FileDescription> {
-    let mut whole = blake3::Hasher::new();
-    let mut size = 0u64;
-    let mut chunks = Vec::new();
-    for data in stream_chunks(reader, params) {
-        let data = data?;
-        whole.update(&data);
-        size += data.len() as u64;
-        chunks.push((ChunkId::of(&data), data.len()));
-    }
-    Ok(FileDescription {
-        content: ContentId::from_hash(whole.finalize()),
-        size,
-        chunks,
-    })
-}
-
-/// Where content-defined chunking cuts `data` with `params`: what every writer of a repository
-/// must use for its chunks to deduplicate (remote clients included).
-pub fn cut_points(data: &[u8], params: ChunkingParams) -> Vec<Range<usize>> {
-    FastCDC::new(
-        data,
-        params.min_size as usize,
-        params.avg_size as usize,
-        params.max_size as usize,
-    )
-    .map(|c| c.offset..c.offset + c.length)
-    .collect()
-}
-
-#[cfg(test)]
-mod stream_tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    fn small_params() -> ChunkingParams {
-        ChunkingParams {
-            min_size: 256,
-            avg_size: 1024,
-            max_size: 4096,
-        }
-    }
-
-    proptest! {
-        /// The streaming cutter must cut exactly where the in-memory one does, or nothing a
-        /// remote client uploads would deduplicate against what the store holds.
-        #[test]
-        fn streaming_cuts_match_in_memory_cuts(data in proptest::collection::vec(any::<u8>(), 0..40_000)) {
-            let described = describe_reader(&data[..], small_params()).unwrap();
-            let ranges = cut_points(&data, small_params());
-            prop_assert_eq!(described.content, ContentId::of(&data));
-            prop_assert_eq!(described.size, data.len() as u64);
-            prop_assert_eq!(
-                described.chunks,
-                ranges.iter().map(|r| (ChunkId::of(&data[r.clone()]), r.len())).collect::<Vec<_>>()
-            );
-        }
     }
 }

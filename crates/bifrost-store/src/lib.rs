@@ -1,9 +1,10 @@
 //! Bifrost's content-addressed chunk store.
 //!
-//! Files are cut by content-defined chunking (FastCDC 2020, 64 KiB / 256 KiB / 1 MiB by default),
-//! each chunk is named by the BLAKE3 of its bytes, compressed with zstd when that pays, and
-//! appended to a pack file (about 16 MiB) with a trailer that indexes it. Packs go to a backend
-//! through `object_store`: a local directory by default, or an S3-compatible bucket.
+//! Files are cut by content-defined chunking (FastCDC 2020, 64 KiB / 256 KiB / 1 MiB by default;
+//! `bifrost_files::cut_points`, where remote clients cut too), each chunk is named by the BLAKE3
+//! of its bytes, compressed with zstd when that pays, and appended to a pack file (about 16 MiB)
+//! with a trailer that indexes it. Packs go to a backend through `object_store`: a local
+//! directory by default, or an S3-compatible bucket.
 //!
 //! The store knows nothing of assets or versions, and keeps no index of its own: the caller
 //! supplies a [`KnownChunks`] oracle for deduplication and records the returned [`PackRecord`]s.
@@ -26,16 +27,14 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bifrost_core::{ChunkId, ChunkingParams, PackEntry, PackId, PackRecord};
+use bifrost_files::Progress;
 use bytes::Bytes;
 use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use rayon::prelude::*;
 
 pub use error::{Result, StoreError};
-pub use ingest::{
-    FileDescription, IngestReport, IngestedFile, KnownChunks, NothingKnown, Progress, SourceFile,
-    cut_points, describe_reader, stream_chunks,
-};
+pub use ingest::{IngestReport, IngestedFile, KnownChunks, NothingKnown, SourceFile};
 pub use location::StoreLocation;
 pub use pack::{pack_id_from_key, pack_key, parse_trailer, verify_pack};
 pub use restore::ChunkSink;

@@ -52,7 +52,7 @@ fn write(dir: &Path, name: &str, data: &[u8]) -> SourceFile {
 
 async fn ingest(store: &Store, index: &Arc<MemIndex>, files: Vec<SourceFile>) -> IngestReport {
     let report = store
-        .ingest(files, index.clone(), Arc::new(()))
+        .ingest(files, index.clone(), Arc::new(bifrost_files::NoProgress))
         .await
         .unwrap();
     index.record(&report.packs);
@@ -278,7 +278,11 @@ async fn unreadable_source_fails_and_writes_nothing_visible() {
         size_hint: 10,
     };
     let err = store
-        .ingest(vec![missing], Arc::new(MemIndex::default()), Arc::new(()))
+        .ingest(
+            vec![missing],
+            Arc::new(MemIndex::default()),
+            Arc::new(bifrost_files::NoProgress),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::ReadSource { .. }), "{err}");
@@ -355,7 +359,7 @@ async fn a_failed_pack_record_ends_the_ingest() {
     });
     let outcome = tokio::time::timeout(
         std::time::Duration::from_secs(60),
-        store.ingest(vec![file], index, Arc::new(())),
+        store.ingest(vec![file], index, Arc::new(bifrost_files::NoProgress)),
     )
     .await
     .expect("the ingest hung after an upload failed");

@@ -78,7 +78,7 @@ pub enum Error {
         path: PathBuf,
     },
     /// Writing a checkout failed (full disk, read-only filesystem, permissions…).
-    #[error("cannot write `{path}`: {source}{}", hint(source))]
+    #[error("cannot write `{path}`: {source}{}", bifrost_files::write_hint(source))]
     Output {
         /// The file or directory being written.
         path: PathBuf,
@@ -188,12 +188,23 @@ pub enum Error {
     },
 }
 
-fn hint(e: &std::io::Error) -> &'static str {
-    match e.raw_os_error() {
-        Some(28) => " (the disk is full: free space or choose another destination)",
-        Some(30) => " (the filesystem is read-only: choose another destination)",
-        Some(13) => " (permission denied: choose a destination you can write to)",
-        _ => "",
+/// Local file work fails with the facade's own variants (and messages) for the same cases, so
+/// callers of a repository see one error whether the files crate or the facade noticed.
+impl From<bifrost_files::FilesError> for Error {
+    fn from(e: bifrost_files::FilesError) -> Self {
+        use bifrost_files::FilesError;
+        match e {
+            FilesError::Input { path, source } => Error::Input { path, source },
+            FilesError::PathCollision { path } => Error::PathCollision { path },
+            FilesError::BadInputName { path, reason } => Error::BadInputName { path, reason },
+            FilesError::NothingToPublish => Error::NothingToPublish,
+            FilesError::UnsafePath { path } => Error::BadInputName {
+                path: path.into(),
+                reason: "the catalog holds an unsafe path; run `bifrost fsck`".into(),
+            },
+            FilesError::DestinationExists { path } => Error::DestinationExists { path },
+            FilesError::Output { path, source } => Error::Output { path, source },
+        }
     }
 }
 

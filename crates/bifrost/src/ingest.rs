@@ -39,12 +39,12 @@ use std::sync::Arc;
 
 use bifrost_core::production::{Metadata, ProductionBatch};
 use bifrost_core::{FileEntry, NewAsset, NewContent, NewVersion};
+use bifrost_files::Progress;
 use bifrost_store::SourceFile;
 use serde::{Deserialize, Serialize};
 
 use crate::Repository;
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 
 /// Bytes of files ingested together before their versions are committed.
 const BATCH_BYTES: u64 = 512 * 1024 * 1024;

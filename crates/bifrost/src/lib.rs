@@ -17,7 +17,6 @@ mod maintenance;
 mod ops;
 mod package;
 mod production;
-mod progress;
 mod publish;
 mod repo;
 mod template;
@@ -33,13 +32,18 @@ pub use bifrost_api as api;
 pub use bifrost_api::Hub;
 pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
 pub use bifrost_core as core;
-pub use bifrost_store::{FileDescription, StoreError, describe_reader, stream_chunks};
-pub use checkout::{CheckoutFile, CheckoutOptions, CheckoutOutcome, CheckoutTarget};
+/// Local file work shared with remote clients: chunking of streams, publish inputs, checkout
+/// targets, progress.
+pub use bifrost_files::{
+    CheckoutFile, CheckoutOptions, CheckoutOutcome, CheckoutTarget, CheckoutWriter,
+    FileDescription, FilesError, Manifest, NoProgress, Progress, PublishInput, PublishOutcome,
+    Transfer, describe_content, describe_reader, publish_inputs, stream_chunks,
+};
+pub use bifrost_store::StoreError;
 pub use config::{FORMAT_VERSION, RepoConfig};
 pub use custody::{DEFAULT_LEASE_TTL, LEASE_TTL_ENV, lease_ttl};
 pub use error::{Error, Result, parse_duration};
 pub use history::{ChangedFile, MetaChange, VersionDiff};
-pub use hub::Transfer;
 pub use ingest::{IngestOutcome, IngestRules, PlannedAsset, PlannedFile, Skipped, plan_ingest};
 pub use maintenance::{FsckReport, GcOptions, GcReport, MIN_GRACE, Problem, ProblemKind};
 pub use ops::Execute;
@@ -48,12 +52,9 @@ pub use package::{
     PackageCreated, PackageImport, PackageItem, PackageManifest, PackageReader, PackageShot,
     PackageVersion,
 };
-pub use progress::{NoProgress, Progress};
-pub use publish::{PublishInput, PublishOutcome, publish_inputs};
 pub use repo::{DEFAULT_PROJECT, DOT_DIR, InitOptions, REPO_ENV, Repository};
 pub use template::{Template, TemplateReport};
 pub use tidy::{CleanupReport, DedupeReport, DuplicateGroup, scan_duplicates};
-pub use transfer::{Manifest, describe_content};
 pub use watermark::MARK_FILE;
 pub use workspace::{
     CACHE_DIR, Change, ChangeKind, Conflict, Mode as WorkspaceMode, SyncReport, TrackedAsset,

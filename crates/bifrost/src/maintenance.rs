@@ -6,13 +6,13 @@ use std::time::{Duration, SystemTime};
 
 use bifrost_catalog::CatalogPart;
 use bifrost_core::{PackId, RepoStats};
+use bifrost_files::Progress;
 use bifrost_store::StoreError;
 use futures::StreamExt;
 use serde::Serialize;
 
 use crate::Repository;
 use crate::error::Result;
-use crate::progress::Progress;
 
 /// What kind of damage fsck found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -22,6 +22,7 @@ use bifrost_core::production::{EntityRef, Link, Metadata, NewShot};
 use bifrost_core::{
     ContentId, FileEntry, NewAsset, NewContent, NewVersion, VersionRef, VersionSelector,
 };
+use bifrost_files::Progress;
 use bifrost_store::SourceFile;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
@@ -30,7 +31,6 @@ use serde::{Deserialize, Serialize};
 use crate::Repository;
 use crate::access::Work;
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 
 /// The package format this build writes and the newest it reads.
 pub const PACKAGE_FORMAT: u32 = 1;
@@ -820,7 +820,7 @@ impl PackageReader {
                         out.flush().map_err(Error::output(&target))?;
                         written.insert(f.content, target.clone());
                     }
-                    std::fs::set_permissions(&target, crate::checkout::permissions(f.mode))
+                    std::fs::set_permissions(&target, bifrost_files::file_permissions(f.mode))
                         .map_err(Error::output(&target))?;
                     files += 1;
                 }

@@ -1,12 +1,15 @@
 //! Publishing: files and directories in, one new immutable version out.
+//!
+//! The inputs are listed, and the outcome reported, by `bifrost-files` ([`publish_inputs`],
+//! [`PublishOutcome`]), as a remote publish does.
 
 use std::collections::{BTreeMap, HashMap};
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use bifrost_catalog::CatalogError;
 use bifrost_core::{FileEntry, NewContent, NewVersion, Version};
+use bifrost_files::{Progress, PublishInput, PublishOutcome, publish_inputs};
 use bifrost_store::SourceFile;
 
 use bifrost_core::access::Permission;
@@ -14,124 +17,6 @@ use bifrost_core::access::Permission;
 use crate::Repository;
 use crate::custody::PackLease;
 use crate::error::{Error, Result};
-use crate::progress::{Progress, StoreProgress};
-
-/// What a publish did.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct PublishOutcome {
-    /// The committed version.
-    pub version: Version,
-    /// Bytes read from the inputs.
-    pub bytes_read: u64,
-    /// Chunks that were new to the repository.
-    pub new_chunks: u64,
-    /// Pack bytes written to the store.
-    pub bytes_stored: u64,
-}
-
-/// A file found under the publish inputs.
-#[derive(Debug, Clone)]
-pub struct PublishInput {
-    /// Where it goes in the version (`/`-separated, relative).
-    pub path_in_version: String,
-    /// Where it is read from.
-    pub source: PathBuf,
-    /// Its size when listed.
-    pub size: u64,
-    /// Its Unix permission bits.
-    pub mode: u32,
-}
-
-/// Lists the files under `paths`. A file is stored under its name; a directory's files are stored
-/// relative to the directory (so `publish hero ./build/` stores `./build/a.txt` as `a.txt`).
-/// A remote publish lists its inputs with this too, so both store the same paths.
-pub fn publish_inputs(paths: &[PathBuf]) -> Result<Vec<PublishInput>> {
-    let mut inputs: BTreeMap<String, PublishInput> = BTreeMap::new();
-    let mut add = |path_in_version: String, source: PathBuf, meta: &std::fs::Metadata| {
-        if !FileEntry::is_safe_path(&path_in_version) {
-            return Err(Error::BadInputName {
-                path: source,
-                reason: "its path cannot be stored safely".into(),
-            });
-        }
-        let input = PublishInput {
-            path_in_version: path_in_version.clone(),
-            source,
-            size: meta.len(),
-            mode: meta.permissions().mode() & 0o7777,
-        };
-        if inputs.insert(path_in_version.clone(), input).is_some() {
-            return Err(Error::PathCollision {
-                path: path_in_version,
-            });
-        }
-        Ok(())
-    };
-    for path in paths {
-        let meta = std::fs::metadata(path).map_err(|source| Error::Input {
-            path: path.clone(),
-            source,
-        })?;
-        if meta.is_file() {
-            let name = path
-                .file_name()
-                .map(|n| name_to_string(path, n))
-                .transpose()?
-                .ok_or_else(|| Error::BadInputName {
-                    path: path.clone(),
-                    reason: "it has no file name".into(),
-                })?;
-            add(name, path.clone(), &meta)?;
-            continue;
-        }
-        let walk = walkdir::WalkDir::new(path)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            // A repository's own data is never part of what it publishes (as git leaves .git).
-            .filter_entry(|e| e.depth() == 0 || e.file_name() != crate::DOT_DIR);
-        for entry in walk {
-            let entry = entry.map_err(|e| {
-                let at = e.path().unwrap_or(path).to_owned();
-                let source = e
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
-                Error::Input { path: at, source }
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let meta = entry.metadata().map_err(|e| Error::Input {
-                path: entry.path().to_owned(),
-                source: e
-                    .into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("unreadable")),
-            })?;
-            let rel = entry
-                .path()
-                .strip_prefix(path)
-                .expect("walkdir stays under its root");
-            let mut parts = Vec::new();
-            for part in rel.components() {
-                parts.push(name_to_string(entry.path(), part.as_os_str())?);
-            }
-            add(parts.join("/"), entry.path().to_owned(), &meta)?;
-        }
-    }
-    if inputs.is_empty() {
-        return Err(Error::NothingToPublish);
-    }
-    Ok(inputs.into_values().collect())
-}
-
-fn name_to_string(path: &Path, name: &std::ffi::OsStr) -> Result<String> {
-    name.to_str()
-        .map(str::to_owned)
-        .ok_or_else(|| Error::BadInputName {
-            path: path.to_owned(),
-            reason: "its name is not valid UTF-8".into(),
-        })
-}
 
 impl Repository {
     /// Publishes `paths` as the next version of `asset`.
@@ -233,11 +118,7 @@ impl Repository {
         lease: &PackLease,
     ) -> std::result::Result<bifrost_store::IngestReport, bifrost_store::StoreError> {
         self.store
-            .ingest(
-                sources,
-                lease.index(),
-                Arc::new(StoreProgress(progress.clone())),
-            )
+            .ingest(sources, lease.index(), progress.clone())
             .await
     }
 

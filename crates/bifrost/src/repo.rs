@@ -10,8 +10,8 @@ use crate::access::{Access, Actor};
 use crate::config::{FORMAT_VERSION, RepoConfig};
 use crate::error::{Error, Result};
 
-/// Name of the directory that marks a repository.
-pub const DOT_DIR: &str = ".bifrost";
+/// Name of the directory that marks a repository (shared with publish inputs, which skip it).
+pub use bifrost_files::DOT_DIR;
 /// Environment variable that names the repository to use.
 pub const REPO_ENV: &str = "BIFROST_REPO";
 /// Project created by `init`.

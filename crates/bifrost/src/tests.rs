@@ -39,7 +39,7 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
     // `drop` had been abandoned after its bytes were written.
     let report = repo
         .store
-        .ingest(sources, index, Arc::new(()))
+        .ingest(sources, index, Arc::new(NoProgress))
         .await
         .unwrap();
     assert_eq!(report.packs.len(), 1);
@@ -78,7 +78,7 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
                 size_hint: 1,
             }],
             Arc::new(NothingKnown),
-            Arc::new(()),
+            Arc::new(NoProgress),
         )
         .await
         .unwrap();

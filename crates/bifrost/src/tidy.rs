@@ -7,12 +7,12 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bifrost_core::{ChunkId, ChunkingParams, ContentId};
+use bifrost_files::Progress;
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::Repository;
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 
 /// Files with the same bytes.
 #[derive(Debug, Clone, Serialize)]
@@ -110,7 +110,7 @@ pub fn scan_duplicates(
             let path = &files[*i].0;
             let result = match chunks {
                 Some(params) => std::fs::File::open(path)
-                    .and_then(|f| bifrost_store::describe_reader(f, params))
+                    .and_then(|f| bifrost_files::describe_reader(f, params))
                     .map(|d| (d.content, d.chunks)),
                 None => crate::workspace::hash_file(path).map(|(id, _)| (id, Vec::new())),
             };

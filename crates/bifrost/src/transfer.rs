@@ -19,42 +19,12 @@ use bifrost_core::access::Permission;
 use bifrost_core::{
     ChunkId, ChunkingParams, ContentId, FileEntry, NewContent, NewVersion, Version,
 };
+use bifrost_files::Manifest;
 use bytes::Bytes;
 use futures::Stream;
-use serde::{Deserialize, Serialize};
 
 use crate::Repository;
 use crate::error::{Error, Result};
-
-/// What a client sends to commit a version it uploaded.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
-    /// Publish note.
-    #[serde(default)]
-    pub note: String,
-    /// The files of the version.
-    pub files: Vec<FileEntry>,
-    /// How each content the files name is cut into chunks (contents the repository already
-    /// has may be left out).
-    #[serde(default)]
-    pub contents: Vec<NewContent>,
-}
-
-/// Cuts a file's bytes as the repository would: its content description (id, size, chunk
-/// ids) and the byte range of each chunk, for a client that uploads.
-pub fn describe_content(data: &[u8], params: ChunkingParams) -> (NewContent, Vec<Range<usize>>) {
-    let ranges = bifrost_store::cut_points(data, params);
-    let chunks = ranges
-        .iter()
-        .map(|r| ChunkId(*blake3::hash(&data[r.clone()]).as_bytes()))
-        .collect();
-    let content = NewContent {
-        id: ContentId(*blake3::hash(data).as_bytes()),
-        size: data.len() as u64,
-        chunks,
-    };
-    (content, ranges)
-}
 
 /// Chunks per verification read: bounds memory while re-reading new contents.
 const VERIFY_BATCH: usize = 64;

@@ -28,12 +28,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bifrost_core::{ContentId, FileEntry, VersionRef, VersionSelector};
+use bifrost_files::Progress;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Repository;
 use crate::error::{Error, Result};
-use crate::progress::Progress;
 
 /// The directory inside a workspace that holds its state.
 pub const WORKSPACE_DIR: &str = ".bifrost-workspace";
@@ -366,7 +366,7 @@ impl Ctx {
                     std::fs::copy(&source, &tmp).map(|_| ())
                 }
                 .and_then(|()| {
-                    std::fs::set_permissions(&tmp, crate::checkout::permissions(entry.mode))
+                    std::fs::set_permissions(&tmp, bifrost_files::file_permissions(entry.mode))
                 })
                 .map_err(out)?;
             }
