@@ -10,6 +10,10 @@
 #   bash bench/server.sh --zou-workers 3 --zou-worker-class gevent
 #   bash bench/server.sh --bifrost-catalog sqlite   # Bifrost on its embedded SQLite instead
 #   bash bench/server.sh --out results.md
+#   bash bench/server.sh --python             # also issue 12's Python figures (bench/python_hub.py):
+#                                             # bifrost.hub vs gazu (list 100 assets), and
+#                                             # bifrost.hub vs the CLI (publish/checkout 1 GiB)
+#   bash bench/server.sh --python --no-wrk --size-mib 1024
 #
 # Environment:
 #   CARGO_TARGET_DIR  where to build (default: $HOME/.cache/bifrost-target)
@@ -40,6 +44,9 @@ ZOU_WORKERS=3
 ZOU_CLASS=gevent
 BIFROST_CATALOG=postgres
 OUT=""
+PYTHON=0
+WRK=1
+SIZE_MIB=1024
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --no-build) BUILD=0 ;;
@@ -51,7 +58,10 @@ while [[ $# -gt 0 ]]; do
     --zou-worker-class) ZOU_CLASS="$2"; shift ;;
     --bifrost-catalog) BIFROST_CATALOG="$2"; shift ;;
     --out) OUT="$2"; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    --python) PYTHON=1 ;;
+    --no-wrk) WRK=0 ;;
+    --size-mib) SIZE_MIB="$2"; shift ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -198,7 +208,7 @@ measure() { # measure WORKLOAD SERVER TOKEN URL [BODY]
 }
 BIFROST_SHOT='{"sequence":"SQ010","name":"%s","frame_start":1001,"frame_end":1096}'
 ZOU_SHOT="{\"name\":\"%s\",\"sequence_id\":\"$ZOU_SEQUENCE\",\"nb_frames\":96}"
-for round in $(seq 1 "$ROUNDS"); do
+for round in $(seq 1 "$((WRK ? ROUNDS : 0))"); do
   for workload in get_asset list_assets create_shot; do
     if (( round % 2 == 1 )); then order="bifrost zou"; else order="zou bifrost"; fi
     for server in $order; do
@@ -218,6 +228,33 @@ BIFROST_SHOTS="$(curl -fsS -H "Authorization: Bearer $BIFROST_TOKEN" "$BIFROST/a
   | python3 -c 'import json, sys; print(json.load(sys.stdin)["total"])')"
 ZOU_SHOTS="$(curl -fsS -H "Authorization: Bearer $ZOU_TOKEN" "$ZOU/data/projects/$ZOU_PROJECT/shots" \
   | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')"
+
+# --- Python (issue 12) --------------------------------------------------------------------------
+PY_REPORT=""
+if [[ $PYTHON == 1 ]]; then
+  say "Python: bifrost (release build of crates/bifrost-py) and gazu into $ZOU_VENV"
+  "$ZOU_VENV/bin/python" -c 'import gazu, maturin' 2>/dev/null || "$ZOU_VENV/bin/pip" install -q gazu maturin
+  (cd "$ROOT/crates/bifrost-py" && VIRTUAL_ENV="$ZOU_VENV" PATH="$ZOU_VENV/bin:$PATH" maturin develop --release --locked -q) >&2
+  PY_JSON="$("$ZOU_VENV/bin/python" "$ROOT/bench/python_hub.py" --bin "$BIN" \
+    --bifrost-url "$BIFROST" --bifrost-token "$BIFROST_TOKEN" \
+    --zou-url "$ZOU" --zou-email admin@example.com --zou-password "$ZOU_PASSWORD" \
+    --zou-project "$ZOU_PROJECT" --size-mib "$SIZE_MIB")"
+  say "python: $PY_JSON"
+  PY_REPORT="$(python3 - "$PY_JSON" "$SIZE_MIB" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[1]); size = sys.argv[2]
+def ms(s): return f"{s * 1000:,.1f} ms"
+print("| Python workload | bifrost.hub | peer | peer | ratio | target |")
+print("|---|---:|---|---:|---:|---|")
+ratio = r["list_gazu_s"] / r["list_bifrost_hub_s"]
+print(f"| list 100 assets (remote) | {ms(r['list_bifrost_hub_s'])} | gazu + Zou | {ms(r['list_gazu_s'])} | **{ratio:.1f}x faster** | >= 10x: {'met' if ratio >= 10 else 'missed'} |")
+for op in ("publish", "checkout"):
+    hub, cli = r[f"{op}_hub_s"], r[f"{op}_cli_s"]
+    ratio = hub / cli
+    print(f"| {op} {size} MiB (local) | {hub:.2f} s | bifrost CLI | {cli:.2f} s | **{ratio:.2f}x the CLI** | <= 1.2x: {'met' if ratio <= 1.2 else 'missed'} |")
+EOF
+)"
+fi
 
 # --- table ------------------------------------------------------------------------------------
 TABLE="$(python3 - "$RESULTS" <<EOF
@@ -260,6 +297,8 @@ Machine: $(nproc) cores, load average at start: $LOAD_START, at end: $LOAD_END.
 Shots created during the run: Bifrost $BIFROST_SHOTS, Zou $ZOU_SHOTS.
 
 $TABLE
+
+$PY_REPORT
 EOF
 )"
 printf '%s\n' "$REPORT"
