@@ -465,11 +465,10 @@ macro_rules! paged {
             type Item = $item;
 
             fn page(&self, offset: u64, limit: u64) -> Self {
-                $name {
-                    offset: Some(offset),
-                    limit: Some(limit),
-                    ..self.clone()
-                }
+                let mut op = self.clone();
+                op.offset = Some(offset);
+                op.limit = Some(limit);
+                op
             }
         }
     )*};
