@@ -13,9 +13,9 @@ use bifrost_core::access::{
 };
 
 use super::imp::{Conn, DbRow, Pool, Result, asset_id, begin_locked, begin_write, project_id};
-use crate::CatalogError;
 use crate::error::OnUniqueViolation;
 use crate::sql::{corrupt, now, to_u32};
+use crate::{CatalogError, TokenInProject};
 
 // ---------------------------------------------------------------------------------------------
 // Roles
@@ -23,15 +23,17 @@ use crate::sql::{corrupt, now, to_u32};
 /// A role from a row's `role_name` and `permissions` columns.
 fn role_from_row(row: &DbRow) -> Result<Role> {
     let Json(names): Json<Vec<String>> = row.try_get("permissions")?;
-    let permissions = names
+    role_from_parts(row.try_get("role_name")?, &names)
+}
+
+/// A role from its name and stored permission names.
+fn role_from_parts(name: String, permissions: &[String]) -> Result<Role> {
+    let permissions = permissions
         .iter()
         .map(|n| n.parse::<Permission>())
         .collect::<std::result::Result<BTreeSet<_>, _>>()
         .map_err(|e| corrupt(format!("a role's permissions: {e}")))?;
-    Ok(Role {
-        name: row.try_get("role_name")?,
-        permissions,
-    })
+    Ok(Role { name, permissions })
 }
 
 pub(crate) async fn list_roles(pool: &Pool) -> Result<Vec<Role>> {
@@ -307,24 +309,23 @@ pub(crate) async fn revoke_token(pool: &Pool, id: &str) -> Result<TokenInfo> {
     get_token(pool, id).await
 }
 
-/// The user a token belongs to, with their role, if the token exists, its secret matches, it
-/// is neither revoked nor expired and its user is enabled. One indexed lookup: this runs on
-/// every API request.
-pub(crate) async fn authenticate_token(
-    pool: &Pool,
-    id: &str,
-    secret_hash: &str,
-) -> Result<Option<(User, Role)>> {
-    let row = sqlx::query(
+/// The columns and joins that read a token with its user and the user's role.
+macro_rules! token_user_select {
+    () => {
         "SELECT t.secret_hash, t.expires_at, t.revoked_at, u.name, u.display_name, u.role, \
-         u.disabled, u.created_at, r.name AS role_name, r.permissions \
-         FROM tokens t JOIN users u ON u.id = t.user_id JOIN roles r ON r.name = u.role \
-         WHERE t.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
+         u.disabled, u.created_at, r.name AS role_name, r.permissions"
+    };
+}
+
+macro_rules! token_user_from {
+    () => {
+        " FROM tokens t JOIN users u ON u.id = t.user_id JOIN roles r ON r.name = u.role"
+    };
+}
+
+/// The user and role of a row read with `token_user_select!`, if the token's secret hashes to
+/// `secret_hash`, it is neither revoked nor expired and its user is enabled.
+fn usable_token(row: &DbRow, secret_hash: &str) -> Result<Option<(User, Role)>> {
     let stored: String = row.try_get("secret_hash")?;
     // Both are hex BLAKE3 digests of the same length; compare without an early exit.
     let same = stored.len() == secret_hash.len()
@@ -335,16 +336,89 @@ pub(crate) async fn authenticate_token(
             == 0;
     let expires_at: Option<DateTime<Utc>> = row.try_get("expires_at")?;
     let revoked_at: Option<DateTime<Utc>> = row.try_get("revoked_at")?;
-    let user = user_from_row(&row)?;
+    let user = user_from_row(row)?;
     let usable = same
         && revoked_at.is_none()
         && expires_at.is_none_or(|at| at > Utc::now())
         && !user.disabled;
     Ok(if usable {
-        Some((user, role_from_row(&row)?))
+        Some((user, role_from_row(row)?))
     } else {
         None
     })
+}
+
+/// The user a token belongs to, with their role, if the token exists, its secret matches, it
+/// is neither revoked nor expired and its user is enabled. One indexed lookup.
+pub(crate) async fn authenticate_token(
+    pool: &Pool,
+    id: &str,
+    secret_hash: &str,
+) -> Result<Option<(User, Role)>> {
+    let row = sqlx::query(concat!(
+        token_user_select!(),
+        token_user_from!(),
+        " WHERE t.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    match row {
+        Some(row) => usable_token(&row, secret_hash),
+        None => Ok(None),
+    }
+}
+
+/// [`authenticate_token`] and, in the same statement, whether `project` exists and the user's
+/// membership of it with the membership's role: what every API request on a project reads
+/// before it does anything (one row, by the token's primary key, the project's unique name
+/// and the membership's primary key).
+pub(crate) async fn authenticate_token_in_project(
+    pool: &Pool,
+    id: &str,
+    secret_hash: &str,
+    project: &str,
+) -> Result<Option<TokenInProject>> {
+    let row = sqlx::query(concat!(
+        token_user_select!(),
+        ", p.id AS project_id, m.role AS member_role, m.departments, \
+         mr.permissions AS member_permissions",
+        token_user_from!(),
+        " LEFT JOIN projects p ON p.name = $2 \
+         LEFT JOIN members m ON m.project_id = p.id AND m.user_id = u.id \
+         LEFT JOIN roles mr ON mr.name = m.role \
+         WHERE t.id = $1"
+    ))
+    .bind(id)
+    .bind(project)
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let Some((user, role)) = usable_token(&row, secret_hash)? else {
+        return Ok(None);
+    };
+    let project_id: Option<i64> = row.try_get("project_id")?;
+    let member_role: Option<String> = row.try_get("member_role")?;
+    let membership = match member_role {
+        Some(member_role) => {
+            let Json(departments): Json<Vec<String>> = row.try_get("departments")?;
+            let Json(permissions): Json<Vec<String>> = row.try_get("member_permissions")?;
+            let member = Member {
+                project: project.to_owned(),
+                user: user.name.clone(),
+                role: member_role.clone(),
+                departments,
+            };
+            Some((member, role_from_parts(member_role, &permissions)?))
+        }
+        None => None,
+    };
+    Ok(Some(TokenInProject {
+        user,
+        role,
+        project_exists: project_id.is_some(),
+        membership,
+    }))
 }
 
 // ---------------------------------------------------------------------------------------------

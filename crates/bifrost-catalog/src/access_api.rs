@@ -12,6 +12,20 @@ use crate::{Catalog, CatalogError};
 
 type Result<T> = std::result::Result<T, CatalogError>;
 
+/// A token's user and their standing in one project, read together by
+/// [`Catalog::authenticate_token_in_project`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInProject {
+    /// The token's user (enabled).
+    pub user: User,
+    /// Their global role.
+    pub role: Role,
+    /// Whether the project exists.
+    pub project_exists: bool,
+    /// Their membership of the project, with the membership's role.
+    pub membership: Option<(Member, Role)>,
+}
+
 impl Catalog {
     /// Every role, by name.
     pub async fn list_roles(&self) -> Result<Vec<Role>> {
@@ -113,6 +127,21 @@ impl Catalog {
         secret_hash: &str,
     ) -> Result<Option<(User, Role)>> {
         dispatch!(access, self.authenticate_token(id, secret_hash))
+    }
+
+    /// [`Catalog::authenticate_token`] and, in the same statement, the user's standing in
+    /// `project`: whether it exists and their membership of it (with the membership's role).
+    /// `None` when the token is not usable, whatever the project.
+    pub async fn authenticate_token_in_project(
+        &self,
+        id: &str,
+        secret_hash: &str,
+        project: &str,
+    ) -> Result<Option<TokenInProject>> {
+        dispatch!(
+            access,
+            self.authenticate_token_in_project(id, secret_hash, project)
+        )
     }
 
     /// Makes `user` a member of `project` with `role`, restricted to `departments` (empty: all).

@@ -14,6 +14,10 @@ use crate::CatalogError;
 /// How long a database server gets to answer a connection attempt.
 pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How long a PostgreSQL connection may sit idle in the pool before it is pinged again before
+/// use (sqlx pinged it when it came back to the pool).
+pub(crate) const PING_IDLE_AFTER: Duration = Duration::from_secs(5);
+
 /// How long SQLite waits for another writer to release the database.
 pub(crate) const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -109,6 +113,10 @@ pub(crate) async fn sqlite(
         .pragma("cache_size", "-32768");
     let pool = SqlitePoolOptions::new()
         .max_connections(8)
+        // No ping before handing out a connection: an SQLite connection is a file opened in
+        // this process, nothing can hang up on it, and the ping is a round trip to its worker
+        // thread (two context switches) before every statement run on the pool.
+        .test_before_acquire(false)
         // Longer than the busy timeout: a connection may legitimately wait that long.
         .acquire_timeout(SQLITE_BUSY_TIMEOUT * 2)
         .connect_with(options)
@@ -236,6 +244,19 @@ pub(crate) async fn postgres(url: &str, create: bool) -> Result<PgPool, CatalogE
     let pool = PgPoolOptions::new()
         .max_connections(10)
         .acquire_timeout(Duration::from_secs(30))
+        // sqlx pings every connection when it returns to the pool; pinging it again before
+        // handing it out (`test_before_acquire`, a round trip before every statement run on the
+        // pool) only finds something when it sat idle meanwhile (a server restart, an idle
+        // timeout), so only a connection idle for `PING_IDLE_AFTER` is pinged.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IDLE_AFTER {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await
         .map_err(|e| connect_error(&shown, e))?;

@@ -312,30 +312,58 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
 }
 
 pub(crate) async fn get_asset(pool: &Pool, project: &str, name: &str) -> Result<Asset> {
-    let mut conn = pool.acquire().await?;
-    let row = sqlx::query(concat!(
-        asset_select!(),
-        " WHERE p.name = $1 AND a.name = $2"
-    ))
-    .bind(project)
-    .bind(name)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(row) = row else {
-        project_id(&mut conn, project).await?;
+    Ok(asset_with_status(pool, project, name).await?.0)
+}
+
+/// One asset with its tags and workflow status, read with one statement: the project is the
+/// driving row, so that no row means no project and a row without an asset means no asset,
+/// and the tags are aggregated into a JSON array in the same statement.
+pub(crate) async fn asset_with_status(
+    pool: &Pool,
+    project: &str,
+    name: &str,
+) -> Result<(Asset, String)> {
+    macro_rules! asset_with_status_sql {
+        ($tags:literal) => {
+            concat!(
+                "SELECT a.id, p.name AS project, a.name, a.asset_type, a.metadata, a.department, \
+                 a.created_at, a.status, \
+                 (SELECT MAX(v.number) FROM versions v WHERE v.asset_id = a.id) AS latest, ",
+                $tags,
+                " AS tags FROM projects p \
+                 LEFT JOIN assets a ON a.project_id = p.id AND a.name = $2 WHERE p.name = $1"
+            )
+        };
+    }
+    let sql = if IS_POSTGRES {
+        asset_with_status_sql!(
+            "(SELECT jsonb_agg(t.tag ORDER BY t.tag) FROM asset_tags t WHERE t.asset_id = a.id)"
+        )
+    } else {
+        asset_with_status_sql!(
+            "(SELECT json_group_array(t.tag ORDER BY t.tag) FROM asset_tags t \
+             WHERE t.asset_id = a.id)"
+        )
+    };
+    let row = sqlx::query(sql)
+        .bind(project)
+        .bind(name)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| CatalogError::ProjectNotFound {
+            name: project.to_owned(),
+        })?;
+    let id: Option<i64> = row.try_get("id")?;
+    if id.is_none() {
         return Err(CatalogError::AssetNotFound {
             project: project.to_owned(),
             name: name.to_owned(),
         });
-    };
-    let id: i64 = row.try_get("id")?;
-    let tags = sqlx::query_scalar::<_, String>(
-        "SELECT tag FROM asset_tags WHERE asset_id = $1 ORDER BY tag",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    asset_from_row(&row, tags)
+    }
+    // PostgreSQL aggregates no rows to NULL, SQLite to `[]`.
+    let tags: Option<Json<Vec<String>>> = row.try_get("tags")?;
+    let asset = asset_from_row(&row, tags.map(|t| t.0).unwrap_or_default())?;
+    Ok((asset, row.try_get("status")?))
 }
 
 pub(crate) async fn list_assets(

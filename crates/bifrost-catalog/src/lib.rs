@@ -74,6 +74,7 @@ use bifrost_core::{
     PackEntry, PackId, PackRecord, Project, RepoStats, Version, VersionSelector,
 };
 
+pub use access_api::TokenInProject;
 pub use custody_api::{CatalogPart, IntegrityFinding};
 pub use error::CatalogError;
 
@@ -205,9 +206,20 @@ impl Catalog {
         dispatch!(self.create_asset(project, asset))
     }
 
-    /// The asset `name` of `project`, with its latest version number.
+    /// The asset `name` of `project`, with its tags and latest version number, read with one
+    /// statement ([`CatalogError::ProjectNotFound`], [`CatalogError::AssetNotFound`]).
     pub async fn get_asset(&self, project: &str, name: &str) -> Result<Asset, CatalogError> {
         dispatch!(self.get_asset(project, name))
+    }
+
+    /// [`Catalog::get_asset`] with the asset's workflow status, in the same single statement
+    /// (what a GET of one asset reads).
+    pub async fn asset_with_status(
+        &self,
+        project: &str,
+        name: &str,
+    ) -> Result<(Asset, String), CatalogError> {
+        dispatch!(self.asset_with_status(project, name))
     }
 
     /// The assets of `project` of the filter's type (if any) carrying all its tags, by name.

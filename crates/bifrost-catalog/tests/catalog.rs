@@ -23,6 +23,7 @@ use common::*;
 both_backends!(
     projects,
     assets,
+    tokens_in_projects,
     asset_filters,
     versions,
     version_errors,
@@ -190,6 +191,143 @@ async fn assets(ctx: &Ctx) {
     );
     let err = cat.get_asset("nope", "hero").await.unwrap_err();
     assert!(matches!(err, CatalogError::ProjectNotFound { .. }), "{err}");
+
+    // The asset with its workflow status, read in the same single statement.
+    let (with_status, status) = cat.asset_with_status("film", "hero").await.unwrap();
+    assert_eq!((with_status, status.as_str()), (asset.clone(), "wtg"));
+    cat.set_status(
+        "film",
+        &bifrost_core::production::EntityRef::Asset("hero".into()),
+        "ip",
+        "ana",
+    )
+    .await
+    .unwrap();
+    let (with_status, status) = cat.asset_with_status("film", "hero").await.unwrap();
+    assert_eq!((with_status, status.as_str()), (asset, "ip"));
+    let (untagged, _) = cat.asset_with_status("other", "hero").await.unwrap();
+    assert!(untagged.tags.is_empty());
+    let err = cat.asset_with_status("film", "villain").await.unwrap_err();
+    assert!(
+        matches!(&err, CatalogError::AssetNotFound { project, name } if project == "film" && name == "villain"),
+        "{err}"
+    );
+    let err = cat.asset_with_status("nope", "hero").await.unwrap_err();
+    assert!(matches!(err, CatalogError::ProjectNotFound { .. }), "{err}");
+}
+
+/// A token's user and their standing in a project, read in one statement: the same user and
+/// role as `authenticate_token`, the same membership as `membership`, refused alike.
+async fn tokens_in_projects(ctx: &Ctx) {
+    use bifrost_core::access::TokenKind;
+    let cat = &ctx.cat;
+    cat.create_project("film").await.unwrap();
+    cat.create_project("other").await.unwrap();
+    for (user, role) in [("root", "admin"), ("ana", "artist"), ("vic", "vendor")] {
+        cat.create_user(user, user, role, None).await.unwrap();
+        cat.create_token(
+            user,
+            &format!("{user}1"),
+            "t",
+            TokenKind::Personal,
+            &format!("{user}-hash"),
+            None,
+        )
+        .await
+        .unwrap();
+    }
+    cat.set_member("film", "ana", "artist", &["fx".into(), "animation".into()])
+        .await
+        .unwrap();
+    // A membership role other than the global one.
+    cat.set_member("film", "vic", "supervisor", &[])
+        .await
+        .unwrap();
+
+    for (user, project, exists) in [
+        ("ana", "film", true),
+        ("ana", "other", true),
+        ("ana", "nowhere", false),
+        ("vic", "film", true),
+        ("root", "film", true),
+        ("root", "nowhere", false),
+    ] {
+        let found = cat
+            .authenticate_token_in_project(&format!("{user}1"), &format!("{user}-hash"), project)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{user}'s token on {project}"));
+        let (alone_user, alone_role) = cat
+            .authenticate_token(&format!("{user}1"), &format!("{user}-hash"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((&found.user, &found.role), (&alone_user, &alone_role));
+        assert_eq!(found.project_exists, exists, "{user} on {project}");
+        assert_eq!(
+            found.membership,
+            cat.membership(project, user).await.unwrap(),
+            "{user} on {project}"
+        );
+    }
+    let ana = cat
+        .authenticate_token_in_project("ana1", "ana-hash", "film")
+        .await
+        .unwrap()
+        .unwrap();
+    let (member, role) = ana.membership.unwrap();
+    assert_eq!(member.departments, vec!["animation", "fx"]);
+    assert_eq!(role, cat.get_role("artist").await.unwrap());
+    let vic = cat
+        .authenticate_token_in_project("vic1", "vic-hash", "film")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(vic.role.name, "vendor");
+    assert_eq!(
+        vic.membership.unwrap().1,
+        cat.get_role("supervisor").await.unwrap()
+    );
+
+    // Refused, whatever the project: wrong secret, unknown token, revoked, expired, disabled.
+    let refused = |id: &'static str, hash: &'static str| async move {
+        for project in ["film", "nowhere"] {
+            assert!(
+                cat.authenticate_token_in_project(id, hash, project)
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{id} on {project}"
+            );
+        }
+        assert!(
+            cat.authenticate_token(id, hash).await.unwrap().is_none(),
+            "{id}"
+        );
+    };
+    refused("ana1", "vic-hash").await;
+    refused("ana1", "ana-has").await;
+    refused("nobody", "ana-hash").await;
+    cat.create_token("ana", "ana2", "t", TokenKind::Personal, "ana2-hash", None)
+        .await
+        .unwrap();
+    cat.revoke_token("ana2").await.unwrap();
+    refused("ana2", "ana2-hash").await;
+    cat.create_token(
+        "ana",
+        "ana3",
+        "t",
+        TokenKind::Personal,
+        "ana3-hash",
+        Some(Utc::now() - chrono::Duration::seconds(1)),
+    )
+    .await
+    .unwrap();
+    refused("ana3", "ana3-hash").await;
+    cat.update_user("vic", None, Some(true), None)
+        .await
+        .unwrap();
+    refused("vic1", "vic-hash").await;
 }
 
 async fn asset_filters(ctx: &Ctx) {

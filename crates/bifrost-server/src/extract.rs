@@ -56,6 +56,13 @@ impl FromRequestParts<AppState> for Caller {
             .authenticate(token)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
+        Ok(Caller::keep(parts, who))
+    }
+}
+
+impl Caller {
+    /// The caller `who`, kept in the request's extensions for later extractions.
+    fn keep(parts: &mut Parts, who: SignedIn) -> Caller {
         let origin = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -67,8 +74,35 @@ impl FromRequestParts<AppState> for Caller {
         };
         let caller = Caller { who, actor };
         parts.extensions.insert(caller.clone());
-        Ok(caller)
+        caller
     }
+}
+
+/// The repository acting for the caller on `project`. A caller not yet known is authenticated
+/// together with their standing in the project, in one catalog statement
+/// ([`Repository::authenticate_in`]), and kept as [`Caller`] like any other; a known one costs
+/// [`Repository::for_user`]'s one lookup. A project the caller is not a member of is
+/// `ProjectNotFound` (404), exactly like one that does not exist.
+pub(crate) async fn in_project(
+    parts: &mut Parts,
+    state: &AppState,
+    project: &str,
+) -> Result<Repository, ApiError> {
+    if parts.extensions.get::<Caller>().is_some() {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        return Ok(state
+            .repo
+            .for_user(&caller.who, caller.actor, Some(project))
+            .await?);
+    }
+    let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
+    let signed = state
+        .repo
+        .authenticate_in(token, project)
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let caller = Caller::keep(parts, signed.who.clone());
+    Ok(state.repo.for_signed_in(signed, caller.actor)?)
 }
 
 /// The repository acting for the caller, on no project (global operations).
@@ -93,7 +127,10 @@ impl FromRequestParts<AppState> for InProject {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let caller = Caller::from_request_parts(parts, state).await?;
+        // Without a token nothing else is looked at (401 before any 400).
+        if parts.extensions.get::<Caller>().is_none() && bearer(parts).is_none() {
+            return Err(ApiError::unauthorized());
+        }
         refuse_nul_in_uri(parts)?;
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
@@ -101,12 +138,7 @@ impl FromRequestParts<AppState> for InProject {
         let project = params
             .get("project")
             .ok_or_else(|| ApiError::bad_request("the route names no project"))?;
-        Ok(InProject(
-            state
-                .repo
-                .for_user(&caller.who, caller.actor, Some(project))
-                .await?,
-        ))
+        Ok(InProject(in_project(parts, state, project).await?))
     }
 }
 

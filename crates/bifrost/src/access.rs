@@ -150,6 +150,46 @@ pub struct SignedIn {
     pub role: Role,
 }
 
+/// A user who proved who they are with a token, and their standing in one project, as
+/// [`Repository::authenticate_in`] read them; [`Repository::for_signed_in`] scopes a handle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedInProject {
+    /// The user and their global role.
+    pub who: SignedIn,
+    /// The project.
+    project: String,
+    /// What they may do there; `None`: they may not see it (missing, or not a member).
+    access: Option<Access>,
+}
+
+/// What `who` may do on a project (`exists`: whether it exists) given their membership of it:
+/// admins what their role allows on every existing project, others what their membership's
+/// role allows, restricted to its departments. `None`: the project is missing, or they are not
+/// a member, which callers report alike.
+fn project_access(
+    who: &SignedIn,
+    exists: bool,
+    membership: Option<(Member, Role)>,
+) -> Option<Access> {
+    if who.role.allows(Permission::Admin) {
+        return exists.then(|| Access::User {
+            role: who.role.clone(),
+            departments: Vec::new(),
+        });
+    }
+    membership.map(|(member, role)| Access::User {
+        role,
+        departments: member.departments,
+    })
+}
+
+fn project_not_found(project: &str) -> Error {
+    bifrost_catalog::CatalogError::ProjectNotFound {
+        name: project.to_owned(),
+    }
+    .into()
+}
+
 pub use bifrost_core::access::NewToken;
 
 impl Repository {
@@ -171,38 +211,82 @@ impl Repository {
 
     /// A handle acting for a signed-in user on `project` (or, with `None`, on nothing but
     /// global operations). A project the user is not a member of is reported as not found, so
-    /// that its existence does not leak; admins are members of every project.
+    /// that its existence does not leak; admins are members of every project. Reads one row
+    /// (the project for admins, the membership for others); [`Repository::authenticate_in`]
+    /// reads it with the token instead.
     pub async fn for_user(
         &self,
         who: &SignedIn,
         actor: Actor,
         project: Option<&str>,
     ) -> Result<Self> {
+        let Some(project) = project else {
+            let access = Access::User {
+                role: who.role.clone(),
+                departments: Vec::new(),
+            };
+            return Ok(self.scoped(actor, None, access));
+        };
+        let access = if who.role.allows(Permission::Admin) {
+            self.catalog.get_project(project).await?;
+            project_access(who, true, None)
+        } else {
+            let membership = self.catalog.membership(project, &who.user.name).await?;
+            project_access(who, membership.is_some(), membership)
+        };
+        let access = access.ok_or_else(|| project_not_found(project))?;
+        Ok(self.scoped(actor, Some(project), access))
+    }
+
+    /// The user a token's text belongs to (as [`Repository::authenticate`]) with their standing
+    /// in `project`, read together in one catalog statement: what a request on a project needs
+    /// before anything else. `None`: the token is not valid (whatever the project).
+    pub async fn authenticate_in(
+        &self,
+        token: &str,
+        project: &str,
+    ) -> Result<Option<SignedInProject>> {
+        let Some(secret) = TokenSecret::parse(token) else {
+            return Ok(None);
+        };
+        let Some(found) = self
+            .catalog
+            .authenticate_token_in_project(&secret.id, &secret.secret_hash(), project)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let who = SignedIn {
+            user: found.user,
+            role: found.role,
+        };
+        let access = project_access(&who, found.project_exists, found.membership);
+        Ok(Some(SignedInProject {
+            who,
+            project: project.to_owned(),
+            access,
+        }))
+    }
+
+    /// The handle [`Repository::for_user`] gives for the user and project of `signed`, from
+    /// what [`Repository::authenticate_in`] read: nothing more is read. A project they may not
+    /// see is [`bifrost_catalog::CatalogError::ProjectNotFound`], exactly like a missing one.
+    pub fn for_signed_in(&self, signed: SignedInProject, actor: Actor) -> Result<Self> {
+        let access = signed
+            .access
+            .ok_or_else(|| project_not_found(&signed.project))?;
+        Ok(self.scoped(actor, Some(&signed.project), access))
+    }
+
+    /// This repository acting for `actor` with `access`, on `project` if given.
+    fn scoped(&self, actor: Actor, project: Option<&str>, access: Access) -> Self {
         let mut scoped = self.clone();
         scoped.actor = actor;
-        scoped.access = Access::User {
-            role: who.role.clone(),
-            departments: Vec::new(),
-        };
+        scoped.access = access;
         if let Some(project) = project {
-            scoped.config.project = project.to_owned();
-            if who.role.allows(Permission::Admin) {
-                self.catalog.get_project(project).await?;
-            } else {
-                let Some((member, role)) = self.catalog.membership(project, &who.user.name).await?
-                else {
-                    return Err(bifrost_catalog::CatalogError::ProjectNotFound {
-                        name: project.to_owned(),
-                    }
-                    .into());
-                };
-                scoped.access = Access::User {
-                    role,
-                    departments: member.departments,
-                };
-            }
+            project.clone_into(&mut scoped.config.project);
         }
-        Ok(scoped)
+        scoped
     }
 
     /// Refuses unless the actor's role allows `permission` here.

@@ -27,7 +27,7 @@ mod transfer;
 mod watermark;
 mod workspace;
 
-pub use access::{Access, Actor, NewToken, SignedIn, hash_password};
+pub use access::{Access, Actor, NewToken, SignedIn, SignedInProject, hash_password};
 pub use bifrost_api as api;
 pub use bifrost_api::Hub;
 pub use bifrost_catalog::{CatalogError, DeletedAsset, DeletedSequence, DeletedShot};

@@ -232,6 +232,11 @@ impl Repository {
         Ok(self.catalog.get_asset(self.project(), name).await?)
     }
 
+    /// One asset of the current project with its workflow status (one catalog statement).
+    pub async fn asset_with_status(&self, name: &str) -> Result<(Asset, String)> {
+        Ok(self.catalog.asset_with_status(self.project(), name).await?)
+    }
+
     /// Version history of an asset, oldest first.
     pub async fn log(&self, asset: &str) -> Result<Vec<Version>> {
         self.catalog.get_asset(self.project(), asset).await?;

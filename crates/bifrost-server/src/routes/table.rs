@@ -80,12 +80,12 @@ async fn handle<O: Execute>(
             origin,
             request_id: crate::extract::request_id(&parts),
         })
+    } else if let Some(project) = project.as_deref() {
+        // Token and project standing in one statement.
+        crate::extract::in_project(&mut parts, &state, project).await?
     } else {
         let caller = Caller::from_request_parts(&mut parts, &state).await?;
-        state
-            .repo
-            .for_user(&caller.who, caller.actor, project.as_deref())
-            .await?
+        state.repo.for_user(&caller.who, caller.actor, None).await?
     };
     let query = parts.uri.query().map(str::to_owned);
     let bytes = match O::SPEC.carrier {

@@ -26,6 +26,12 @@ async fn tokens_are_required_checked_and_revocable() {
         ] {
             let (status, _) = s.get("/projects", wrong).await;
             assert_eq!(status, StatusCode::UNAUTHORIZED, "{wrong}");
+            // Routes on a project authenticate with their own query: refused alike, whether
+            // the project exists or not.
+            for path in ["/projects/main/assets", "/projects/nowhere/assets"] {
+                let (status, _) = s.get(path, wrong).await;
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{wrong} on {path}");
+            }
         }
         let (status, body) = s.get("/projects", &s.admin).await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -42,6 +48,10 @@ async fn tokens_are_required_checked_and_revocable() {
         assert_eq!(status, StatusCode::CREATED, "{created}");
         let token = created["token"].as_str().unwrap().to_owned();
         assert_eq!(s.get("/me", &token).await.0, StatusCode::OK);
+        assert_eq!(
+            s.get("/projects/main/assets", &token).await.0,
+            StatusCode::OK
+        );
         let (status, _) = s
             .call(
                 reqwest::Method::DELETE,
@@ -52,6 +62,10 @@ async fn tokens_are_required_checked_and_revocable() {
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(s.get("/me", &token).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            s.get("/projects/main/assets", &token).await.0,
+            StatusCode::UNAUTHORIZED
+        );
         assert_eq!(s.get("/me", &s.admin).await.0, StatusCode::OK);
 
         // Wrong password and unknown user answer alike.
@@ -75,6 +89,7 @@ async fn tokens_are_required_checked_and_revocable() {
         // A disabled user's tokens stop working.
         let ana = s.member("ana", "artist", &[]).await;
         assert_eq!(s.get("/me", &ana).await.0, StatusCode::OK);
+        assert_eq!(s.get("/projects/main/assets", &ana).await.0, StatusCode::OK);
         let (status, _) = s
             .call(
                 reqwest::Method::PATCH,
@@ -85,6 +100,10 @@ async fn tokens_are_required_checked_and_revocable() {
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(s.get("/me", &ana).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            s.get("/projects/main/assets", &ana).await.0,
+            StatusCode::UNAUTHORIZED
+        );
         s.stop().await;
     })
     .await;

@@ -11,3 +11,4 @@ mod departments;
 mod limits;
 mod metrics;
 mod roles;
+mod statements;

@@ -11,9 +11,7 @@ use bifrost_api::ops::{
     Stats, Unlock, UpdateAsset,
 };
 use bifrost_core::access::AssetLock;
-use bifrost_core::production::{
-    DeletedAsset, EntityRef, HistoryEntry, MetadataUpdate, VersionDetails,
-};
+use bifrost_core::production::{DeletedAsset, HistoryEntry, MetadataUpdate, VersionDetails};
 use bifrost_core::{
     Asset, AssetFilter, FileEntry, NewAsset, Project, RepoStats, Version, VersionDiff, VersionRef,
     VersionSelector,
@@ -74,8 +72,7 @@ impl Execute for CreateAsset {
 
 impl Execute for GetAsset {
     async fn execute(self, repo: &Repository) -> Result<AssetWithStatus> {
-        let asset = repo.asset(&self.asset).await?;
-        let status = repo.entity_status(&EntityRef::Asset(self.asset)).await?;
+        let (asset, status) = repo.asset_with_status(&self.asset).await?;
         Ok(AssetWithStatus { asset, status })
     }
 }
