@@ -2,6 +2,7 @@
 //! Text shows user-controlled fields through [`esc`] (control characters as visible escapes,
 //! column widths counted on the escaped text); JSON keeps them exact (see `escape.rs`).
 
+use bifrost::api::ops::assets::AssetWithStatus;
 use bifrost::core::{Asset, FileEntry, Project, RepoStats, Version};
 use bifrost::{CheckoutOutcome, FsckReport, GcReport, ProblemKind, PublishOutcome, Repository};
 use serde::Serialize;
@@ -52,6 +53,15 @@ impl Out {
 
     pub fn json(&self) -> bool {
         self.json
+    }
+
+    /// JSON of `value`, or the text form `text` prints.
+    pub fn show<T: Serialize>(&self, value: &T, text: impl FnOnce()) {
+        if self.json {
+            self.emit(value);
+        } else {
+            text();
+        }
     }
 
     /// JSON of `value`, or a one-line confirmation.
@@ -157,14 +167,15 @@ impl Out {
         }
     }
 
-    pub fn asset_show(&self, a: &Asset, versions: &[Version], files: &[FileEntry]) {
+    pub fn asset_show(&self, shown: &AssetWithStatus, versions: &[Version], files: &[FileEntry]) {
         if self.json {
-            let mut v = serde_json::to_value(a).expect("asset serializes");
+            let mut v = serde_json::to_value(shown).expect("asset serializes");
             v["versions"] = serde_json::to_value(versions).expect("versions serialize");
             v["latest_files"] = serde_json::to_value(files).expect("files serialize");
             self.emit(&v);
             return;
         }
+        let a = &shown.asset;
         println!("asset    {}", esc(&a.name));
         println!("project  {}", esc(&a.project));
         println!("type     {}", esc(&a.asset_type));

@@ -65,7 +65,7 @@ pub struct MoveStatus {
     pub project: String,
     /// The status.
     pub status: String,
-    /// Its new position (0 is first: the initial status).
+    /// Its new position (1 is first: the initial status).
     pub position: u32,
 }
 

@@ -182,7 +182,7 @@ fn lease(seconds: Option<u64>) -> Result<Duration> {
     if !(1..=MAX).contains(&seconds) {
         return Err(Error::DurationOutOfRange {
             what: "a lock lease".to_owned(),
-            given: format!("{seconds} s"),
+            given: format!("{seconds}s"),
             allowed: format!("between 1 and {MAX} seconds (7 days); renew it with heartbeats"),
         });
     }

@@ -8,10 +8,36 @@ use bifrost::core::NewAsset;
 use bifrost::core::synthetic::{edit_one_percent, random_bytes};
 use bifrost::{InitOptions, Repository};
 
-use crate::cli::DemoArgs;
+use crate::cli::Cli;
 use crate::output::{Out, human_bytes};
+use crate::session;
 
-pub async fn run(
+/// Create a demo repository, publish generated assets and show the deduplication.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Where to create the demo repository (must not exist yet).
+    #[arg(default_value = "bifrost-demo")]
+    pub path: std::path::PathBuf,
+    /// Size of the generated scene file, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub size_mib: u64,
+    /// Versions to publish of each asset.
+    #[arg(long, default_value_t = 5)]
+    pub versions: u32,
+}
+
+pub async fn run(args: &DemoArgs, cli: &Cli, out: &Out) -> Result<()> {
+    let base = session::start_dir(cli)?;
+    demo(
+        &session::absolute(&base, &args.path),
+        args,
+        out,
+        session::bar(cli),
+    )
+    .await
+}
+
+async fn demo(
     path: &Path,
     args: &DemoArgs,
     out: &Out,

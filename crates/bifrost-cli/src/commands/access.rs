@@ -1,49 +1,26 @@
-//! `bifrost serve` and the commands that manage who may do what: users, tokens, roles,
-//! project members, the audit log, asset locks and webhooks.
+//! Who may do what: `user`, `token`, `role`, `member` (of the current project), `audit` (the
+//! journal of changes) and `webhook` (changes pushed to other systems).
 
 use std::collections::BTreeSet;
 use std::io::Read;
 
 use anyhow::{Context, Result, bail};
-use bifrost::Hub;
-use bifrost::core::access::{EventFilter, Permission, Role, TokenKind};
+use bifrost::api::all_pages;
+use bifrost::api::ops::{
+    AddUser, AddWebhook, Audit, CreateToken, DeadLetters, DeleteWebhook, ListMembers, ListRoles,
+    ListTokens, ListUsers, ListWebhooks, RemoveMember, RevokeToken, SetMember, SetRole, UpdateUser,
+};
+use bifrost::core::access::{Permission, TokenKind};
 use clap::Subcommand;
 
-use crate::escape::{esc, esc_of};
+use crate::escape::esc;
+use crate::input::{seconds, since};
 use crate::output::Out;
+use crate::session::Front;
 
+/// Access commands, flattened into the top level of `bifrost`.
 #[derive(Debug, Subcommand)]
 pub enum AccessCommand {
-    /// Serve the REST API (and its OpenAPI document, /healthz, /metrics) for this repository.
-    ///
-    /// Examples:
-    ///   bifrost user add admin --role admin --password-stdin <<< 'a long password'
-    ///   bifrost serve --listen 0.0.0.0:8080
-    ///   curl -H "Authorization: Bearer $TOKEN" http://localhost:8080/api/v1/projects
-    /// The API is documented at /api/v1/openapi.json. Ctrl-C (or SIGTERM) stops accepting,
-    /// finishes in-flight requests, then exits.
-    ///
-    /// Prometheus /metrics needs, by default, a token of a user whose role allows `audit`
-    /// (admin and supervisor do, or a role made for it), sent as `Authorization: Bearer <token>`
-    /// (Prometheus sends that for a job with `authorization: {credentials_file: FILE}`):
-    ///   bifrost role set metrics audit && bifrost user add prometheus --role metrics
-    ///   bifrost token create --user prometheus --name scraper --service > bifrost.token
-    /// `--metrics public` serves /metrics to anyone without a token; `--metrics off` not at all.
-    #[command(verbatim_doc_comment)]
-    Serve {
-        /// Address and port to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
-        listen: String,
-        /// Who may read /metrics.
-        #[arg(
-            long,
-            value_enum,
-            default_value_t = MetricsMode::Token,
-            env = "BIFROST_METRICS",
-            value_name = "ACCESS"
-        )]
-        metrics: MetricsMode,
-    },
     /// Manage users (admins).
     #[command(subcommand)]
     User(UserCommand),
@@ -79,54 +56,9 @@ pub enum AccessCommand {
         #[arg(long, default_value_t = 100)]
         limit: u64,
     },
-    /// Take (or renew) the exclusive lock on an asset: others cannot publish it until you
-    /// publish (which releases it), unlock, or the lease runs out.
-    ///
-    /// Example: bifrost lock hero_rig --ttl 4h --have 7
-    Lock {
-        /// The asset.
-        asset: String,
-        /// Lease length (30m, 4h, 2d); renew by locking again.
-        #[arg(long, default_value = "1h", value_name = "DURATION")]
-        ttl: String,
-        /// The version you have: refused unless it is the latest.
-        #[arg(long, value_name = "N")]
-        have: Option<i64>,
-    },
-    /// Release your lock on an asset, or break someone else's with --force (needs `manage`).
-    Unlock {
-        /// The asset.
-        asset: String,
-        /// Break another user's lock.
-        #[arg(long)]
-        force: bool,
-    },
-    /// List the current project's locks.
-    Locks,
     /// Manage webhooks: URLs that receive every change as a signed POST.
     #[command(subcommand)]
     Webhook(WebhookCommand),
-}
-
-/// Who may read `/metrics` (`bifrost serve --metrics`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum MetricsMode {
-    /// A bearer token of a user whose role allows `audit` (or `admin`); 401 without, 403 for others.
-    Token,
-    /// Anyone who can reach the server, without a token.
-    Public,
-    /// Not served: 404.
-    Off,
-}
-
-impl From<MetricsMode> for bifrost_server::MetricsAccess {
-    fn from(mode: MetricsMode) -> Self {
-        match mode {
-            MetricsMode::Token => bifrost_server::MetricsAccess::Token,
-            MetricsMode::Public => bifrost_server::MetricsAccess::Public,
-            MetricsMode::Off => bifrost_server::MetricsAccess::Off,
-        }
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -300,16 +232,6 @@ fn read_password(from_stdin: bool) -> Result<Option<String>> {
     Ok(Some(password))
 }
 
-fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    if let Ok(at) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&chrono::Utc));
-    }
-    let ago = bifrost::parse_duration(text).with_context(|| {
-        format!("--since `{text}`: give a duration (2h, 7d) or an RFC 3339 time")
-    })?;
-    Ok(chrono::Utc::now() - chrono::Duration::from_std(ago)?)
-}
-
 fn permissions(names: &[String]) -> Result<BTreeSet<Permission>> {
     names
         .iter()
@@ -319,37 +241,12 @@ fn permissions(names: &[String]) -> Result<BTreeSet<Permission>> {
         .collect()
 }
 
-/// `bifrost serve`: the REST API over this (local) repository until Ctrl-C or SIGTERM.
-pub async fn serve(
-    listen: &str,
-    metrics: MetricsMode,
-    repo: &bifrost::Repository,
-    out: &Out,
-) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}; is another server there?"))?;
-    let addr = listener.local_addr()?;
-    out.value(&serde_json::json!({ "listening": addr.to_string() }), || {
-        format!(
-            "serving {} on http://{addr} (API: /api/v1, docs: /api/v1/openapi.json); Ctrl-C stops",
-            esc_of(repo.root().display())
-        )
-    });
-    let state = bifrost_server::AppState::new(repo.clone()).with_metrics(metrics.into());
-    bifrost_server::serve_state(state, listener, shutdown_signal()).await?;
-    Ok(())
-}
-
-pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> {
+pub async fn run(cmd: &AccessCommand, hub: &impl Front, out: &Out) -> Result<()> {
     match cmd {
-        AccessCommand::Serve { .. } => {
-            bail!("`bifrost serve` serves a local repository: run it without --remote")
-        }
-        AccessCommand::User(cmd) => user(cmd, repo, out).await?,
-        AccessCommand::Token(cmd) => token(cmd, repo, out).await?,
+        AccessCommand::User(cmd) => user(cmd, hub, out).await?,
+        AccessCommand::Token(cmd) => token(cmd, hub, out).await?,
         AccessCommand::Role(RoleCommand::List) => {
-            let roles = repo.roles().await?;
+            let roles = hub.call(ListRoles {}).await?;
             out.value(&roles, || {
                 roles
                     .iter()
@@ -365,15 +262,15 @@ pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> 
             name,
             permissions: p,
         }) => {
-            let role = repo
-                .set_role(&Role {
+            let role = hub
+                .call(SetRole {
                     name: name.clone(),
-                    permissions: permissions(p)?,
+                    permissions: permissions(p)?.into_iter().collect(),
                 })
                 .await?;
             out.value(&role, || format!("role {} set", esc(name)));
         }
-        AccessCommand::Member(cmd) => member(cmd, repo, out).await?,
+        AccessCommand::Member(cmd) => member(cmd, hub, out).await?,
         AccessCommand::Audit {
             since: when,
             user,
@@ -381,15 +278,16 @@ pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> 
             this_project,
             limit,
         } => {
-            let filter = EventFilter {
-                since: when.as_deref().map(since).transpose()?,
-                actor: user.clone(),
-                action_prefix: action.clone(),
-                projects: this_project.then(|| vec![repo.project().to_owned()]),
-                limit: *limit,
-                ..EventFilter::default()
-            };
-            let events = repo.audit(&filter).await?;
+            let events = hub
+                .call(Audit {
+                    since: when.as_deref().map(since).transpose()?,
+                    user: user.clone(),
+                    project: this_project.then(|| hub.project().to_owned()),
+                    action: action.clone(),
+                    after: None,
+                    limit: Some(*limit),
+                })
+                .await?;
             out.value(&events, || {
                 events
                     .iter()
@@ -412,52 +310,12 @@ pub async fn run(cmd: &AccessCommand, repo: &impl Hub, out: &Out) -> Result<()> 
                     .join("\n")
             });
         }
-        AccessCommand::Lock { asset, ttl, have } => {
-            let lock = repo
-                .lock(asset, bifrost::parse_duration(ttl)?, *have)
-                .await?;
-            out.value(&lock, || {
-                format!(
-                    "locked {} for {} until {}",
-                    esc(asset),
-                    esc(&lock.holder),
-                    lock.expires_at.format("%Y-%m-%d %H:%M")
-                )
-            });
-        }
-        AccessCommand::Unlock { asset, force } => {
-            let lock = repo.unlock(asset, *force).await?;
-            out.value(&lock, || {
-                format!("unlocked {} (held by {})", esc(asset), esc(&lock.holder))
-            });
-        }
-        AccessCommand::Locks => {
-            let locks = repo.locks().await?;
-            out.value(&locks, || {
-                if locks.is_empty() {
-                    return "no locks".to_owned();
-                }
-                locks
-                    .iter()
-                    .map(|l| {
-                        format!(
-                            "{:<24} {:<12} since {}  until {}",
-                            esc(&l.asset),
-                            esc(&l.holder),
-                            l.acquired_at.format("%Y-%m-%d %H:%M"),
-                            l.expires_at.format("%Y-%m-%d %H:%M")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            });
-        }
-        AccessCommand::Webhook(cmd) => webhook(cmd, repo, out).await?,
+        AccessCommand::Webhook(cmd) => webhook(cmd, hub, out).await?,
     }
     Ok(())
 }
 
-async fn user(cmd: &UserCommand, repo: &impl Hub, out: &Out) -> Result<()> {
+async fn user(cmd: &UserCommand, hub: &impl Front, out: &Out) -> Result<()> {
     let user = match cmd {
         UserCommand::Add {
             name,
@@ -465,12 +323,16 @@ async fn user(cmd: &UserCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             display_name,
             password_stdin,
         } => {
-            let password = read_password(*password_stdin)?;
-            repo.add_user(name, display_name.as_deref(), role, password.as_deref())
-                .await?
+            hub.call(AddUser {
+                name: name.clone(),
+                display_name: display_name.clone(),
+                role: role.clone(),
+                password: read_password(*password_stdin)?,
+            })
+            .await?
         }
         UserCommand::List => {
-            let users = repo.list_users().await?;
+            let users = all_pages(hub, ListUsers::default()).await?;
             out.value(&users, || {
                 users
                     .iter()
@@ -488,16 +350,27 @@ async fn user(cmd: &UserCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             });
             return Ok(());
         }
-        UserCommand::Disable { name } => repo.update_user(name, None, Some(true), None).await?,
-        UserCommand::Enable { name } => repo.update_user(name, None, Some(false), None).await?,
+        UserCommand::Disable { name } | UserCommand::Enable { name } => {
+            hub.call(UpdateUser {
+                name: name.clone(),
+                role: None,
+                disabled: Some(matches!(cmd, UserCommand::Disable { .. })),
+                password: None,
+            })
+            .await?
+        }
         UserCommand::Update {
             name,
             role,
             password_stdin,
         } => {
-            let password = read_password(*password_stdin)?;
-            repo.update_user(name, role.as_deref(), None, password.as_deref())
-                .await?
+            hub.call(UpdateUser {
+                name: name.clone(),
+                role: role.clone(),
+                disabled: None,
+                password: read_password(*password_stdin)?,
+            })
+            .await?
         }
     };
     out.value(&user, || {
@@ -511,7 +384,7 @@ async fn user(cmd: &UserCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     Ok(())
 }
 
-async fn token(cmd: &TokenCommand, repo: &impl Hub, out: &Out) -> Result<()> {
+async fn token(cmd: &TokenCommand, hub: &impl Front, out: &Out) -> Result<()> {
     match cmd {
         TokenCommand::Create {
             user,
@@ -524,11 +397,14 @@ async fn token(cmd: &TokenCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             } else {
                 TokenKind::Personal
             };
-            let expires = expires
-                .as_deref()
-                .map(bifrost::parse_duration)
-                .transpose()?;
-            let token = repo.create_token(user, name, kind, expires).await?;
+            let token = hub
+                .call(CreateToken {
+                    name: name.clone(),
+                    kind: Some(kind),
+                    user: Some(user.clone()),
+                    expires_in_seconds: expires.as_deref().map(seconds).transpose()?,
+                })
+                .await?;
             // The token itself goes to stdout alone, so that scripts can capture it.
             out.value(&token, || token.token.clone());
             if !out.json() {
@@ -541,7 +417,12 @@ async fn token(cmd: &TokenCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             }
         }
         TokenCommand::List { user } => {
-            let tokens = repo.list_tokens(user.as_deref()).await?;
+            let tokens = hub
+                .call(ListTokens {
+                    // Without --user: everyone's (as an admin may see them).
+                    user: Some(user.clone().unwrap_or_else(|| "*".to_owned())),
+                })
+                .await?;
             out.value(&tokens, || {
                 tokens
                     .iter()
@@ -565,7 +446,7 @@ async fn token(cmd: &TokenCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             });
         }
         TokenCommand::Revoke { id } => {
-            let token = repo.revoke_token(id).await?;
+            let token = hub.call(RevokeToken { id: id.clone() }).await?;
             out.value(&token, || {
                 format!("revoked token {} of {}", esc(id), esc(&token.user))
             });
@@ -574,14 +455,22 @@ async fn token(cmd: &TokenCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     Ok(())
 }
 
-async fn member(cmd: &MemberCommand, repo: &impl Hub, out: &Out) -> Result<()> {
+async fn member(cmd: &MemberCommand, hub: &impl Front, out: &Out) -> Result<()> {
+    let project = hub.project().to_owned();
     match cmd {
         MemberCommand::Set {
             user,
             role,
             departments,
         } => {
-            let member = repo.set_member(user, role, departments).await?;
+            let member = hub
+                .call(SetMember {
+                    project,
+                    user: user.clone(),
+                    role: role.clone(),
+                    departments: departments.clone(),
+                })
+                .await?;
             out.value(&member, || {
                 format!(
                     "{} is {} on {}{}",
@@ -597,7 +486,7 @@ async fn member(cmd: &MemberCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             });
         }
         MemberCommand::List => {
-            let members = repo.members().await?;
+            let members = hub.call(ListMembers { project }).await?;
             out.value(&members, || {
                 members
                     .iter()
@@ -614,7 +503,12 @@ async fn member(cmd: &MemberCommand, repo: &impl Hub, out: &Out) -> Result<()> {
             });
         }
         MemberCommand::Remove { user } => {
-            let member = repo.remove_member(user).await?;
+            let member = hub
+                .call(RemoveMember {
+                    project,
+                    user: user.clone(),
+                })
+                .await?;
             out.value(&member, || {
                 format!("{} removed from {}", esc(user), esc(&member.project))
             });
@@ -623,7 +517,7 @@ async fn member(cmd: &MemberCommand, repo: &impl Hub, out: &Out) -> Result<()> {
     Ok(())
 }
 
-async fn webhook(cmd: &WebhookCommand, repo: &impl Hub, out: &Out) -> Result<()> {
+async fn webhook(cmd: &WebhookCommand, hub: &impl Front, out: &Out) -> Result<()> {
     match cmd {
         WebhookCommand::Add {
             url,
@@ -631,14 +525,18 @@ async fn webhook(cmd: &WebhookCommand, repo: &impl Hub, out: &Out) -> Result<()>
             actions,
             this_project,
         } => {
-            let project = this_project.then(|| repo.project().to_owned());
-            let hook = repo
-                .add_webhook(url, secret, project.as_deref(), actions)
+            let hook = hub
+                .call(AddWebhook {
+                    url: url.clone(),
+                    secret: secret.clone(),
+                    project: this_project.then(|| hub.project().to_owned()),
+                    actions: actions.clone(),
+                })
                 .await?;
             out.value(&hook, || format!("webhook {} → {}", hook.id, esc(url)));
         }
         WebhookCommand::List => {
-            let hooks = repo.webhooks().await?;
+            let hooks = hub.call(ListWebhooks {}).await?;
             out.value(&hooks, || {
                 hooks
                     .iter()
@@ -648,11 +546,11 @@ async fn webhook(cmd: &WebhookCommand, repo: &impl Hub, out: &Out) -> Result<()>
             });
         }
         WebhookCommand::Delete { id } => {
-            let hook = repo.delete_webhook(*id).await?;
+            let hook = hub.call(DeleteWebhook { id: *id }).await?;
             out.value(&hook, || format!("webhook {id} deleted"));
         }
         WebhookCommand::DeadLetters { id } => {
-            let dead = repo.dead_letters(*id).await?;
+            let dead = hub.call(DeadLetters { id: *id }).await?;
             out.value(&dead, || {
                 dead.iter()
                     .map(|d| {
@@ -669,28 +567,4 @@ async fn webhook(cmd: &WebhookCommand, repo: &impl Hub, out: &Out) -> Result<()>
         }
     }
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }

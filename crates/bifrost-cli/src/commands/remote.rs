@@ -1,14 +1,38 @@
-//! `bifrost login` / `logout` and opening the server `--remote` names.
+//! `bifrost login` and `logout`: saved logins to servers, which `--remote` then uses; and
+//! `bifrost --remote project use`, which changes the saved login's project.
 
 use std::io::{IsTerminal, Read};
 
 use anyhow::{Context, Result, bail};
-use bifrost::Hub;
+use bifrost::api::ops::{ListProjects, RevokeToken};
+use bifrost::api::{Hub, all_pages};
 use bifrost_client::{Client, Credentials, Login, credentials_path, normalize_url};
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use crate::cli::Cli;
 use crate::output::Out;
+use crate::session;
+
+/// Login commands, flattened into the top level of `bifrost`.
+#[derive(Debug, Subcommand)]
+pub enum RemoteCommand {
+    /// Log in to a server: later commands run there with --remote.
+    ///
+    /// Examples:
+    ///   bifrost login http://hub.studio:8080 --user ana          # asks for the password
+    ///   printf '%s' "$PASSWORD" | bifrost login hub:8080 --user ana --password-stdin
+    ///   printf '%s' "$TOKEN" | bifrost login hub:8080 --token-stdin   # a service token
+    ///   bifrost --remote asset list && bifrost --remote publish hero ./hero/
+    /// The token is saved in ~/.config/bifrost/credentials.toml (mode 0600; BIFROST_CONFIG_DIR
+    /// moves it); the server becomes the default for --remote.
+    #[command(verbatim_doc_comment)]
+    Login(LoginArgs),
+    /// Forget the login to a server (default: the default one); its token is revoked.
+    Logout {
+        /// The server (as given to `bifrost login`).
+        url: Option<String>,
+    },
+}
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
@@ -47,12 +71,19 @@ fn token_name() -> String {
     format!("login@{host}")
 }
 
-pub async fn login(args: &LoginArgs, cli: &Cli, out: &Out) -> Result<()> {
+pub async fn run(cmd: &RemoteCommand, cli: &Cli, out: &Out) -> Result<()> {
+    match cmd {
+        RemoteCommand::Login(args) => login(args, cli, out).await,
+        RemoteCommand::Logout { url } => logout(url.as_deref(), out).await,
+    }
+}
+
+async fn login(args: &LoginArgs, cli: &Cli, out: &Out) -> Result<()> {
     let url = normalize_url(&args.url)?;
     let token = if args.token_stdin {
         read_stdin("token")?
     } else {
-        let user = crate::author(args.user.clone());
+        let user = session::author(args.user.clone());
         let password = if args.password_stdin {
             read_stdin("password")?
         } else if std::io::stdin().is_terminal() {
@@ -108,14 +139,14 @@ pub async fn login(args: &LoginArgs, cli: &Cli, out: &Out) -> Result<()> {
     Ok(())
 }
 
-pub async fn logout(url: Option<&str>, out: &Out) -> Result<()> {
+async fn logout(url: Option<&str>, out: &Out) -> Result<()> {
     let path = credentials_path()?;
     let mut creds = Credentials::load(&path)?;
     let (url, login) = creds.resolve(url)?;
     // Revoke the token first (best effort: a server that is gone must not keep you logged in).
     let revoked = match login.token.split('_').nth(1) {
         Some(id) => Client::new(&url, &login.token, "")?
-            .revoke_token(id)
+            .call(RevokeToken { id: id.to_owned() })
             .await
             .is_ok(),
         None => false,
@@ -138,25 +169,10 @@ pub async fn logout(url: Option<&str>, out: &Out) -> Result<()> {
     Ok(())
 }
 
-/// The server `--remote` names, with its saved login, acting in `--project` or the login's
-/// project.
-pub fn open(cli: &Cli) -> Result<Client> {
-    let creds = Credentials::load(&credentials_path()?)?;
-    let wanted = cli.remote.as_deref().filter(|u| !u.is_empty());
-    let (url, login) = creds.resolve(wanted)?;
-    let project = cli
-        .project
-        .clone()
-        .or(login.project)
-        .unwrap_or_else(|| bifrost::DEFAULT_PROJECT.to_owned());
-    Ok(Client::new(&url, &login.token, &project)?)
-}
-
 /// `bifrost --remote project use NAME`: the project later remote commands act on.
 pub async fn use_project(cli: &Cli, name: &str, out: &Out) -> Result<()> {
-    let client = open(cli)?;
-    let project = client
-        .list_projects()
+    let client = session::open_remote(cli)?;
+    let project = all_pages(&client, ListProjects::default())
         .await?
         .into_iter()
         .find(|p| p.name == name)
