@@ -102,13 +102,7 @@ impl Repository {
 
     /// Publishes a new version whose files equal those of version `number`. Nothing is read or
     /// written in the store: the contents are already there.
-    pub async fn rollback(
-        &self,
-        asset: &str,
-        number: i64,
-        author: &str,
-        note: Option<&str>,
-    ) -> Result<Version> {
+    pub async fn rollback(&self, asset: &str, number: i64, note: Option<&str>) -> Result<Version> {
         self.require_work(
             bifrost_core::access::Permission::Publish,
             crate::access::Work::Asset(asset),
@@ -121,7 +115,7 @@ impl Repository {
         let files = self.catalog.version_files(old.id).await?;
         let note = note.map_or_else(|| format!("rollback to v{number}"), str::to_owned);
         let new = NewVersion {
-            author: author.to_owned(),
+            author: self.actor().user.clone(),
             note,
             files,
             contents: Vec::new(),

@@ -16,8 +16,7 @@ impl Transfer for Repository {
         note: &str,
         progress: Arc<dyn Progress>,
     ) -> crate::Result<PublishOutcome> {
-        let author = self.actor().user.clone();
-        Repository::publish(self, asset, paths, &author, note, progress).await
+        Repository::publish(self, asset, paths, note, progress).await
     }
 
     async fn checkout(

@@ -534,13 +534,13 @@ impl Repository {
         &self,
         root: &Path,
         rules: &IngestRules,
-        author: &str,
         dry_run: bool,
         progress: Arc<dyn Progress>,
     ) -> Result<IngestOutcome> {
         let lease = self.pack_lease();
+        let author = self.actor().user.clone();
         let done = self
-            .ingest_tree_leased(root, rules, author, dry_run, progress, &lease)
+            .ingest_tree_leased(root, rules, &author, dry_run, progress, &lease)
             .await;
         lease.release().await;
         done

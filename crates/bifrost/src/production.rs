@@ -25,7 +25,7 @@ use crate::error::Result;
 macro_rules! scoped {
     ($(
         $(#[$doc:meta])*
-        fn $name:ident($($arg:ident : $ty:ty),*) -> $ret:ty
+        fn $name:ident($($arg:ident : $ty:ty),*) $(by $actor:ident)? -> $ret:ty
         $( => $perm:ident $action:literal [$entity:expr] in($work:expr)
             $(before $getter:ident($($garg:expr),*))? )?;
     )*) => {
@@ -40,7 +40,10 @@ macro_rules! scoped {
                                 self.catalog.$getter(self.project(), $($garg),*).await?,
                             ).ok()) )?;
                     )?
-                    let result = self.catalog.$name(self.project(), $($arg),*).await?;
+                    let result = self
+                        .catalog
+                        .$name(self.project(), $($arg,)* $(&self.$actor.user)?)
+                        .await?;
                     $(
                         self.journal($action, ($entity).to_string(), before.as_ref(), Some(&result))
                             .await;
@@ -105,7 +108,7 @@ scoped! {
         => Edit "shot.updated" [format!("{sequence}/{shot}")]
             in(Work::Unassigned) before get_shot(sequence, shot);
     /// Renames a shot within its sequence, recording it in the shot's history.
-    fn rename_shot(sequence: &str, shot: &str, new_name: &str, author: &str) -> Shot
+    fn rename_shot(sequence: &str, shot: &str, new_name: &str) by actor -> Shot
         => Edit "shot.renamed" [format!("{sequence}/{shot}")]
             in(Work::Unassigned) before get_shot(sequence, shot);
     /// Deletes a shot with its tasks, links, comments and history (refused while others use
@@ -119,7 +122,7 @@ scoped! {
     /// The workflow status of an asset or shot.
     fn entity_status(entity: &EntityRef) -> String;
     /// Moves an asset or shot to another status, if the workflow allows it.
-    fn set_status(entity: &EntityRef, status: &str, author: &str) -> HistoryEntry
+    fn set_status(entity: &EntityRef, status: &str) by actor -> HistoryEntry
         => Edit "status.changed" [entity] in(Work::Entity(entity)) before entity_status(entity);
     /// Status and review changes of an entity or version, newest first.
     fn history(target: &Target) -> Vec<HistoryEntry>;
@@ -128,7 +131,7 @@ scoped! {
         => Edit "task.created" [format!("{entity} [{department}]")]
             in(Work::Department(department));
     /// Changes a task's assignee or status.
-    fn update_task(entity: &EntityRef, department: &str, update: &TaskUpdate, author: &str) -> Task
+    fn update_task(entity: &EntityRef, department: &str, update: &TaskUpdate) by actor -> Task
         => Edit "task.updated" [format!("{entity} [{department}]")]
             in(Work::Department(department));
     /// Deletes a task.
@@ -157,12 +160,9 @@ scoped! {
     /// Every version of an asset with review status and metadata.
     fn list_version_details(asset: &str) -> Vec<VersionDetails>;
     /// Sets the review status of a version.
-    fn set_review_status(asset: &str, number: i64, status: ReviewStatus, author: &str) -> HistoryEntry
+    fn set_review_status(asset: &str, number: i64, status: ReviewStatus) by actor -> HistoryEntry
         => Review "version.reviewed" [format!("{asset}@v{number}")]
             in(Work::Asset(asset)) before version_details(asset, VersionSelector::Number(number));
-    /// Comments on an asset, shot or version.
-    fn add_comment(target: &Target, author: &str, body: &str) -> Comment
-        => Comment "comment.added" [target] in(Work::Shared);
     /// Comments, oldest first.
     fn list_comments(target: &Target) -> Vec<Comment>;
     /// Saves a search under a name.
@@ -204,6 +204,22 @@ scoped! {
 }
 
 impl Repository {
+    /// Comments on an asset, shot or version, as the handle's actor.
+    pub async fn add_comment(&self, target: &Target, body: &str) -> Result<Comment> {
+        self.require_work(Permission::Comment, Work::Shared).await?;
+        let comment = self
+            .catalog
+            .add_comment(self.project(), target, &self.actor.user, body)
+            .await?;
+        self.journal(
+            "comment.added",
+            target.to_string(),
+            None::<&serde_json::Value>,
+            Some(&comment),
+        )
+        .await;
+        Ok(comment)
+    }
     /// Changes an asset's metadata (on its department's work).
     pub async fn update_asset_metadata(
         &self,

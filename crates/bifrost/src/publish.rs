@@ -28,10 +28,11 @@ impl Repository {
         &self,
         asset: &str,
         paths: &[PathBuf],
-        author: &str,
         note: &str,
         progress: Arc<dyn Progress>,
     ) -> Result<PublishOutcome> {
+        let author = self.actor().user.clone();
+        let author = author.as_str();
         let target = self.catalog.get_asset(self.project(), asset).await?;
         self.require_department(Permission::Publish, target.department.as_deref())?;
         let inputs = publish_inputs(paths)?;

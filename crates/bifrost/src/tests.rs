@@ -167,13 +167,7 @@ async fn repository_on_s3_store() {
     let data = random_bytes(5_000_000, 9);
     std::fs::write(src.path().join("plate.exr"), &data).unwrap();
     let v = repo
-        .publish(
-            "plate",
-            &[src.path().to_owned()],
-            "t",
-            "n",
-            Arc::new(NoProgress),
-        )
+        .publish("plate", &[src.path().to_owned()], "n", Arc::new(NoProgress))
         .await
         .unwrap();
     assert_eq!(v.version.number, 1);

@@ -838,13 +838,13 @@ impl Repository {
         &self,
         dir: &Path,
         asset: &str,
-        author: &str,
         note: &str,
         progress: Arc<dyn Progress>,
     ) -> Result<crate::PublishOutcome> {
         let lease = self.pack_lease();
+        let author = self.actor().user.clone();
         let done = self
-            .workspace_publish_leased(dir, asset, author, note, progress, &lease)
+            .workspace_publish_leased(dir, asset, &author, note, progress, &lease)
             .await;
         lease.release().await;
         done

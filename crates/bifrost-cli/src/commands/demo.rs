@@ -120,7 +120,6 @@ async fn demo(
                 .publish(
                     asset,
                     std::slice::from_ref(dir),
-                    "demo",
                     &format!("demo v{v}"),
                     progress.clone(),
                 )

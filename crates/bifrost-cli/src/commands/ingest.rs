@@ -8,7 +8,7 @@ use clap::Args;
 use crate::cli::Cli;
 use crate::escape::{esc, esc_of};
 use crate::output::{Out, human_bytes};
-use crate::session;
+use crate::session::{self, Front as _};
 
 /// Auto-discover assets in a folder tree by rules and publish them (resumable).
 ///
@@ -60,10 +60,10 @@ pub async fn run(args: &IngestArgs, cli: &Cli, out: &Out) -> Result<()> {
     let rules = bifrost::IngestRules::load(&session::absolute(&base, rules))?;
     let repo = session::open(cli).await?;
     let result = repo
+        .as_author(author)
         .ingest_tree(
             &session::absolute(&base, folder),
             &rules,
-            &session::author(author.clone()),
             *dry_run,
             session::bar(cli),
         )

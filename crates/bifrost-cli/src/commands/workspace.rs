@@ -11,7 +11,7 @@ use clap::Subcommand;
 use crate::cli::Cli;
 use crate::escape::{esc, esc_of};
 use crate::output::Out;
-use crate::session;
+use crate::session::{self, Front as _};
 
 pub const WORKSPACE_HELP: &str = "\
 Examples:
@@ -216,13 +216,8 @@ pub async fn run(cmd: &WorkspaceCommand, cli: &Cli, out: &Out) -> Result<ExitCod
         } => {
             let (ws, repo) = open_workspace(cli, workspace).await?;
             let r = repo
-                .workspace_publish(
-                    &ws,
-                    asset,
-                    &session::author(author.clone()),
-                    note,
-                    session::bar(cli),
-                )
+                .as_author(author)
+                .workspace_publish(&ws, asset, note, session::bar(cli))
                 .await;
             repo.close().await;
             out.published(&r?);

@@ -498,10 +498,15 @@ async fn fixture(s: &Server, n: usize, op: &Op, caller: &str) {
     for v in 1..=2 {
         std::fs::write(&file, format!("model {n} v{v}")).unwrap();
         s.repo
+            .clone()
+            .acting_as(bifrost::Actor {
+                user: "root".into(),
+                origin: "local".into(),
+                request_id: None,
+            })
             .publish(
                 &format!("m{n}"),
                 std::slice::from_ref(&file),
-                "root",
                 "fixture",
                 std::sync::Arc::new(bifrost::NoProgress),
             )

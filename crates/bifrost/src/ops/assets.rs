@@ -140,16 +140,14 @@ async fn number(repo: &Repository, asset: &str, version: VersionSelector) -> Res
 impl Execute for ReviewVersion {
     async fn execute(self, repo: &Repository) -> Result<HistoryEntry> {
         let number = number(repo, &self.asset, self.version).await?;
-        let author = repo.actor().user.clone();
-        repo.set_review_status(&self.asset, number, self.status, &author)
+        repo.set_review_status(&self.asset, number, self.status)
             .await
     }
 }
 
 impl Execute for Rollback {
     async fn execute(self, repo: &Repository) -> Result<Version> {
-        let author = repo.actor().user.clone();
-        repo.rollback(&self.asset, self.version, &author, self.note.as_deref())
+        repo.rollback(&self.asset, self.version, self.note.as_deref())
             .await
     }
 }

@@ -177,7 +177,7 @@ impl Execute for UpdateShot {
             .await?;
         if let Some(new_name) = self.name {
             shot = repo
-                .rename_shot(&self.sequence, &self.shot, &new_name, &me(repo))
+                .rename_shot(&self.sequence, &self.shot, &new_name)
                 .await?;
         }
         Ok(shot)
@@ -203,7 +203,7 @@ impl Execute for GetStatus {
 
 impl Execute for SetStatus {
     async fn execute(self, repo: &Repository) -> Result<HistoryEntry> {
-        repo.set_status(&self.entity, &self.status, &me(repo)).await
+        repo.set_status(&self.entity, &self.status).await
     }
 }
 
@@ -231,7 +231,7 @@ impl Execute for UpdateTask {
             assignee: self.assignee,
             status: self.status,
         };
-        repo.update_task(&self.entity, &self.department, &update, &me(repo))
+        repo.update_task(&self.entity, &self.department, &update)
             .await
     }
 }
@@ -284,7 +284,7 @@ impl Execute for ListComments {
 
 impl Execute for AddComment {
     async fn execute(self, repo: &Repository) -> Result<Comment> {
-        repo.add_comment(&self.target, &me(repo), &self.body).await
+        repo.add_comment(&self.target, &self.body).await
     }
 }
 
