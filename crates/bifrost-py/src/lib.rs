@@ -3,6 +3,9 @@
 //! Each part of the Python API is a cargo feature, so a build links only what its parts need:
 //! - `plc` (default): `bifrost.plc`, the Modbus client (`plc.rs`, over `bifrost_edge`). It links
 //!   no crate of the asset hub (no sqlx, object_store, argon2 or zip).
+//! - `hub` (default): `bifrost.hub`, the hub API (`hub/`, over the facade and the HTTP client):
+//!   `_Hub` runs any operation of the table by name, blocking on the module's own tokio runtime
+//!   with the GIL released (`hub/runtime.rs`).
 //!
 //! Requests run on tokio's threads without the GIL and complete through the event loop's
 //! `Bridge` (`bridge.rs`; `bifrost/plc.py` resolves the asyncio futures): tokio threads never
@@ -14,6 +17,8 @@
 // The async bridge serves every async part; a later part adds itself to this cfg.
 #[cfg(feature = "plc")]
 mod bridge;
+#[cfg(feature = "hub")]
+mod hub;
 #[cfg(feature = "plc")]
 mod plc;
 
@@ -27,5 +32,7 @@ fn _bifrost(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add_class::<bridge::Bridge>()?;
         plc::register(m)?;
     }
+    #[cfg(feature = "hub")]
+    hub::register(m)?;
     Ok(())
 }

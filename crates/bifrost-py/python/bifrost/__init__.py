@@ -1,5 +1,14 @@
 """Bifrost from Python.
 
+``bifrost.hub`` is the asset hub, on a local repository or a server, with the same methods
+(typed results in :mod:`bifrost.models`, exceptions in :mod:`bifrost.errors`):
+
+    import bifrost.hub
+
+    hub = bifrost.hub.open(".")                    # or bifrost.hub.connect(url, token=...)
+    hub.create_asset("hero", type="prop")
+    hub.publish("hero", ["./hero/"], note="first")
+
 ``bifrost.plc`` is a fast asyncio Modbus TCP/RTU client (the Rust engine of ``bifrost edge``):
 
     from bifrost.plc import ModbusConnection

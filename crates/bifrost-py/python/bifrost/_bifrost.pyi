@@ -3,7 +3,7 @@
 I/O methods start a request and return its id; its outcome comes out of ``Bridge.drain()``.
 """
 
-from typing import Any, Awaitable, Literal
+from typing import Any, Awaitable, Callable, Literal
 
 __version__: str
 
@@ -31,3 +31,47 @@ class Bridge:
     def __init__(self) -> None: ...
     def fileno(self) -> int: ...
     def drain(self) -> list[tuple[int, bool, Any]]: ...
+
+# -- bifrost.hub (cargo feature `hub`); use bifrost.hub rather than these ----------------------
+
+class _Hub:
+    """A local repository or a server, acting in one project (see bifrost.hub.Hub)."""
+
+    @property
+    def project(self) -> str: ...
+    @property
+    def remote(self) -> bool: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def catalog_backend(self) -> str | None: ...
+    @property
+    def bytes_sent(self) -> int: ...
+    def with_project(self, project: str) -> _Hub: ...
+    def call(self, op: str, fields: dict[str, Any]) -> Any:
+        """Runs an operation of the table by name with its fields (JSON values); answers JSON values."""
+    def publish(
+        self,
+        asset: str,
+        paths: list[str],
+        note: str = "",
+        project: str | None = None,
+        progress: Callable[[int, int], Any] | None = None,
+    ) -> dict[str, Any]: ...
+    def checkout(
+        self,
+        reference: str,
+        dest: str,
+        force: bool = False,
+        project: str | None = None,
+        progress: Callable[[int, int], Any] | None = None,
+    ) -> dict[str, Any]: ...
+    def close(self) -> None: ...
+
+def open_local(path: str, project: str | None = None) -> _Hub: ...
+def init_local(path: str, catalog: str | None = None, store: str | None = None) -> _Hub: ...
+def connect(url: str | None = None, token: str | None = None, project: str | None = None) -> _Hub: ...
+def table() -> str:
+    """The operation table as JSON text: one object per operation, in table order."""
+def openapi() -> str:
+    """The table's OpenAPI document as JSON text."""
