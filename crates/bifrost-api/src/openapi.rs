@@ -4,11 +4,12 @@
 
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
 use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::Schema;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{
     ContentBuilder, OpenApi, OpenApiBuilder, Paths, RefOr, Required, ResponseBuilder,
 };
+use utoipa::openapi::{Ref, ServerBuilder};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::error::ErrorBody;
@@ -131,7 +132,7 @@ impl Builder {
             ));
         }
         let error = ContentBuilder::new()
-            .schema(Some(ErrorBody::schema()))
+            .schema(Some(RefOr::Ref(Ref::from_schema_name(ErrorBody::name()))))
             .build();
         operation = operation
             .response(
@@ -139,7 +140,7 @@ impl Builder {
                 ResponseBuilder::new().description("success").content(
                     "application/json",
                     ContentBuilder::new()
-                        .schema(Some(<O::Response as PartialSchema>::schema()))
+                        .schema(Some(<O::Response as ResponseSchemas>::reference()))
                         .build(),
                 ),
             )
@@ -187,6 +188,10 @@ impl Builder {
                     ))
                     .build(),
             )
+            .servers(Some([ServerBuilder::new()
+                .url("/api/v1")
+                .description(Some("every path is relative to /api/v1"))
+                .build()]))
             .paths(self.paths)
             .components(Some(components.build()))
             .build()
@@ -199,11 +204,19 @@ impl Builder {
 pub trait ResponseSchemas {
     /// Adds the schemas.
     fn collect(out: &mut Vec<(String, RefOr<Schema>)>);
+
+    /// The schema a response body refers to: a `$ref` to a named component, so generated
+    /// clients share one class per type (`Shot`, not one per operation).
+    fn reference() -> RefOr<Schema>;
 }
 
 impl<T: ResponseSchemas> ResponseSchemas for Vec<T> {
     fn collect(out: &mut Vec<(String, RefOr<Schema>)>) {
         T::collect(out);
+    }
+
+    fn reference() -> RefOr<Schema> {
+        ArrayBuilder::new().items(T::reference()).into()
     }
 }
 
@@ -211,16 +224,31 @@ impl<T: ResponseSchemas> ResponseSchemas for Option<T> {
     fn collect(out: &mut Vec<(String, RefOr<Schema>)>) {
         T::collect(out);
     }
+
+    fn reference() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(T::reference())
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .into()
+    }
 }
 
-impl<T: ResponseSchemas> ResponseSchemas for crate::Listing<T> {
+impl<T: ResponseSchemas + ToSchema> ResponseSchemas for crate::Listing<T> {
     fn collect(out: &mut Vec<(String, RefOr<Schema>)>) {
         T::collect(out);
+    }
+
+    fn reference() -> RefOr<Schema> {
+        <crate::Listing<T> as PartialSchema>::schema()
     }
 }
 
 impl ResponseSchemas for String {
     fn collect(_: &mut Vec<(String, RefOr<Schema>)>) {}
+
+    fn reference() -> RefOr<Schema> {
+        String::schema()
+    }
 }
 
 macro_rules! named {
@@ -229,6 +257,10 @@ macro_rules! named {
             fn collect(out: &mut Vec<(String, RefOr<Schema>)>) {
                 out.push((<$ty as ToSchema>::name().into_owned(), <$ty as PartialSchema>::schema()));
                 <$ty as ToSchema>::schemas(out);
+            }
+
+            fn reference() -> RefOr<Schema> {
+                RefOr::Ref(Ref::from_schema_name(<$ty as ToSchema>::name()))
             }
         }
     )*};
@@ -271,6 +303,8 @@ named!(
     crate::ops::production::EntityStatus,
     crate::ops::access::WhoAmI,
     crate::ops::access::EventPage,
+    crate::ops::transfer::Missing,
+    bifrost_core::ChunkingParams,
     crate::ops::results::Deleted,
     crate::ops::results::Added,
     crate::ops::results::Removed,

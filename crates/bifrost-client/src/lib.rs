@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 // The operations a front end may ask for; `transfer.rs` calls some on the client itself.
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use credentials::{Credentials, Login, credentials_path, normalize_url};
@@ -143,34 +142,6 @@ impl Client {
 
     fn request(&self, method: reqwest::Method, url: url::Url) -> reqwest::RequestBuilder {
         self.http.request(method, url).bearer_auth(&self.token)
-    }
-
-    async fn request_json<T: DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        url: url::Url,
-        query: &impl Serialize,
-        body: Option<&serde_json::Value>,
-    ) -> Result<T> {
-        let what = format!("{method} {}", url.path());
-        let mut request = self.request(method, url.clone()).query(query);
-        if let Some(body) = body {
-            let bytes = serde_json::to_vec(body).expect("a JSON value serializes");
-            self.count_sent(bytes.len());
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(bytes);
-        }
-        read_answer(request, &url, &what).await
-    }
-
-    async fn send_json<T: DeserializeOwned>(
-        &self,
-        method: reqwest::Method,
-        url: url::Url,
-        body: serde_json::Value,
-    ) -> Result<T> {
-        self.request_json(method, url, &(), Some(&body)).await
     }
 }
 

@@ -25,12 +25,14 @@ use bifrost_core::{
     ChunkId, ChunkingParams, ContentId, FileEntry, NewContent, Version, VersionRef,
 };
 use bifrost_files::{
-    CheckoutOptions, CheckoutOutcome, CheckoutTarget, FileDescription, Manifest, Progress,
-    PublishOutcome,
+    CheckoutOptions, CheckoutOutcome, CheckoutTarget, FileDescription, Progress, PublishOutcome,
 };
 use futures::{StreamExt, TryStreamExt};
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::Value;
+
+use bifrost_api::Hub as _;
+use bifrost_api::ops::transfer::{CommitVersion, GetChunking, MissingChunks};
 
 use crate::Client;
 use crate::error::{ClientError, Result, io, unreachable};
@@ -82,15 +84,16 @@ impl Client {
             },
         )
         .await?;
-        let _: MissingAnswer = self
-            .send_json(
-                Method::POST,
-                self.in_project(&["chunks", "missing"]),
-                json!({ "asset": asset, "chunks": [] }),
-            )
-            .await?;
+        self.call(MissingChunks {
+            project: self.project.clone(),
+            asset: asset.to_owned(),
+            chunks: Vec::new(),
+        })
+        .await?;
         let params: ChunkingParams = self
-            .request_json(Method::GET, self.in_project(&["chunking"]), &(), None)
+            .call(GetChunking {
+                project: self.project.clone(),
+            })
             .await?;
         let inputs = bifrost_files::publish_inputs(paths)?;
         let total: u64 = inputs.iter().map(|i| i.size).sum();
@@ -137,12 +140,12 @@ impl Client {
             .collect();
         let mut missing = HashSet::new();
         for batch in unique.chunks(NEGOTIATE_BATCH) {
-            let answer: MissingAnswer = self
-                .send_json(
-                    Method::POST,
-                    self.in_project(&["chunks", "missing"]),
-                    json!({ "asset": asset, "chunks": batch }),
-                )
+            let answer = self
+                .call(MissingChunks {
+                    project: self.project.clone(),
+                    asset: asset.to_owned(),
+                    chunks: batch.to_vec(),
+                })
                 .await?;
             missing.extend(answer.missing);
         }
@@ -176,17 +179,14 @@ impl Client {
                     chunks: d.chunks.iter().map(|(id, _)| *id).collect(),
                 });
         }
-        let manifest = Manifest {
-            note: note.to_owned(),
-            files: described.into_iter().map(|d| d.entry).collect(),
-            contents: contents.into_values().collect(),
-        };
         let version: Version = self
-            .send_json(
-                Method::POST,
-                self.in_project(&["assets", asset, "versions"]),
-                serde_json::to_value(&manifest).expect("a manifest serializes"),
-            )
+            .call(CommitVersion {
+                project: self.project.clone(),
+                asset: asset.to_owned(),
+                note: note.to_owned(),
+                files: described.into_iter().map(|d| d.entry).collect(),
+                contents: contents.into_values().collect(),
+            })
             .await?;
         Ok(PublishOutcome {
             version,
@@ -406,11 +406,6 @@ fn corrupt(file: &FileEntry, actual: blake3::Hash) -> ClientError {
         expected: file.content.to_string(),
         actual: ContentId::from_hash(actual).to_string(),
     }
-}
-
-#[derive(serde::Deserialize)]
-struct MissingAnswer {
-    missing: Vec<ChunkId>,
 }
 
 /// Chunk bytes in an upload batch (without the record headers), for progress.

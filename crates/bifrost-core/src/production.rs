@@ -141,7 +141,7 @@ macro_rules! keyword_enum {
             }
         }
 
-        crate::schema::string_schema!($ty, concat!("One of: ", $($text, " "),*));
+        crate::schema::keyword_schema!($ty, [$($text),*]);
     };
 }
 
@@ -882,12 +882,16 @@ pub fn favourites_collection(user: &str) -> String {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StatusReport {
     /// Shots per status (statuses without shots left out).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub shots_by_status: Vec<(String, u64)>,
     /// Tasks per department and status.
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub tasks_by_department_status: Vec<(String, String, u64)>,
     /// Assets per type.
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub assets_by_type: Vec<(String, u64)>,
     /// Versions published per ISO week (`YYYY-Www`, UTC).
+    #[schema(value_type = Vec<Vec<serde_json::Value>>)]
     pub versions_by_week: Vec<(String, u64)>,
 }
 

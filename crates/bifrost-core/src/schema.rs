@@ -21,4 +21,22 @@ macro_rules! string_schema {
     };
 }
 
-pub(crate) use string_schema;
+/// Implements `utoipa::ToSchema` for a keyword enum serialised as one of `$text`.
+macro_rules! keyword_schema {
+    ($ty:ty, [$($text:literal),*]) => {
+        impl utoipa::__dev::ComposeSchema for $ty {
+            fn compose(
+                _generics: Vec<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+            ) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),*]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $ty {}
+    };
+}
+
+pub(crate) use {keyword_schema, string_schema};

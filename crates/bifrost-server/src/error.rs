@@ -105,6 +105,7 @@ impl From<Error> for ApiError {
             Error::NothingToPublish => (StatusCode::BAD_REQUEST, "nothing_to_publish"),
             Error::GcRace => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             Error::Query(_) => (StatusCode::BAD_REQUEST, "bad_query"),
+            Error::TooMany { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         ApiError {

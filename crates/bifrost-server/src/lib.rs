@@ -172,8 +172,10 @@ async fn wake_followers(
 /// The OpenAPI 3 document of the API (what `/api/v1/openapi.json` serves): the table's
 /// operations and the streaming routes.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = routes::api().into_openapi();
-    doc.merge(bifrost::api::openapi::document());
+    let mut doc = bifrost::api::openapi::document();
+    let streaming = routes::api().into_openapi();
+    doc.security = streaming.security.clone();
+    doc.merge(streaming);
     doc
 }
 

@@ -57,6 +57,14 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A request that asks for more at once than the hub answers.
+    #[error("too many {what}: at most {limit}; split the request")]
+    TooMany {
+        /// What there were too many of.
+        what: String,
+        /// The most allowed.
+        limit: usize,
+    },
     /// A search query that cannot be read.
     #[error(transparent)]
     Query(#[from] bifrost_core::QueryError),

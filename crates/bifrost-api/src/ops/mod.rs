@@ -12,6 +12,7 @@ pub mod access;
 pub mod assets;
 pub mod production;
 pub mod results;
+pub mod transfer;
 
 use bifrost_core::access::Permission;
 use bifrost_core::access::{AssetLock, DeadLetter, Event, Member, NewToken, Role, TokenInfo, User};
@@ -234,6 +235,19 @@ table! { $
     /// Live locks of a project.
     assets::ListLocks: Get "/projects/{project}/locks" Query
         => 200 Vec<AssetLock>, "locks", project, Read, [];
+
+    // -- Content transfer (the chunk upload itself is a binary route outside the table) ------
+    /// How clients must cut files (FastCDC parameters) for deduplication to work.
+    transfer::GetChunking: Get "/projects/{project}/chunking" Query
+        => 200 bifrost_core::ChunkingParams, "transfer", project, Read, [];
+    /// Which of the given chunks a publish of `asset` must upload (needs `publish` on the
+    /// asset). Answered for the project alone: a chunk only another project holds is missing.
+    transfer::MissingChunks: Post "/projects/{project}/chunks/missing" Body
+        => 200 transfer::Missing, "transfer", project, Publish, [];
+    /// Commits the next version of an asset from a manifest whose chunks are uploaded (needs
+    /// `publish`; refused while someone else holds the asset's lock).
+    transfer::CommitVersion: Post "/projects/{project}/assets/{asset}/versions" Body
+        => 201 Version, "transfer", project, Publish, ["version.published"];
 
     // -- Workflow and departments ------------------------------------------------------------
     /// The project's statuses (in order; the first is the initial one) and allowed changes.

@@ -86,7 +86,8 @@ fn parse_range(headers: &HeaderMap, size: u64) -> Result<Option<std::ops::Range<
         ("path" = String, Path, description = "the file's path in the version")),
     responses((status = 200, description = "the bytes", content_type = "application/octet-stream"),
         (status = 206, description = "the requested range"),
-        (status = 416, body = ErrorBody), (status = "4XX", body = ErrorBody)))]
+        (status = 416, description = "the range does not fit the file", body = ErrorBody),
+        (status = "4XX", description = "refused; `error.code` says why", body = ErrorBody)))]
 async fn download_file(
     InProject(repo): InProject,
     path: ApiPath<(String, String, String, String)>,

@@ -56,7 +56,7 @@ impl EventQuery {
 /// `Last-Event-ID` or `?after=` to resume without gaps).
 #[utoipa::path(get, path = "/events/stream", tag = "events", params(EventQuery),
     responses((status = 200, description = "text/event-stream of events", content_type = "text/event-stream"),
-        (status = "4XX", body = ErrorBody)))]
+        (status = "4XX", description = "refused; `error.code` says why", body = ErrorBody)))]
 async fn stream_events(
     State(state): State<AppState>,
     Global(repo): Global,

@@ -5,6 +5,7 @@ use std::time::Duration;
 use bifrost_api::Listing;
 use bifrost_api::ops::assets::AssetWithStatus;
 use bifrost_api::ops::results::MetadataObject;
+use bifrost_api::ops::transfer::{CommitVersion, GetChunking, Missing, MissingChunks};
 use bifrost_api::ops::{
     CreateAsset, CreateProject, DeleteAsset, Diff, GetAsset, GetLock, GetVersion, Heartbeat,
     ListAssets, ListFiles, ListLocks, ListProjects, ListVersions, Lock, ReviewVersion, Rollback,
@@ -13,8 +14,8 @@ use bifrost_api::ops::{
 use bifrost_core::access::AssetLock;
 use bifrost_core::production::{DeletedAsset, HistoryEntry, MetadataUpdate, VersionDetails};
 use bifrost_core::{
-    Asset, AssetFilter, FileEntry, NewAsset, Project, RepoStats, Version, VersionDiff, VersionRef,
-    VersionSelector,
+    Asset, AssetFilter, ChunkingParams, FileEntry, NewAsset, Project, RepoStats, Version,
+    VersionDiff, VersionRef, VersionSelector,
 };
 
 use super::Execute;
@@ -209,5 +210,38 @@ impl Execute for Heartbeat {
 impl Execute for ListLocks {
     async fn execute(self, repo: &Repository) -> Result<Vec<AssetLock>> {
         repo.locks().await
+    }
+}
+
+impl Execute for GetChunking {
+    async fn execute(self, repo: &Repository) -> Result<ChunkingParams> {
+        Ok(repo.chunking())
+    }
+}
+
+/// The most chunk ids one negotiation may ask about.
+const MAX_NEGOTIATED: usize = 100_000;
+
+impl Execute for MissingChunks {
+    async fn execute(self, repo: &Repository) -> Result<Missing> {
+        if self.chunks.len() > MAX_NEGOTIATED {
+            return Err(Error::TooMany {
+                what: "chunk ids in one request".to_owned(),
+                limit: MAX_NEGOTIATED,
+            });
+        }
+        let missing = repo.missing_chunks(&self.asset, &self.chunks).await?;
+        Ok(Missing { missing })
+    }
+}
+
+impl Execute for CommitVersion {
+    async fn execute(self, repo: &Repository) -> Result<Version> {
+        let manifest = crate::Manifest {
+            note: self.note,
+            files: self.files,
+            contents: self.contents,
+        };
+        repo.publish_manifest(&self.asset, &manifest).await
     }
 }
