@@ -132,7 +132,7 @@ class Operations:
         *,
         replace: Optional[bool] = None,
         project: Optional[str] = None,
-    ) -> Dict[str, Any]:
+    ) -> m.MetadataObject:
         """Changes an asset's metadata (needs `edit`).
 
         ``PATCH /projects/{project}/assets/{asset}`` (needs ``edit``)
@@ -371,6 +371,62 @@ class Operations:
         """
         return self._call("list_locks", True, {"project": project}, _list(_model(m.AssetLock)))
 
+    def get_chunking(
+        self,
+        *,
+        project: Optional[str] = None,
+    ) -> m.ChunkingParams:
+        """How clients must cut files (FastCDC parameters) for deduplication to work.
+
+        ``GET /projects/{project}/chunking`` (needs ``read``)
+
+        Args:
+            project: The project (default: the hub's).
+        """
+        return self._call("get_chunking", True, {"project": project}, _model(m.ChunkingParams))
+
+    def missing_chunks(
+        self,
+        *,
+        asset: str,
+        chunks: Sequence[m.ChunkId],
+        project: Optional[str] = None,
+    ) -> m.Missing:
+        """Which of the given chunks a publish of `asset` must upload (needs `publish` on the
+
+        ``POST /projects/{project}/chunks/missing`` (needs ``publish``)
+
+        Args:
+            asset: The asset the chunks will be published to: the caller must be allowed to publish it
+        (permission, department, no lock held by someone else) before anything is answered.
+            chunks: Chunk ids (64 hex digits each), at most 100,000.
+            project: The project (default: the hub's).
+        """
+        return self._call("missing_chunks", True, {"project": project, "asset": asset, "chunks": chunks}, _model(m.Missing))
+
+    def commit_version(
+        self,
+        asset: str,
+        files: Sequence[m.FileEntry],
+        *,
+        contents: Optional[Sequence[m.NewContent]] = None,
+        note: Optional[str] = None,
+        project: Optional[str] = None,
+    ) -> m.Version:
+        """Commits the next version of an asset from a manifest whose chunks are uploaded (needs
+
+        ``POST /projects/{project}/assets/{asset}/versions`` (needs ``publish``)
+
+        Args:
+            asset: The asset.
+            files: The files of the version.
+            contents: How each new content is cut into chunks (contents the project already has may be left
+        out).
+            note: Publish note.
+            project: The project (default: the hub's).
+        """
+        return self._call("commit_version", True, {"project": project, "asset": asset, "files": files, "contents": contents, "note": note}, _model(m.Version))
+
     def get_workflow(
         self,
         *,
@@ -430,7 +486,7 @@ class Operations:
 
         Args:
             status: The status.
-            position: Its new position (0 is first: the initial status).
+            position: Its new position (1 is first: the initial status).
             project: The project (default: the hub's).
         """
         return self._call("move_status", True, {"project": project, "status": status, "position": position}, _model(m.Workflow))
@@ -1116,7 +1172,7 @@ class Operations:
         name: str,
         *,
         project: Optional[str] = None,
-    ) -> List[str]:
+    ) -> List[m.EntityRef]:
         """The members of a collection.
 
         ``GET /projects/{project}/collections/{name}/members`` (needs ``read``)
@@ -1167,7 +1223,7 @@ class Operations:
         self,
         *,
         project: Optional[str] = None,
-    ) -> List[str]:
+    ) -> List[m.EntityRef]:
         """The caller's favourites.
 
         ``GET /projects/{project}/favourites`` (needs ``read``)

@@ -16,17 +16,18 @@ from typing import Any, Dict, List, Literal, Optional, Tuple
 from bifrost._model import Listing, Model, _dt, _float, _list, _model, _opt, _same, _tuple
 
 
+ChunkId = str
+"""64 hexadecimal digits (a BLAKE3 hash)."""
+
 ContentId = str
 """64 hexadecimal digits (a BLAKE3 hash)."""
 
-EntityKind = str
-"""One of: asset sequence shot version"""
+EntityKind = Literal["asset", "sequence", "shot", "version"]
 
 EntityRef = str
 """An asset `NAME` or a shot `SEQ/SHOT`."""
 
-LinkKind = str
-"""One of: reference derived-from member"""
+LinkKind = Literal["reference", "derived-from", "member"]
 
 MetadataObject = Dict[str, Any]
 """Free JSON metadata."""
@@ -36,8 +37,7 @@ Permission = Literal["read", "comment", "edit", "publish", "review", "manage", "
 membership of the project.
 """
 
-ReviewStatus = str
-"""One of: pending approved changes-requested"""
+ReviewStatus = Literal["pending", "approved", "changes-requested"]
 
 Target = str
 """An asset `NAME`, a shot `SEQ/SHOT` or a version `NAME@vN`."""
@@ -226,6 +226,30 @@ class ChangedFile(Model):
             ("from_", "from", _model(FileEntry), True),
             ("to", "to", _model(FileEntry), True),
             ("bytes_differing", "bytes_differing", _same, True),
+        )
+
+
+@dataclasses.dataclass
+class ChunkingParams(Model):
+    """Content-defined chunking parameters (bytes). Stored in the repository config so every writer
+    of a repository cuts the same way: different parameters still work but deduplicate less.
+    """
+
+    min_size: int
+    """Smallest chunk (except a file's last one)."""
+
+    avg_size: int
+    """Target average chunk size."""
+
+    max_size: int
+    """Largest chunk."""
+
+    @classmethod
+    def _spec(cls) -> Any:
+        return (
+            ("min_size", "min_size", _same, True),
+            ("avg_size", "avg_size", _same, True),
+            ("max_size", "max_size", _same, True),
         )
 
 
@@ -707,6 +731,42 @@ class MetaChange(Model):
 
 
 @dataclasses.dataclass
+class Missing(Model):
+    """The chunks a publish must upload."""
+
+    missing: List[ChunkId]
+    """The ids the project lacks, in the order asked."""
+
+    @classmethod
+    def _spec(cls) -> Any:
+        return (
+            ("missing", "missing", _same, True),
+        )
+
+
+@dataclasses.dataclass
+class NewContent(Model):
+    """A file content as the store cut it: its id, size and ordered chunks."""
+
+    id: ContentId
+    """BLAKE3 of the whole content."""
+
+    size: int
+    """Size in bytes."""
+
+    chunks: List[ChunkId]
+    """Chunks in file order (a chunk may repeat)."""
+
+    @classmethod
+    def _spec(cls) -> Any:
+        return (
+            ("id", "id", _same, True),
+            ("size", "size", _same, True),
+            ("chunks", "chunks", _same, True),
+        )
+
+
+@dataclasses.dataclass
 class NewToken(Model):
     """A new token: its record and its text (shown once)."""
 
@@ -990,25 +1050,25 @@ class StatusReport(Model):
     workflow order, types and weeks by name.
     """
 
-    shots_by_status: List[Tuple[str, int]]
+    shots_by_status: List[List[Any]]
     """Shots per status (statuses without shots left out)."""
 
-    tasks_by_department_status: List[Tuple[str, str, int]]
+    tasks_by_department_status: List[List[Any]]
     """Tasks per department and status."""
 
-    assets_by_type: List[Tuple[str, int]]
+    assets_by_type: List[List[Any]]
     """Assets per type."""
 
-    versions_by_week: List[Tuple[str, int]]
+    versions_by_week: List[List[Any]]
     """Versions published per ISO week (`YYYY-Www`, UTC)."""
 
     @classmethod
     def _spec(cls) -> Any:
         return (
-            ("shots_by_status", "shots_by_status", _list(_tuple(_same, _same)), True),
-            ("tasks_by_department_status", "tasks_by_department_status", _list(_tuple(_same, _same, _same)), True),
-            ("assets_by_type", "assets_by_type", _list(_tuple(_same, _same)), True),
-            ("versions_by_week", "versions_by_week", _list(_tuple(_same, _same)), True),
+            ("shots_by_status", "shots_by_status", _same, True),
+            ("tasks_by_department_status", "tasks_by_department_status", _same, True),
+            ("assets_by_type", "assets_by_type", _same, True),
+            ("versions_by_week", "versions_by_week", _same, True),
         )
 
 
@@ -1330,6 +1390,8 @@ __all__ = [
     "AssetLock",
     "AssetWithStatus",
     "ChangedFile",
+    "ChunkId",
+    "ChunkingParams",
     "Collection",
     "Comment",
     "ContentId",
@@ -1354,7 +1416,9 @@ __all__ = [
     "Member",
     "MetaChange",
     "MetadataObject",
+    "Missing",
     "Model",
+    "NewContent",
     "NewToken",
     "Permission",
     "Project",
