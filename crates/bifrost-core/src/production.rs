@@ -141,7 +141,7 @@ macro_rules! keyword_enum {
             }
         }
 
-        crate::schema::keyword_schema!($ty, [$($text),*]);
+        crate::schema::string_schema!($ty, [$($text),*]);
     };
 }
 
