@@ -57,12 +57,13 @@ def bytes_bench(args) -> dict:
         data = os.path.join(scratch, "data")
         os.makedirs(data)
         with open(os.path.join(data, "big.bin"), "wb") as f:
-            block = os.urandom(1 << 20)
-            for i in range(args.size_mib):
-                # Every MiB differs, so nothing deduplicates inside the file.
-                f.write(bytes([i % 251]) + block[1:])
+            for _ in range(args.size_mib):
+                # Random bytes: nothing deduplicates, every chunk is stored and read.
+                f.write(os.urandom(1 << 20))
         results = {}
-        for side in ("cli", "hub"):
+        # Each side twice, in the order cli, hub, hub, cli, keeping each side's best: the
+        # first publish of a freshly written file pays for flushing it from the page cache.
+        for side in ("cli", "hub", "hub", "cli"):
             repo = os.path.join(scratch, f"repo-{side}")
             os.makedirs(repo)
             subprocess.run([args.bin, "-q", "init"], cwd=repo, check=True)
@@ -83,8 +84,8 @@ def bytes_bench(args) -> dict:
                 start = time.perf_counter()
                 hub.checkout("big@v1", out)
                 checkout_s = time.perf_counter() - start
-            results[f"publish_{side}_s"] = publish_s
-            results[f"checkout_{side}_s"] = checkout_s
+            for key, value in ((f"publish_{side}_s", publish_s), (f"checkout_{side}_s", checkout_s)):
+                results[key] = min(value, results.get(key, value))
             shutil.rmtree(out)
             shutil.rmtree(repo)
         return results
