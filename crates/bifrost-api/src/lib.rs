@@ -11,4 +11,4 @@
 
 pub mod error;
 
-pub use error::{ApiError, ErrorCode, ErrorKind};
+pub use error::{ApiError, ErrorBody, ErrorCode, ErrorDetail, ErrorKind, UnknownCode};

@@ -28,6 +28,7 @@ mod cli;
 mod demo;
 mod edge;
 mod escape;
+mod hints;
 mod output;
 mod production;
 mod progress;
@@ -91,12 +92,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let situation = hints::Situation::of(&cli);
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             // Messages may span lines (a search query's caret line); `eprintln!` escapes
             // every other control character of the names and values they quote.
             eprintln!("error: {}", render_error(&e));
+            // Library messages name no command; the CLI says what to type.
+            for hint in hints::hints(&e, situation) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::FAILURE
         }
     }

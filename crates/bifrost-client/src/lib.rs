@@ -257,8 +257,14 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response> {
     let text = response.text().await.unwrap_or_default();
     let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => (body.error.code, body.error.message),
+        // Not a Bifrost answer: a proxy's, while the server is down or restarting (retryable),
+        // or something else (`internal`).
         Err(_) => (
-            status.canonical_reason().unwrap_or("error").to_lowercase(),
+            if matches!(status.as_u16(), 502..=504) {
+                "unreachable".to_owned()
+            } else {
+                "internal".to_owned()
+            },
             if text.is_empty() {
                 format!("the server answered {status}")
             } else {
@@ -266,9 +272,5 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response> {
             },
         ),
     };
-    Err(ClientError::Api {
-        status: status.as_u16(),
-        code,
-        message,
-    })
+    Err(ClientError::from_answer(status.as_u16(), &code, message))
 }

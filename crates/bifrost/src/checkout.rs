@@ -84,7 +84,7 @@ impl CheckoutTarget {
         if let Some(f) = files.iter().find(|f| !FileEntry::is_safe_path(&f.path)) {
             return Err(Error::BadInputName {
                 path: f.path.clone().into(),
-                reason: "the catalog holds an unsafe path; run `bifrost fsck`".into(),
+                reason: "the catalog holds an unsafe path; check the repository".into(),
             });
         }
         let dest = std::path::absolute(dest).map_err(Error::output(dest))?;
