@@ -17,7 +17,7 @@ pub mod operation;
 pub mod ops;
 pub mod wire;
 
-pub use error::{ApiError, ErrorCode, ErrorKind};
+pub use error::{ApiError, ErrorBody, ErrorCode, ErrorDetail, ErrorKind, UnknownCode};
 pub use hub::{Hub, Paged, all_pages};
 pub use listing::Listing;
 pub use operation::{Carrier, Method, OpSpec, Operation};

@@ -1,5 +1,8 @@
-//! Everything the catalog can refuse or fail at, phrased for the person who has to act on it.
+//! Everything the catalog can refuse or fail at, phrased for the person who has to act on it,
+//! in the domain's words (no front end's commands: the CLI adds those as hints), and the
+//! stable [`ErrorCode`] of each (`CatalogError::code`, an exhaustive match).
 
+use bifrost_api::{ApiError, ErrorCode};
 use bifrost_core::production::ProductionNameError;
 use bifrost_core::{ChunkId, ContentId, NameError, PackId};
 
@@ -26,9 +29,7 @@ pub enum CatalogError {
     },
 
     /// There is no catalog at that location and it was not asked to create one.
-    #[error(
-        "no catalog at `{url}`; check the path or URL, or create the repository first (`bifrost init`)"
-    )]
+    #[error("no catalog at `{url}`; check the path or URL, or create the repository first")]
     NotFound {
         /// Where the catalog was looked for (password redacted).
         url: String,
@@ -90,7 +91,7 @@ pub enum CatalogError {
     },
 
     /// No project by that name.
-    #[error("project `{name}` does not exist; see `bifrost project list` or create it first")]
+    #[error("project `{name}` does not exist")]
     ProjectNotFound {
         /// The name looked for.
         name: String,
@@ -108,9 +109,7 @@ pub enum CatalogError {
     },
 
     /// No asset by that name in the project.
-    #[error(
-        "asset `{name}` does not exist in project `{project}`; see `bifrost asset list` or create it with `bifrost asset create`"
-    )]
+    #[error("asset `{name}` does not exist in project `{project}`")]
     AssetNotFound {
         /// The project.
         project: String,
@@ -119,7 +118,7 @@ pub enum CatalogError {
     },
 
     /// The asset has no version with that number.
-    #[error("version v{number} of `{asset}` does not exist ({}); see `bifrost log {asset}`", latest_phrase(*.latest))]
+    #[error("version v{number} of `{asset}` does not exist ({})", latest_phrase(*.latest))]
     VersionNotFound {
         /// The asset.
         asset: String,
@@ -130,7 +129,7 @@ pub enum CatalogError {
     },
 
     /// The latest version was asked for but none was published.
-    #[error("asset `{asset}` has no version yet; publish one first (`bifrost publish`)")]
+    #[error("asset `{asset}` has no version yet; publish one first")]
     NoVersions {
         /// The asset.
         asset: String,
@@ -138,7 +137,7 @@ pub enum CatalogError {
 
     /// Chunks a content needs are not (or no longer) recorded in the store index.
     #[error(
-        "{} chunk(s) are missing from the store (first: {}); they probably vanished in a concurrent garbage collection: publish again (if this persists, run `bifrost fsck`)",
+        "{} chunk(s) are missing from the store (first: {}); they probably vanished in a concurrent garbage collection: publish again (if this persists, check the repository)",
         .missing.len(),
         first_chunk(.missing)
     )]
@@ -161,7 +160,7 @@ pub enum CatalogError {
     /// committed work (a deleted SQLite WAL, an older copy restored). Writing now could reuse
     /// version numbers that were already handed out.
     #[error(
-        "the catalog has lost committed changes: its journal ends at entry {found}, but entry {recorded} was committed through this repository (was the SQLite WAL deleted, or an older copy of the catalog restored?); nothing was written: run `bifrost fsck` and recover the catalog"
+        "the catalog has lost committed changes: its journal ends at entry {found}, but entry {recorded} was committed through this repository (was the SQLite WAL deleted, or an older copy of the catalog restored?); nothing was written: check the repository and recover the catalog"
     )]
     CatalogBehind {
         /// The newest journal entry this repository saw committed.
@@ -172,7 +171,7 @@ pub enum CatalogError {
 
     /// A content id the catalog does not know.
     #[error(
-        "content {content} is not in the catalog; its chunks must be stored and the content described when publishing (run `bifrost fsck` if a version names it)"
+        "content {content} is not in the catalog; its chunks must be stored and the content described when publishing (if a version names it, the catalog is damaged)"
     )]
     UnknownContent {
         /// The unknown content.
@@ -211,9 +210,7 @@ pub enum CatalogError {
     },
 
     /// No sequence by that name in the project.
-    #[error(
-        "sequence `{name}` does not exist in project `{project}`; see `bifrost seq list` or create it with `bifrost seq create`"
-    )]
+    #[error("sequence `{name}` does not exist in project `{project}`")]
     SequenceNotFound {
         /// The project.
         project: String,
@@ -231,9 +228,7 @@ pub enum CatalogError {
     },
 
     /// No shot by that name in the project.
-    #[error(
-        "shot `{shot}` does not exist in project `{project}`; see `bifrost shot list` or create it with `bifrost shot create`"
-    )]
+    #[error("shot `{shot}` does not exist in project `{project}`")]
     ShotNotFound {
         /// The project.
         project: String,
@@ -312,9 +307,7 @@ pub enum CatalogError {
     },
 
     /// `remove_transition` with a transition the workflow does not have.
-    #[error(
-        "the workflow of project `{project}` has no transition `{from} → {to}`; see `bifrost workflow show`"
-    )]
+    #[error("the workflow of project `{project}` has no transition `{from} → {to}`")]
     TransitionNotFound {
         /// The project.
         project: String,
@@ -335,7 +328,7 @@ pub enum CatalogError {
 
     /// A department the project does not have.
     #[error(
-        "department `{department}` does not exist in project `{project}`; known departments: {}; add it first (`bifrost dept add`)", .known.join(", ")
+        "department `{department}` does not exist in project `{project}`; known departments: {}; add it first", .known.join(", ")
     )]
     DepartmentNotFound {
         /// The project.
@@ -360,9 +353,7 @@ pub enum CatalogError {
     },
 
     /// `create_task` for an entity that already has a task in that department.
-    #[error(
-        "{entity} already has a task in department `{department}`; update it instead (`bifrost task update`)"
-    )]
+    #[error("{entity} already has a task in department `{department}`; update it instead")]
     TaskExists {
         /// The asset or shot.
         entity: String,
@@ -371,9 +362,7 @@ pub enum CatalogError {
     },
 
     /// No task of that department on the entity.
-    #[error(
-        "{entity} has no task in department `{department}`; see `bifrost task list` or create it first"
-    )]
+    #[error("{entity} has no task in department `{department}`; create it first")]
     TaskNotFound {
         /// The asset or shot.
         entity: String,
@@ -400,7 +389,7 @@ pub enum CatalogError {
     },
 
     /// `unlink` with a link that does not exist.
-    #[error("{src} has no {kind} link to {dst}; see `bifrost deps {src}`")]
+    #[error("{src} has no {kind} link to {dst}")]
     LinkNotFound {
         /// The user.
         src: String,
@@ -428,7 +417,7 @@ pub enum CatalogError {
 
     /// `delete_asset` of an asset other entities use, without force.
     #[error(
-        "asset `{asset}` is used by {}; unlink them first or delete with --force (which removes those links too)", .dependants.join(", ")
+        "asset `{asset}` is used by {}; unlink them first, or force the deletion (which removes those links too)", .dependants.join(", ")
     )]
     HasDependants {
         /// The asset.
@@ -439,7 +428,7 @@ pub enum CatalogError {
 
     /// `delete_shot` of a shot other entities use, without force.
     #[error(
-        "shot `{shot}` is used by {}; unlink them first or delete with --force (which removes those links too)", .dependants.join(", ")
+        "shot `{shot}` is used by {}; unlink them first, or force the deletion (which removes those links too)", .dependants.join(", ")
     )]
     ShotHasDependants {
         /// The shot, `SEQ/SHOT`.
@@ -450,7 +439,7 @@ pub enum CatalogError {
 
     /// `delete_sequence` of a sequence that still has shots, without force.
     #[error(
-        "sequence `{sequence}` of project `{project}` still has {} shot(s) ({}); delete them first (`bifrost shot delete`) or delete the sequence with --force (which deletes its shots with their tasks, links, comments and history)",
+        "sequence `{sequence}` of project `{project}` still has {} shot(s) ({}); delete them first, or force the deletion of the sequence (which deletes its shots with their tasks, links, comments and history)",
         .shots.len(),
         name_list(.shots)
     )]
@@ -465,7 +454,7 @@ pub enum CatalogError {
 
     /// `remove_status` of a status that assets, shots or tasks are in.
     #[error(
-        "status `{status}` of project `{project}` is still used by {}; move them to another status first (`bifrost status ENTITY STATUS`, `bifrost task update ENTITY --dept DEPT --status STATUS`)",
+        "status `{status}` of project `{project}` is still used by {}; move them to another status first",
         usage_phrase(*.assets, *.shots, *.tasks)
     )]
     StatusInUse {
@@ -489,7 +478,7 @@ pub enum CatalogError {
     },
 
     /// No saved search by that name.
-    #[error("there is no saved search `{name}` in project `{project}`; see `bifrost search list`")]
+    #[error("there is no saved search `{name}` in project `{project}`")]
     SavedSearchNotFound {
         /// The project.
         project: String,
@@ -507,9 +496,7 @@ pub enum CatalogError {
     },
 
     /// No collection by that name.
-    #[error(
-        "collection `{name}` does not exist in project `{project}`; see `bifrost collection list`"
-    )]
+    #[error("collection `{name}` does not exist in project `{project}`")]
     CollectionNotFound {
         /// The project.
         project: String,
@@ -535,7 +522,7 @@ pub enum CatalogError {
 
     /// The catalog holds a row it cannot read back: damaged or edited by hand.
     #[error(
-        "the catalog is damaged: {what}; run `bifrost fsck` and restore the catalog from a backup if needed"
+        "the catalog is damaged: {what}; check the repository and restore the catalog from a backup if needed"
     )]
     Corrupt {
         /// What was found.
@@ -550,7 +537,7 @@ pub enum CatalogError {
     },
 
     /// A user the catalog does not have.
-    #[error("user `{name}` does not exist; see `bifrost user list`")]
+    #[error("user `{name}` does not exist")]
     UserNotFound {
         /// The name.
         name: String,
@@ -566,7 +553,7 @@ pub enum CatalogError {
     },
 
     /// A token id the catalog does not have.
-    #[error("token `{id}` does not exist; see `bifrost token list`")]
+    #[error("token `{id}` does not exist")]
     TokenNotFound {
         /// The public id.
         id: String,
@@ -583,7 +570,7 @@ pub enum CatalogError {
 
     /// Someone else holds the asset's lock.
     #[error(
-        "asset `{asset}` is locked by {holder} since {since} (until {until} unless renewed); ask them to publish or unlock it, or an admin to break the lock (`bifrost unlock {asset} --force`)"
+        "asset `{asset}` is locked by {holder} since {since} (until {until} unless renewed); ask them to publish or unlock it, or an admin to break the lock"
     )]
     AssetLocked {
         /// The asset.
@@ -619,7 +606,7 @@ pub enum CatalogError {
     },
 
     /// A webhook id the catalog does not have.
-    #[error("webhook {id} does not exist; see `bifrost webhook list`")]
+    #[error("webhook {id} does not exist")]
     WebhookNotFound {
         /// The id.
         id: i64,
@@ -627,7 +614,7 @@ pub enum CatalogError {
 
     /// SQLite stayed locked by another writer for longer than the busy timeout.
     #[error(
-        "the catalog stayed locked by another bifrost process for over a minute; retry when it has finished ({source})"
+        "the catalog stayed locked by another Bifrost process for over a minute; retry when it has finished ({source})"
     )]
     Busy {
         /// The database error.
@@ -642,6 +629,130 @@ pub enum CatalogError {
         #[source]
         source: sqlx::Error,
     },
+}
+
+impl CatalogError {
+    /// The stable code of this error: its HTTP status, kind and whether retrying may help. An
+    /// exhaustive match, so that a new variant must choose its code.
+    pub fn code(&self) -> ErrorCode {
+        use CatalogError as E;
+        match self {
+            E::ProjectNotFound { .. } => ErrorCode::ProjectNotFound,
+            E::AssetNotFound { .. } => ErrorCode::AssetNotFound,
+            E::VersionNotFound { .. } | E::NoVersions { .. } => ErrorCode::VersionNotFound,
+            E::SequenceNotFound { .. } => ErrorCode::SequenceNotFound,
+            E::ShotNotFound { .. } => ErrorCode::ShotNotFound,
+            E::TaskNotFound { .. } => ErrorCode::TaskNotFound,
+            E::LinkNotFound { .. } => ErrorCode::LinkNotFound,
+            E::TransitionNotFound { .. } => ErrorCode::TransitionNotFound,
+            E::SavedSearchNotFound { .. } => ErrorCode::SavedSearchNotFound,
+            E::CollectionNotFound { .. } => ErrorCode::CollectionNotFound,
+            E::UserNotFound { .. } => ErrorCode::UserNotFound,
+            E::TokenNotFound { .. } => ErrorCode::TokenNotFound,
+            E::MemberNotFound { .. } => ErrorCode::MemberNotFound,
+            E::WebhookNotFound { .. } => ErrorCode::WebhookNotFound,
+            E::UnknownContent { .. } => ErrorCode::ContentNotFound,
+            E::ProjectExists { .. }
+            | E::AssetExists { .. }
+            | E::SequenceExists { .. }
+            | E::ShotExists { .. }
+            | E::StatusExists { .. }
+            | E::TransitionExists { .. }
+            | E::DepartmentExists { .. }
+            | E::TaskExists { .. }
+            | E::LinkExists { .. }
+            | E::CollectionExists { .. }
+            | E::UserExists { .. } => ErrorCode::Exists,
+            E::AssetLocked { .. } => ErrorCode::Locked,
+            E::NotLatestVersion { .. } => ErrorCode::NotLatestVersion,
+            E::LockNotHeld { .. } => ErrorCode::LockNotHeld,
+            E::IllegalTransition { .. } => ErrorCode::IllegalTransition,
+            E::LinkCycle { .. } => ErrorCode::LinkCycle,
+            E::HasDependants { .. } | E::ShotHasDependants { .. } | E::SequenceHasShots { .. } => {
+                ErrorCode::HasDependants
+            }
+            E::StatusInUse { .. } | E::DepartmentInUse { .. } => ErrorCode::InUse,
+            E::MissingChunks { .. } => ErrorCode::MissingChunks,
+            E::LeaseLost { .. } => ErrorCode::LeaseLost,
+            E::CatalogBehind { .. } => ErrorCode::CatalogBehind,
+            E::InvalidName(_)
+            | E::InvalidProductionName(_)
+            | E::InvalidPath { .. }
+            | E::InvalidValue { .. }
+            | E::InvalidFrameRange { .. }
+            | E::InvalidFps { .. }
+            | E::UnknownStatus { .. }
+            | E::DepartmentNotFound { .. }
+            | E::RoleNotFound { .. }
+            | E::SelfLink { .. }
+            | E::InvalidPin { .. }
+            | E::InvalidQuery { .. }
+            | E::InvalidBatch { .. }
+            | E::OutOfRange { .. } => ErrorCode::Invalid,
+            E::InvalidUrl { .. } => ErrorCode::BadUrl,
+            E::Busy { .. } => ErrorCode::Busy,
+            // The database server is down or restarting: a later try may reach it.
+            E::Unreachable { .. } => ErrorCode::Busy,
+            E::Database { source } if is_transient(source) => ErrorCode::Busy,
+            E::Database { .. }
+            | E::NotFound { .. }
+            | E::ConnectionRefused { .. }
+            | E::CreateDatabase { .. }
+            | E::Migrate { .. }
+            | E::Corrupt { .. } => ErrorCode::Catalog,
+        }
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(e: CatalogError) -> Self {
+        ApiError::new(e.code(), e.to_string())
+    }
+}
+
+/// Whether a database error is momentary, so that the same operation may succeed later: SQLite
+/// busy or locked; no free pooled connection; a PostgreSQL serialization failure, deadlock,
+/// lock timeout, shutdown, connection limit or connection exception; a connection that broke.
+/// Anything else (a failing disk included) is a fault, not a reason to retry.
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::ConnectionRefused
+                | std::io::ErrorKind::NotConnected
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof
+                | std::io::ErrorKind::TimedOut
+        ),
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or("");
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                is_sqlite_busy(code)
+            } else if db
+                .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                code.starts_with("08")
+                    || matches!(
+                        code,
+                        "40001" | "40P01" | "55P03" | "57P01" | "57P02" | "57P03" | "53300"
+                    )
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLITE_BUSY (5) and SQLITE_LOCKED (6), possibly as extended codes (low byte).
+fn is_sqlite_busy(code: &str) -> bool {
+    code.parse::<i32>()
+        .is_ok_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
 fn latest_phrase(latest: Option<i64>) -> String {
@@ -696,14 +807,10 @@ fn first_chunk(missing: &[ChunkId]) -> String {
 
 impl From<sqlx::Error> for CatalogError {
     fn from(source: sqlx::Error) -> Self {
-        // SQLITE_BUSY (5) and SQLITE_LOCKED (6), possibly as extended codes (low byte).
         let busy = match &source {
             sqlx::Error::Database(db) => {
                 db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
-                    && db
-                        .code()
-                        .and_then(|code| code.parse::<i32>().ok())
-                        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+                    && db.code().is_some_and(|code| is_sqlite_busy(&code))
             }
             _ => false,
         };
@@ -775,7 +882,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "version v9 of `hero` does not exist (latest is v3); see `bifrost log hero`"
+            "version v9 of `hero` does not exist (latest is v3)"
         );
         let e = CatalogError::AssetExists {
             project: "film".into(),
@@ -813,5 +920,89 @@ mod tests {
                 .contains("still has 12 shot(s) (SH00, SH01, SH02, SH03, SH04, SH05, SH06, SH07, SH08, SH09 and 2 more)"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn not_found_is_404_and_not_retryable() {
+        let e = CatalogError::AssetNotFound {
+            project: "film".into(),
+            name: "hero".into(),
+        };
+        assert_eq!(e.code(), ErrorCode::AssetNotFound);
+        assert_eq!(e.code().http_status(), 404);
+        assert!(!e.code().retryable());
+        let api = ApiError::from(e);
+        assert_eq!(api.code.as_str(), "asset_not_found");
+        assert_eq!(api.message, "asset `hero` does not exist in project `film`");
+    }
+
+    /// A pool with no free connection, a broken connection and a serialization failure are
+    /// momentary: `busy`, 503, retryable. A disk that fails is not.
+    #[test]
+    fn momentary_database_failures_are_busy() {
+        for source in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into()),
+            sqlx::Error::Io(std::io::ErrorKind::UnexpectedEof.into()),
+        ] {
+            let e = CatalogError::from(source);
+            assert_eq!(e.code(), ErrorCode::Busy, "{e}");
+            assert_eq!(e.code().http_status(), 503);
+            assert!(e.code().retryable());
+        }
+        for source in [
+            sqlx::Error::Io(std::io::Error::other("disk I/O error")),
+            sqlx::Error::RowNotFound,
+            sqlx::Error::Protocol("garbled".into()),
+        ] {
+            let e = CatalogError::from(source);
+            assert_eq!(e.code(), ErrorCode::Catalog, "{e}");
+            assert_eq!(e.code().http_status(), 500);
+            assert!(!e.code().retryable());
+        }
+    }
+
+    /// A real SQLite `database is locked` (a second writer, no busy timeout) and a real pool
+    /// timeout both answer `busy`.
+    #[test]
+    fn sqlite_lock_and_pool_timeout_are_busy() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let dir = tempfile::tempdir().unwrap();
+                let options = SqliteConnectOptions::new()
+                    .filename(dir.path().join("busy.db"))
+                    .create_if_missing(true)
+                    .busy_timeout(std::time::Duration::ZERO);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(2)
+                    .acquire_timeout(std::time::Duration::from_millis(200))
+                    .connect_with(options)
+                    .await
+                    .unwrap();
+                let mut first = pool.acquire().await.unwrap();
+                let mut second = pool.acquire().await.unwrap();
+                sqlx::query("BEGIN IMMEDIATE")
+                    .execute(&mut *first)
+                    .await
+                    .unwrap();
+                let locked = sqlx::query("BEGIN IMMEDIATE")
+                    .execute(&mut *second)
+                    .await
+                    .unwrap_err();
+                let e = CatalogError::from(locked);
+                assert!(matches!(e, CatalogError::Busy { .. }), "{e:?}");
+                assert_eq!(e.code(), ErrorCode::Busy);
+                assert!(e.code().retryable());
+
+                let timed_out = pool.acquire().await.unwrap_err();
+                let e = CatalogError::from(timed_out);
+                assert_eq!(e.code(), ErrorCode::Busy, "{e}");
+                assert_eq!(ApiError::from(e).code.http_status(), 503);
+            });
     }
 }

@@ -545,7 +545,7 @@ pub(crate) async fn remove_status(pool: &Pool, project: &str, status: &str) -> R
             "status removal",
             status,
             "it is the only status of the workflow, and new assets, shots and tasks need one to \
-             start in; add another status first (`bifrost workflow status add`)",
+             start in; add another status first",
         ));
     }
     let mut counts = [0u64; 3];

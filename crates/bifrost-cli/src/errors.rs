@@ -72,7 +72,12 @@ fn local_hint(e: &bifrost::Error) -> Option<String> {
         }
         E::GraceTooShort { .. } => "pass a longer grace, or --force".into(),
         E::GcRace => "try again when `bifrost gc` has finished".into(),
-        _ => return None,
+        E::ImportClash { .. } => "choose with --on-conflict skip, rename or new-version".into(),
+        E::NotAWorkspace { .. } => "create one with `bifrost workspace init DIR ASSET…`".into(),
+        E::Store(bifrost::StoreError::MissingPack { .. }) => {
+            "run `bifrost fsck` to see what it affects".into()
+        }
+        _ => return code_hint(e.code().as_str()).map(str::to_owned),
     })
 }
 
@@ -113,7 +118,7 @@ fn catalog_hint(e: &CatalogError) -> Option<String> {
             .into(),
         C::MissingChunks { .. } => "publish again (if this persists, run `bifrost fsck`)".into(),
         C::CatalogBehind { .. } | C::Corrupt { .. } => code_hint("catalog_behind")?.into(),
-        _ => return None,
+        _ => return code_hint(e.code().as_str()).map(str::to_owned),
     })
 }
 
@@ -129,7 +134,15 @@ fn files_hint(e: &bifrost::FilesError) -> Option<String> {
 fn remote_hint(e: &ClientError) -> Option<String> {
     match e {
         ClientError::Local(e) => files_hint(e),
-        ClientError::Api { code, .. } => code_hint(code).map(str::to_owned),
+        ClientError::Api { code, .. } => code_hint(code.as_str()).map(str::to_owned),
+        ClientError::Unreachable { .. } => {
+            Some("is `bifrost serve` running there? Check the address (`bifrost login URL`)".into())
+        }
+        ClientError::NotLoggedIn { url } => Some(format!("run `bifrost login {url}` first")),
+        ClientError::NoRemote => Some("run `bifrost login URL`, or pass --remote URL".into()),
+        ClientError::Corrupt { .. } => {
+            Some("retry; if it persists run `bifrost fsck --read-data` on the server".into())
+        }
         _ => None,
     }
 }
@@ -158,6 +171,8 @@ fn code_hint(code: &str) -> Option<&'static str> {
         "has_dependants" => "unlink them first, or delete with --force",
         "missing_chunks" => "publish again (if this persists, run `bifrost fsck`)",
         "catalog_behind" => "run `bifrost fsck` and recover the catalog from a backup if needed",
+        "unauthorized" | "bad_credentials" => "log in again: `bifrost login URL`",
+        "busy" => "the catalog is busy for the moment: run the command again",
         _ => return None,
     })
 }
@@ -185,12 +200,11 @@ mod tests {
         });
         let text = render(&e);
         assert_eq!(text.matches("--force").count(), 1, "{text}");
-        let e = anyhow::Error::new(ClientError::Api {
-            status: 404,
-            code: "asset_not_found".into(),
-            message: "asset `x` does not exist in project `p`".into(),
-            retryable: false,
-        });
+        let e = anyhow::Error::new(ClientError::from_answer(
+            404,
+            "asset_not_found",
+            "asset `x` does not exist in project `p`".into(),
+        ));
         assert!(
             render(&e).contains("`bifrost asset create`"),
             "{}",

@@ -1,21 +1,25 @@
-//! What goes wrong when talking to a server, each case saying what to do about it.
+//! What goes wrong when talking to a server, each case saying what to do about it in the
+//! domain's words (the CLI adds its own hints), each with the same stable codes as a local
+//! repository's errors ([`ClientError::code`]): a server's error body is read back into its
+//! [`ErrorCode`].
 
 use std::path::PathBuf;
+
+use bifrost_api::{ApiError, ErrorCode};
 
 /// A client error.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The server answered with an error body (`{"error": {"code", "message"}}`).
-    #[error("{message} (server: {status} {code}){hint}", hint = hint(*.status))]
+    #[error("{message} (server: {status} {code})")]
     Api {
         /// HTTP status.
         status: u16,
-        /// The error code, such as `not_found` or `locked`.
-        code: String,
+        /// The error code, such as `asset_not_found` or `locked` (`internal` for a code this
+        /// client does not know).
+        code: ErrorCode,
         /// The server's explanation.
         message: String,
-        /// Whether the server says the same request may succeed later.
-        retryable: bool,
     },
     /// An operation that cannot be put into a request (a bug in the caller).
     #[error("cannot send {operation}: {detail}")]
@@ -27,8 +31,7 @@ pub enum ClientError {
     },
     /// No connection, or it broke.
     #[error(
-        "cannot talk to {url}: {source}. Is `bifrost serve` running there? Check the address \
-         (`bifrost login URL`)"
+        "cannot talk to {url}: {source}; is the server running there, and is the address right?"
     )]
     Unreachable {
         /// Where.
@@ -55,13 +58,13 @@ pub enum ClientError {
         url: String,
     },
     /// No saved login for this server.
-    #[error("not logged in to {url}: run `bifrost login {url}` first")]
+    #[error("not logged in to {url}")]
     NotLoggedIn {
         /// The server.
         url: String,
     },
     /// No server named and no default one.
-    #[error("no server given and none logged in to: run `bifrost login URL`, or pass --remote URL")]
+    #[error("no server given, and none logged in to")]
     NoRemote,
     /// The credentials file could not be read or written.
     #[error("credentials file {path}: {detail}")]
@@ -89,7 +92,7 @@ pub enum ClientError {
     /// Downloaded bytes do not hash to the content id the server listed.
     #[error(
         "{path}: the downloaded bytes do not match the content id {expected} (got {actual}); \
-         nothing was written there. Retry; if it persists run `bifrost fsck --read-data` on the server"
+         nothing was written there. Retry; if it persists, the server's store needs checking"
     )]
     Corrupt {
         /// The file's path in the version.
@@ -105,13 +108,6 @@ pub enum ClientError {
     /// Something only a local repository can do.
     #[error("{0}")]
     LocalOnly(String),
-}
-
-fn hint(status: u16) -> &'static str {
-    match status {
-        401 => ". Log in again: `bifrost login URL`",
-        _ => "",
-    }
 }
 
 /// What the command line offers about local file work, beyond the files crate's own words.
@@ -132,7 +128,7 @@ impl ClientError {
     /// (`busy`), or the connection was refused or reset before an answer.
     pub fn retryable(&self) -> bool {
         match self {
-            ClientError::Api { retryable, .. } => *retryable,
+            ClientError::Api { code, .. } => code.retryable(),
             ClientError::Unreachable { source, .. } => source.is_connect(),
             _ => false,
         }
@@ -143,6 +139,56 @@ impl ClientError {
         match self {
             ClientError::Api { status, .. } => Some(*status),
             _ => None,
+        }
+    }
+
+    /// The error a server answered with, from its status and body (`{"error": {"code",
+    /// "message"}}`); a code this client does not know reads as `internal`, its message kept.
+    pub fn from_answer(status: u16, code: &str, message: String) -> Self {
+        ClientError::Api {
+            status,
+            code: ErrorCode::from_wire(code),
+            message,
+        }
+    }
+
+    /// The stable code of this error, the same as a local repository's for the same failure.
+    /// An exhaustive match.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ClientError::Api { code, .. } => *code,
+            ClientError::Local(e) => files_code(e),
+            ClientError::Unreachable { .. } => ErrorCode::Unreachable,
+            ClientError::BadUrl { .. } => ErrorCode::BadUrl,
+            ClientError::NotLoggedIn { .. } | ClientError::NoRemote => ErrorCode::Unauthorized,
+            ClientError::BadAnswer { .. }
+            | ClientError::Credentials { .. }
+            | ClientError::Io { .. }
+            | ClientError::Corrupt { .. } => ErrorCode::Internal,
+            ClientError::ChangedDuringPublish { .. } => ErrorCode::ContentMismatch,
+            ClientError::LocalOnly(_) | ClientError::BadRequest { .. } => ErrorCode::BadRequest,
+        }
+    }
+}
+
+/// The code of local file work that failed (an exhaustive match).
+fn files_code(e: &bifrost_files::FilesError) -> ErrorCode {
+    use bifrost_files::FilesError;
+    match e {
+        FilesError::Input { .. } | FilesError::PathCollision { .. } => ErrorCode::BadRequest,
+        FilesError::BadInputName { .. } => ErrorCode::BadPath,
+        FilesError::NothingToPublish => ErrorCode::NothingToPublish,
+        FilesError::UnsafePath { .. } => ErrorCode::Invalid,
+        FilesError::DestinationExists { .. } => ErrorCode::Exists,
+        FilesError::Output { .. } => ErrorCode::Internal,
+    }
+}
+
+impl From<ClientError> for ApiError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Api { code, message, .. } => ApiError::new(code, message),
+            other => ApiError::new(other.code(), other.to_string()),
         }
     }
 }
@@ -176,5 +222,20 @@ mod tests {
             empty.to_string(),
             "nothing to publish: the given paths contain no files"
         );
+    }
+
+    #[test]
+    fn answers_keep_their_code() {
+        let e = ClientError::from_answer(404, "asset_not_found", "asset `x` does not exist".into());
+        assert_eq!(e.code(), ErrorCode::AssetNotFound);
+        assert_eq!(
+            e.to_string(),
+            "asset `x` does not exist (server: 404 asset_not_found)"
+        );
+        let busy = ClientError::from_answer(503, "busy", "the catalog is busy".into());
+        assert!(busy.code().retryable());
+        let newer = ClientError::from_answer(429, "slow_down", "too many requests".into());
+        assert_eq!(newer.code(), ErrorCode::Internal);
+        assert_eq!(ApiError::from(newer).message, "too many requests");
     }
 }

@@ -50,8 +50,6 @@ struct ErrorBody {
 struct ErrorDetail {
     code: String,
     message: String,
-    #[serde(default)]
-    retryable: bool,
 }
 
 fn http_client() -> reqwest::Client {
@@ -190,23 +188,22 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response> {
         return Ok(response);
     }
     let text = response.text().await.unwrap_or_default();
-    let (code, message, retryable) = match serde_json::from_str::<ErrorBody>(&text) {
-        Ok(body) => (body.error.code, body.error.message, body.error.retryable),
+    let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
+        Ok(body) => (body.error.code, body.error.message),
+        // Not a Bifrost answer: a proxy's, while the server is down or restarting (retryable),
+        // or something else (`internal`).
         Err(_) => (
-            status.canonical_reason().unwrap_or("error").to_lowercase(),
+            if matches!(status.as_u16(), 502..=504) {
+                "unreachable".to_owned()
+            } else {
+                "internal".to_owned()
+            },
             if text.is_empty() {
                 format!("the server answered {status}")
             } else {
                 text
             },
-            // A proxy's 502/503/504 without our body: the server may be restarting.
-            matches!(status.as_u16(), 502..=504),
         ),
     };
-    Err(ClientError::Api {
-        status: status.as_u16(),
-        code,
-        message,
-        retryable,
-    })
+    Err(ClientError::from_answer(status.as_u16(), &code, message))
 }

@@ -1,195 +1,218 @@
-//! Every failure leaves the server as `{"error": {"code", "message"}}` with a fitting status:
-//! facade and catalog errors are mapped here, in one place.
+//! Every failure leaves the server as `{"error": {"code", "message", "retryable"}}` with the
+//! HTTP status of its code: errors become [`bifrost_api::ApiError`]s through the libraries'
+//! exhaustive code mappings (`bifrost::Error::code` delegating to the catalog's and the store's),
+//! and the code alone decides the status. Answers whose code is retryable (`busy`: 503) carry
+//! `Retry-After: 1`.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bifrost::{CatalogError, Error, StoreError};
-use serde::Serialize;
-use utoipa::ToSchema;
+use bifrost::{CatalogError, Error};
+use bifrost_api::ErrorCode;
 
-/// An error answer.
+pub use bifrost_api::{ErrorBody, ErrorDetail};
+
+/// An error answer: the API error, whose code gives the HTTP status.
 #[derive(Debug)]
-pub struct ApiError {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Stable machine-readable code (`asset_not_found`, `forbidden`…).
-    pub code: &'static str,
-    /// What went wrong and what to do, for people.
-    pub message: String,
-}
-
-/// The body of every error answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ErrorDetail,
-}
-
-/// Code and message of an error answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable machine-readable code.
-    pub code: String,
-    /// What went wrong and what to do.
-    pub message: String,
-}
+pub struct ApiError(pub bifrost_api::ApiError);
 
 impl ApiError {
-    /// An error with a status, code and message.
+    /// An error with a code and a message.
+    pub fn of(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError(bifrost_api::ApiError::new(code, message))
+    }
+
+    /// An error named by its code's string form, for call sites not yet on the operation
+    /// table. The status must be the code's: debug builds assert it, and
+    /// `every_code_a_handler_names_exists` checks every call in this crate's sources. The code
+    /// alone decides the answer's status.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-        }
+        let parsed = code.parse::<ErrorCode>();
+        debug_assert!(
+            matches!(parsed, Ok(c) if c.http_status() == status.as_u16()),
+            "`{code}` with status {status}: unknown code, or not the code's status"
+        );
+        Self::of(parsed.unwrap_or(ErrorCode::Internal), message)
     }
 
     /// 400: the request itself is wrong.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
+        Self::of(ErrorCode::BadRequest, message)
     }
 
     /// 401: no usable credentials.
     pub fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "a valid API token is required: send `Authorization: Bearer bft_…` (create one with `bifrost token create` or `bifrost login`)",
+        Self::of(
+            ErrorCode::Unauthorized,
+            "a valid API token is required: send `Authorization: Bearer bft_…` (sign in with \
+             POST /api/v1/auth/login, or use a token made for you)",
         )
     }
 
-    /// 404 for a route that does not exist.
+    /// 404 for a route that does not exist. (The server names its own document here.)
     pub fn no_route() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "no_route",
+        Self::of(
+            ErrorCode::NoRoute,
             "no such endpoint; see /api/v1/openapi.json",
         )
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.0.code
+    }
+
+    /// The HTTP status: the code's.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status.is_server_error() {
-            tracing::error!(code = self.code, message = %self.message, "request failed");
+        let status = self.status();
+        let code = self.0.code.as_str();
+        if self.0.retryable() {
+            tracing::warn!(code, message = %self.0.message, "request refused for now");
+        } else if status.is_server_error() {
+            tracing::error!(code, message = %self.0.message, "request failed");
         }
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-            },
-        };
-        (self.status, Json(body)).into_response()
+        let mut response = (status, Json(ErrorBody::from(&self.0))).into_response();
+        if self.0.retryable() {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}
+
+impl From<bifrost_api::ApiError> for ApiError {
+    fn from(e: bifrost_api::ApiError) -> Self {
+        ApiError(e)
     }
 }
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        let message = e.to_string();
-        let (status, code) = match &e {
-            Error::Catalog(c) => catalog_status(c),
-            Error::Store(s) => store_status(s),
-            Error::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
-            Error::BadCredentials => (StatusCode::UNAUTHORIZED, "bad_credentials"),
-            Error::WeakPassword => (StatusCode::BAD_REQUEST, "weak_password"),
-            Error::BadUrl { .. } => (StatusCode::BAD_REQUEST, "bad_url"),
-            Error::BadDuration(_) | Error::DurationOutOfRange { .. } => {
-                (StatusCode::BAD_REQUEST, "bad_duration")
-            }
-            Error::PathCollision { .. } | Error::BadInputName { .. } => {
-                (StatusCode::BAD_REQUEST, "bad_path")
-            }
-            Error::ContentMismatch { .. } => (StatusCode::BAD_REQUEST, "content_mismatch"),
-            Error::NotUploaded { .. } => (StatusCode::CONFLICT, "content_not_uploaded"),
-            Error::NothingToPublish => (StatusCode::BAD_REQUEST, "nothing_to_publish"),
-            Error::GcRace => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
-            Error::Query(_) => (StatusCode::BAD_REQUEST, "bad_query"),
-            Error::TooMany { .. } => (StatusCode::BAD_REQUEST, "bad_request"),
-            _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
-        };
-        ApiError {
-            status,
-            code,
-            message,
-        }
+        ApiError(e.into())
     }
 }
 
 impl From<CatalogError> for ApiError {
     fn from(e: CatalogError) -> Self {
-        Error::from(e).into()
-    }
-}
-
-fn store_status(e: &StoreError) -> (StatusCode, &'static str) {
-    match e {
-        StoreError::ChunkMismatch { .. } => (StatusCode::BAD_REQUEST, "chunk_mismatch"),
-        StoreError::ChunkTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "chunk_too_large"),
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "store"),
-    }
-}
-
-fn catalog_status(e: &CatalogError) -> (StatusCode, &'static str) {
-    use CatalogError::*;
-    use StatusCode as S;
-    match e {
-        ProjectNotFound { .. } => (S::NOT_FOUND, "project_not_found"),
-        AssetNotFound { .. } => (S::NOT_FOUND, "asset_not_found"),
-        VersionNotFound { .. } | NoVersions { .. } => (S::NOT_FOUND, "version_not_found"),
-        SequenceNotFound { .. } => (S::NOT_FOUND, "sequence_not_found"),
-        ShotNotFound { .. } => (S::NOT_FOUND, "shot_not_found"),
-        TaskNotFound { .. } => (S::NOT_FOUND, "task_not_found"),
-        LinkNotFound { .. } => (S::NOT_FOUND, "link_not_found"),
-        TransitionNotFound { .. } => (S::NOT_FOUND, "transition_not_found"),
-        SavedSearchNotFound { .. } => (S::NOT_FOUND, "saved_search_not_found"),
-        CollectionNotFound { .. } => (S::NOT_FOUND, "collection_not_found"),
-        UserNotFound { .. } => (S::NOT_FOUND, "user_not_found"),
-        TokenNotFound { .. } => (S::NOT_FOUND, "token_not_found"),
-        MemberNotFound { .. } => (S::NOT_FOUND, "member_not_found"),
-        WebhookNotFound { .. } => (S::NOT_FOUND, "webhook_not_found"),
-        UnknownContent { .. } => (S::NOT_FOUND, "content_not_found"),
-        ProjectExists { .. }
-        | AssetExists { .. }
-        | SequenceExists { .. }
-        | ShotExists { .. }
-        | StatusExists { .. }
-        | TransitionExists { .. }
-        | DepartmentExists { .. }
-        | TaskExists { .. }
-        | LinkExists { .. }
-        | CollectionExists { .. }
-        | UserExists { .. } => (S::CONFLICT, "exists"),
-        AssetLocked { .. } => (S::CONFLICT, "locked"),
-        NotLatestVersion { .. } => (S::CONFLICT, "not_latest_version"),
-        LockNotHeld { .. } => (S::CONFLICT, "lock_not_held"),
-        IllegalTransition { .. } => (S::CONFLICT, "illegal_transition"),
-        LinkCycle { .. } => (S::CONFLICT, "link_cycle"),
-        HasDependants { .. } | ShotHasDependants { .. } | SequenceHasShots { .. } => {
-            (S::CONFLICT, "has_dependants")
-        }
-        StatusInUse { .. } | DepartmentInUse { .. } => (S::CONFLICT, "in_use"),
-        MissingChunks { .. } => (S::CONFLICT, "missing_chunks"),
-        LeaseLost { .. } => (S::CONFLICT, "lease_lost"),
-        CatalogBehind { .. } => (S::SERVICE_UNAVAILABLE, "catalog_behind"),
-        InvalidName(_)
-        | InvalidProductionName(_)
-        | InvalidPath { .. }
-        | InvalidValue { .. }
-        | InvalidFrameRange { .. }
-        | InvalidFps { .. }
-        | UnknownStatus { .. }
-        | DepartmentNotFound { .. }
-        | RoleNotFound { .. }
-        | SelfLink { .. }
-        | InvalidPin { .. }
-        | InvalidQuery { .. }
-        | InvalidBatch { .. }
-        | OutOfRange { .. } => (S::BAD_REQUEST, "invalid"),
-        Busy { .. } => (S::SERVICE_UNAVAILABLE, "busy"),
-        _ => (S::INTERNAL_SERVER_ERROR, "catalog"),
+        ApiError(e.into())
     }
 }
 
 /// The result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(e: ApiError) -> (StatusCode, Option<String>, serde_json::Value) {
+        let response = e.into_response();
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, retry_after, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn answers_carry_retryable_and_retry_after() {
+        let busy = Error::GcRace;
+        let (status, retry_after, body) = answer(busy.into()).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(retry_after.as_deref(), Some("1"));
+        assert_eq!(body["error"]["code"], "busy");
+        assert_eq!(body["error"]["retryable"], true);
+
+        let missing = CatalogError::AssetNotFound {
+            project: "film".into(),
+            name: "hero".into(),
+        };
+        let (status, retry_after, body) = answer(missing.into()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(retry_after, None);
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {
+                "code": "asset_not_found",
+                "message": "asset `hero` does not exist in project `film`",
+                "retryable": false,
+            }})
+        );
+    }
+
+    #[test]
+    fn server_messages_name_no_cli_command() {
+        for e in [ApiError::unauthorized(), ApiError::no_route()] {
+            assert!(!e.0.message.contains("bifrost "), "{}", e.0.message);
+        }
+    }
+
+    /// Every `ApiError::new(STATUS, "code", …)` in this crate names a known code with that
+    /// code's status, so no handler answers a code clients cannot read.
+    #[test]
+    fn every_code_a_handler_names_exists() {
+        let needle = ["ApiError", "::new("].concat();
+        let mut seen = 0;
+        let mut dirs = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (at, _) in text.match_indices(&needle) {
+                    let line = &text[text[..at].rfind('\n').map_or(0, |i| i + 1)..at];
+                    if text[..at].ends_with(':') || line.trim_start().starts_with("//") {
+                        continue; // `bifrost_api::ApiError::new(code, …)` is typed; or prose
+                    }
+                    let args = &text[at + needle.len()..];
+                    let (status, rest) = args.split_once(',').unwrap();
+                    let rest = rest.trim_start();
+                    let Some(rest) = rest.strip_prefix('"') else {
+                        panic!(
+                            "{}: the code of `{needle}` is not a literal",
+                            path.display()
+                        );
+                    };
+                    let code = &rest[..rest.find('"').unwrap()];
+                    let code: ErrorCode = code
+                        .parse()
+                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    let status = status.trim().trim_start_matches("StatusCode::");
+                    let expected = match status {
+                        "BAD_REQUEST" => 400,
+                        "UNAUTHORIZED" => 401,
+                        "FORBIDDEN" => 403,
+                        "NOT_FOUND" => 404,
+                        "CONFLICT" => 409,
+                        "PAYLOAD_TOO_LARGE" => 413,
+                        "UNSUPPORTED_MEDIA_TYPE" => 415,
+                        "RANGE_NOT_SATISFIABLE" => 416,
+                        "INTERNAL_SERVER_ERROR" => 500,
+                        "SERVICE_UNAVAILABLE" => 503,
+                        other => panic!("{}: add `{other}` to this table", path.display()),
+                    };
+                    assert_eq!(code.http_status(), expected, "{}: {code}", path.display());
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 0, "the scan found no `{needle}` at all");
+    }
+}

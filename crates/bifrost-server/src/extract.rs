@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use bifrost::Actor;
 use bifrost::{Repository, SignedIn};
+use bifrost_api::ErrorCode;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
@@ -156,7 +157,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let body = Bytes::from_request(req, state).await.map_err(|rejection| {
             match rejection.status() {
                 StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-                status => ApiError::new(status, "bad_body", rejection.body_text()),
+                // Otherwise the body broke off or could not be read (axum: 400).
+                _ => ApiError::of(ErrorCode::BadBody, rejection.body_text()),
             }
         })?;
         // JSON can only carry U+0000 escaped; look closer only when the escape is there.
@@ -222,9 +224,8 @@ pub(crate) fn nul_in_json(value: &serde_json::Value, at: String) -> Option<Strin
 /// refused before any handler runs, on every catalog alike: the API answers the same whatever
 /// the backend, and never with a database error.
 pub(crate) fn refuse_nul(what: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        "nul_character",
+    ApiError::of(
+        ErrorCode::NulCharacter,
         format!(
             "{what} contains the NUL character (U+0000), which no name or text may hold; remove it"
         ),
@@ -257,17 +258,15 @@ pub(crate) fn refuse_nul_in_uri(parts: &mut Parts) -> Result<(), ApiError> {
 }
 
 pub(crate) fn too_large() -> ApiError {
-    ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
+    ApiError::of(
+        ErrorCode::TooLarge,
         "the request body is too large; send less per request",
     )
 }
 
 pub(crate) fn unsupported_media_type() -> ApiError {
-    ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+    ApiError::of(
+        ErrorCode::UnsupportedMediaType,
         "send the body as JSON with `Content-Type: application/json`",
     )
 }
@@ -278,7 +277,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
     match status {
         StatusCode::PAYLOAD_TOO_LARGE => too_large(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => unsupported_media_type(),
-        _ => ApiError::new(StatusCode::BAD_REQUEST, "bad_json", text),
+        _ => ApiError::of(ErrorCode::BadJson, text),
     }
 }
 
@@ -298,7 +297,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 fn query_rejection(rejection: QueryRejection) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "bad_query", rejection.body_text())
+    ApiError::of(ErrorCode::BadQuery, rejection.body_text())
 }
 
 /// Path parameters; a value of the wrong type (`/webhooks/abc`) answers 400.
@@ -311,11 +310,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         refuse_nul_in_uri(parts)?;
         match Path::<T>::from_request_parts(parts, state).await {
             Ok(Path(value)) => Ok(ApiPath(value)),
-            Err(rejection) => Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_path",
-                rejection.body_text(),
-            )),
+            Err(rejection) => Err(ApiError::of(ErrorCode::BadPath, rejection.body_text())),
         }
     }
 }

@@ -1,5 +1,8 @@
-//! Store errors. Each says what went wrong and, where the user can act, what to do.
+//! Store errors. Each says what went wrong and, where the user can act, what to do, in the
+//! domain's words (front ends add their own hints), and has a stable [`ErrorCode`]
+//! (`StoreError::code`, an exhaustive match).
 
+use bifrost_api::{ApiError, ErrorCode};
 use bifrost_core::{ChunkId, ContentId, PackId};
 
 /// Anything the store can fail with.
@@ -33,15 +36,13 @@ pub enum StoreError {
         source: object_store::Error,
     },
     /// A pack the catalog names is not in the backend.
-    #[error("pack {pack} is missing from the store; run `bifrost fsck` to see what it affects")]
+    #[error("pack {pack} is missing from the store")]
     MissingPack {
         /// The pack.
         pack: PackId,
     },
     /// Stored bytes do not hash to their chunk id: the pack is damaged.
-    #[error(
-        "chunk {chunk} in pack {pack} is corrupt ({reason}); nothing was written for it. Run `bifrost fsck --read-data`"
-    )]
+    #[error("chunk {chunk} in pack {pack} is corrupt ({reason}); nothing was written for it")]
     CorruptChunk {
         /// The chunk.
         chunk: ChunkId,
@@ -88,12 +89,41 @@ pub enum StoreError {
         /// Size produced.
         actual: u64,
     },
-    /// The dedup oracle (the catalog) failed.
+    /// The dedup oracle (the catalog) failed or refused; its code is kept.
     #[error("chunk index (catalog) error: {0}")]
-    Lookup(String),
+    Lookup(ApiError),
     /// A worker task died.
     #[error("internal task failed: {0}")]
     Task(String),
+}
+
+impl StoreError {
+    /// The stable code of this error. An exhaustive match, so that a new variant must choose
+    /// its code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            StoreError::BadUrl { .. } => ErrorCode::BadUrl,
+            StoreError::ChunkMismatch { .. } => ErrorCode::ChunkMismatch,
+            StoreError::ChunkTooLarge { .. } => ErrorCode::ChunkTooLarge,
+            // The index's own code: a busy catalog stays `busy`, a lost lease `lease_lost`.
+            StoreError::Lookup(e) => e.code,
+            // Local I/O and worker faults.
+            StoreError::ReadSource { .. } | StoreError::WriteOutput(_) | StoreError::Task(_) => {
+                ErrorCode::Internal
+            }
+            StoreError::Backend { .. }
+            | StoreError::MissingPack { .. }
+            | StoreError::CorruptChunk { .. }
+            | StoreError::CorruptPack { .. }
+            | StoreError::SizeMismatch { .. } => ErrorCode::Store,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::new(e.code(), e.to_string())
+    }
 }
 
 /// Store result type.
@@ -102,4 +132,32 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub(crate) fn backend(action: impl Into<String>) -> impl FnOnce(object_store::Error) -> StoreError {
     let action = action.into();
     move |source| StoreError::Backend { action, source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes() {
+        let busy = StoreError::Lookup(ApiError::new(ErrorCode::Busy, "the catalog is busy"));
+        assert_eq!(busy.code(), ErrorCode::Busy);
+        assert!(busy.code().retryable());
+        let missing = StoreError::MissingPack {
+            pack: PackId([7; 32]),
+        };
+        assert_eq!(
+            (missing.code(), missing.code().http_status()),
+            (ErrorCode::Store, 500)
+        );
+        let io = StoreError::WriteOutput(std::io::Error::other("disk on fire"));
+        assert_eq!(io.code(), ErrorCode::Internal);
+        assert!(!io.code().retryable());
+        let big = StoreError::ChunkTooLarge {
+            chunk: ChunkId([1; 32]),
+            len: 9,
+            max: 8,
+        };
+        assert_eq!(ApiError::from(big).code.http_status(), 413);
+    }
 }

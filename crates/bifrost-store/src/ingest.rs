@@ -61,17 +61,18 @@ pub struct IngestReport {
 }
 
 /// The chunk index the store writes against: which chunks are already stored, and where newly
-/// written packs get recorded. Implemented by the facade over the catalog.
+/// written packs get recorded. Implemented by the facade over the catalog. Its errors keep their
+/// code (a busy catalog stays retryable, a lost lease stays `lease_lost`).
 pub trait KnownChunks: Send + Sync {
     /// For each id, whether the repository already stores it. Called from a blocking thread.
-    fn known(&self, ids: &[ChunkId]) -> std::result::Result<Vec<bool>, String>;
+    fn known(&self, ids: &[ChunkId]) -> std::result::Result<Vec<bool>, bifrost_api::ApiError>;
 
     /// Called with a sealed pack before its object is written: the index leases its id, so
     /// that a garbage collection running meanwhile leaves the object alone.
     fn pack_sealed<'a>(
         &'a self,
         _pack: &'a PackRecord,
-    ) -> futures::future::BoxFuture<'a, std::result::Result<(), String>> {
+    ) -> futures::future::BoxFuture<'a, std::result::Result<(), bifrost_api::ApiError>> {
         Box::pin(std::future::ready(Ok(())))
     }
 
@@ -80,7 +81,7 @@ pub trait KnownChunks: Send + Sync {
     fn pack_written<'a>(
         &'a self,
         _pack: &'a PackRecord,
-    ) -> futures::future::BoxFuture<'a, std::result::Result<(), String>> {
+    ) -> futures::future::BoxFuture<'a, std::result::Result<(), bifrost_api::ApiError>> {
         Box::pin(std::future::ready(Ok(())))
     }
 }
@@ -90,7 +91,7 @@ pub trait KnownChunks: Send + Sync {
 pub struct NothingKnown;
 
 impl KnownChunks for NothingKnown {
-    fn known(&self, ids: &[ChunkId]) -> std::result::Result<Vec<bool>, String> {
+    fn known(&self, ids: &[ChunkId]) -> std::result::Result<Vec<bool>, bifrost_api::ApiError> {
         Ok(vec![false; ids.len()])
     }
 }

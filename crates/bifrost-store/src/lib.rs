@@ -91,7 +91,7 @@ impl Store {
         {
             return Err(StoreError::BadUrl {
                 url: dir.display().to_string(),
-                reason: "the store directory does not exist; check the repository's config.toml or run `bifrost init`".into(),
+                reason: "the store directory does not exist; check the repository's config.toml, or create the repository first".into(),
             });
         }
         let (backend, prefix) = location.connect()?;

@@ -140,7 +140,7 @@ impl StoreLocation {
                 let fs = LocalFileSystem::new_with_prefix(dir)
                     .map_err(|e| StoreError::BadUrl {
                         url: dir.display().to_string(),
-                        reason: format!("{e}; create the directory or run `bifrost init`"),
+                        reason: format!("{e}; create the directory, or the repository first"),
                     })?
                     .with_fsync(true)
                     .with_automatic_cleanup(true);

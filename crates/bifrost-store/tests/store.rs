@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use bifrost_api::{ApiError, ErrorCode};
 use bifrost_core::synthetic::random_bytes;
 use bifrost_core::{ChunkId, ChunkLocation, ContentId, PackRecord};
 use bifrost_store::testing::S3TestServer;
@@ -17,7 +18,7 @@ use fastcdc::v2020::FastCDC;
 struct MemIndex(Mutex<HashMap<ChunkId, ChunkLocation>>);
 
 impl KnownChunks for MemIndex {
-    fn known(&self, ids: &[ChunkId]) -> Result<Vec<bool>, String> {
+    fn known(&self, ids: &[ChunkId]) -> Result<Vec<bool>, ApiError> {
         let map = self.0.lock().unwrap();
         Ok(ids.iter().map(|id| map.contains_key(id)).collect())
     }
@@ -249,7 +250,10 @@ async fn corrupt_and_missing_packs_are_refused() {
         .await
         .unwrap_err();
     assert!(matches!(err, StoreError::CorruptChunk { .. }), "{err}");
-    assert!(err.to_string().contains("bifrost fsck --read-data"));
+    assert!(err.to_string().contains("nothing was written"), "{err}");
+    // The CLI adds the command to run (`bifrost fsck --read-data`) as a hint.
+    assert!(!err.to_string().contains("bifrost "), "{err}");
+    assert_eq!(err.code(), ErrorCode::Store);
     let whole = store.read_pack(&pack.id).await.unwrap();
     assert!(bifrost_store::verify_pack(&pack.id, &whole).is_err());
 
@@ -321,18 +325,21 @@ struct FailingIndex {
 }
 
 impl KnownChunks for FailingIndex {
-    fn known(&self, ids: &[ChunkId]) -> Result<Vec<bool>, String> {
+    fn known(&self, ids: &[ChunkId]) -> Result<Vec<bool>, ApiError> {
         Ok(vec![false; ids.len()])
     }
 
     fn pack_written<'a>(
         &'a self,
         _pack: &'a PackRecord,
-    ) -> futures::future::BoxFuture<'a, Result<(), String>> {
+    ) -> futures::future::BoxFuture<'a, Result<(), ApiError>> {
         let mut recorded = self.recorded.lock().unwrap();
         *recorded += 1;
         let outcome = if *recorded > 1 {
-            Err("the catalog refused the pack".to_owned())
+            Err(ApiError::new(
+                ErrorCode::LeaseLost,
+                "the catalog refused the pack",
+            ))
         } else {
             Ok(())
         };
@@ -365,4 +372,6 @@ async fn a_failed_pack_record_ends_the_ingest() {
     .expect("the ingest hung after an upload failed");
     let err = outcome.unwrap_err();
     assert!(err.to_string().contains("refused the pack"), "{err}");
+    // The index's code survives the store: a lost lease is not a store fault.
+    assert_eq!(err.code(), ErrorCode::LeaseLost, "{err}");
 }

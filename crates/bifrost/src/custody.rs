@@ -13,6 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bifrost_api::ApiError;
 use bifrost_catalog::Catalog;
 use bifrost_core::{ChunkId, PackRecord};
 use bifrost_store::KnownChunks;
@@ -59,33 +60,33 @@ pub(crate) struct CatalogIndex {
 }
 
 impl KnownChunks for CatalogIndex {
-    fn known(&self, ids: &[ChunkId]) -> std::result::Result<Vec<bool>, String> {
+    fn known(&self, ids: &[ChunkId]) -> std::result::Result<Vec<bool>, ApiError> {
         self.runtime
             .block_on(self.catalog.known_chunks(ids))
-            .map_err(|e| e.to_string())
+            .map_err(ApiError::from)
     }
 
     fn pack_sealed<'a>(
         &'a self,
         pack: &'a PackRecord,
-    ) -> BoxFuture<'a, std::result::Result<(), String>> {
+    ) -> BoxFuture<'a, std::result::Result<(), ApiError>> {
         Box::pin(async move {
             self.catalog
                 .lease_packs(&[pack.id], &self.holder, expiry(self.ttl))
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(ApiError::from)
         })
     }
 
     fn pack_written<'a>(
         &'a self,
         pack: &'a PackRecord,
-    ) -> BoxFuture<'a, std::result::Result<(), String>> {
+    ) -> BoxFuture<'a, std::result::Result<(), ApiError>> {
         Box::pin(async move {
             self.catalog
                 .record_leased_packs(std::slice::from_ref(pack), &self.holder)
                 .await
-                .map_err(|e| e.to_string())
+                .map_err(ApiError::from)
         })
     }
 }

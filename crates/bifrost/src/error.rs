@@ -1,6 +1,11 @@
-//! Facade errors: the store's and the catalog's, plus what only the facade can see.
+//! Facade errors: the store's and the catalog's, plus what only the facade can see. Messages
+//! are in the domain's words (front ends add their own hints: the CLI's `hints.rs`); each error
+//! has a stable code ([`Error::code`], an exhaustive match) and becomes a
+//! [`bifrost_api::ApiError`] for every front end.
 
 use std::path::PathBuf;
+
+use bifrost_api::{ApiError, ErrorCode};
 
 /// Anything a repository operation can fail with. Messages say what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -12,15 +17,13 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] bifrost_store::StoreError),
     /// No repository at or above a directory.
-    #[error(
-        "no Bifrost repository found in `{start}` or any parent directory; run `bifrost init` there, or point at one with -C PATH or BIFROST_REPO"
-    )]
+    #[error("no Bifrost repository found in `{start}` or any parent directory")]
     NotARepository {
         /// Where the search started.
         start: PathBuf,
     },
     /// `init` on a directory that already holds a repository.
-    #[error("`{path}` already holds a Bifrost repository; use it, or init somewhere else")]
+    #[error("`{path}` already holds a Bifrost repository; use it, or create one somewhere else")]
     AlreadyInitialized {
         /// The repository root.
         path: PathBuf,
@@ -78,9 +81,7 @@ pub enum Error {
     #[error("nothing to publish: the given paths contain no files")]
     NothingToPublish,
     /// A checkout would overwrite files.
-    #[error(
-        "`{path}` already exists; check out into an empty or new directory, or pass --force to overwrite"
-    )]
+    #[error("`{path}` already exists; choose a new or empty destination, or allow overwriting")]
     DestinationExists {
         /// The first file that is in the way.
         path: PathBuf,
@@ -157,7 +158,7 @@ pub enum Error {
     },
     /// gc asked for a grace period too short to be safe.
     #[error(
-        "a grace period of {}s is shorter than the safe minimum of {}s: a publish that has not leased its packs yet (an older client, a slow write) could lose them; pass a longer grace, or --force",
+        "a grace period of {}s is shorter than the safe minimum of {}s: a publish that has not leased its packs yet (an older client, a slow write) could lose them; give a longer grace period, or force it",
         .grace.as_secs(),
         .minimum.as_secs()
     )]
@@ -168,7 +169,9 @@ pub enum Error {
         minimum: std::time::Duration,
     },
     /// A publish kept losing its chunks to concurrent garbage collection.
-    #[error("publish raced with `bifrost gc` repeatedly; try again when gc has finished")]
+    #[error(
+        "publish raced with garbage collection repeatedly; try again when the collection has finished"
+    )]
     GcRace,
     /// A package that cannot be created, read or imported.
     #[error("package `{package}`: {reason}")]
@@ -177,6 +180,24 @@ pub enum Error {
         package: PathBuf,
         /// What is wrong, and what to do.
         reason: String,
+    },
+    /// Assets of a package exist here with different versions, and no way to resolve the clash
+    /// was chosen.
+    #[error(
+        "package `{package}`: {} here with different versions; nothing was imported. Choose how to resolve the clash: skip (leave them), rename (import as NAME-imported) or new-version (append the package's versions)",
+        clash_phrase(.assets)
+    )]
+    ImportClash {
+        /// The package file.
+        package: PathBuf,
+        /// The assets that clash.
+        assets: Vec<String>,
+    },
+    /// No workspace at or above a directory.
+    #[error("`{dir}` is not inside a workspace")]
+    NotAWorkspace {
+        /// Where the search started.
+        dir: PathBuf,
     },
     /// A workspace that cannot be used as asked.
     #[error("workspace `{dir}`: {reason}")]
@@ -208,7 +229,7 @@ impl From<bifrost_files::FilesError> for Error {
             FilesError::NothingToPublish => Error::NothingToPublish,
             FilesError::UnsafePath { path } => Error::BadInputName {
                 path: path.into(),
-                reason: "the catalog holds an unsafe path; run `bifrost fsck`".into(),
+                reason: "the catalog holds an unsafe path (a damaged or forged catalog)".into(),
             },
             FilesError::DestinationExists { path } => Error::DestinationExists { path },
             FilesError::Output { path, source } => Error::Output { path, source },
@@ -216,10 +237,73 @@ impl From<bifrost_files::FilesError> for Error {
     }
 }
 
+/// "asset `a` already exists" / "assets `a`, `b` already exist".
+fn clash_phrase(assets: &[String]) -> String {
+    let names = assets
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if assets.len() == 1 {
+        format!("asset {names} already exists")
+    } else {
+        format!("assets {names} already exist")
+    }
+}
+
 impl Error {
     pub(crate) fn output(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Output { path, source }
+    }
+}
+
+impl Error {
+    /// The stable code of this error: its HTTP status, kind and whether retrying may help. An
+    /// exhaustive match; the catalog's and the store's errors keep their own codes.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Catalog(e) => e.code(),
+            Error::Store(e) => e.code(),
+            Error::NotARepository { .. } | Error::NotAWorkspace { .. } => ErrorCode::NotFound,
+            Error::Query(_) => ErrorCode::BadQuery,
+            Error::TooMany { .. } => ErrorCode::BadRequest,
+            Error::Internal { .. } => ErrorCode::Internal,
+            Error::AlreadyInitialized { .. }
+            | Error::DestinationExists { .. }
+            | Error::ImportClash { .. } => ErrorCode::Exists,
+            // A path the caller named that is not there or not readable is their mistake;
+            // any other failure to read it is an I/O fault.
+            Error::Input { source, .. } => match source.kind() {
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => {
+                    ErrorCode::BadPath
+                }
+                _ => ErrorCode::Internal,
+            },
+            Error::PathCollision { .. } | Error::BadInputName { .. } => ErrorCode::BadPath,
+            Error::NothingToPublish => ErrorCode::NothingToPublish,
+            Error::BadDuration(_)
+            | Error::DurationOutOfRange { .. }
+            | Error::GraceTooShort { .. } => ErrorCode::BadDuration,
+            Error::Forbidden { .. } => ErrorCode::Forbidden,
+            Error::BadCredentials => ErrorCode::BadCredentials,
+            Error::WeakPassword => ErrorCode::WeakPassword,
+            Error::BadUrl { .. } => ErrorCode::BadUrl,
+            Error::NotUploaded { .. } => ErrorCode::ContentNotUploaded,
+            Error::ContentMismatch { .. } => ErrorCode::ContentMismatch,
+            Error::GcRace => ErrorCode::Busy,
+            Error::Package { .. } | Error::Workspace { .. } | Error::Rules { .. } => {
+                ErrorCode::Invalid
+            }
+            // The repository's own files, the disk, the password hasher: faults, not requests.
+            Error::Config { .. } | Error::Output { .. } | Error::Password(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError::new(e.code(), e.to_string())
     }
 }
 
@@ -269,5 +353,39 @@ mod tests {
         ] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn codes_delegate_and_tell_faults_from_busy() {
+        // A busy catalog seen through the store (its chunk index) is still busy.
+        let busy = Error::Store(bifrost_store::StoreError::Lookup(ApiError::new(
+            ErrorCode::Busy,
+            "the catalog stayed locked",
+        )));
+        let api = ApiError::from(busy);
+        assert_eq!(
+            (api.code, api.code.http_status(), api.retryable()),
+            (ErrorCode::Busy, 503, true)
+        );
+        let missing = Error::Catalog(bifrost_catalog::CatalogError::VersionNotFound {
+            asset: "hero".into(),
+            number: 4,
+            latest: Some(3),
+        });
+        assert_eq!(missing.code().http_status(), 404);
+        let disk = Error::Output {
+            path: "out".into(),
+            source: std::io::Error::from_raw_os_error(28),
+        };
+        assert_eq!(
+            (disk.code(), disk.code().retryable()),
+            (ErrorCode::Internal, false)
+        );
+        assert_eq!(Error::GcRace.code(), ErrorCode::Busy);
+        let nowhere = Error::NotARepository {
+            start: "/tmp/x".into(),
+        };
+        assert_eq!(nowhere.code().http_status(), 404);
+        assert!(!nowhere.to_string().contains("bifrost init"), "{nowhere}");
     }
 }

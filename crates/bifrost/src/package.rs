@@ -290,10 +290,9 @@ impl Repository {
     ) -> Result<PackageCreated> {
         self.require(Permission::Read)?;
         if !force && std::fs::symlink_metadata(out).is_ok() {
-            return Err(pkg_error(
-                out,
-                "it already exists; choose another name or pass --force to replace it",
-            ));
+            return Err(Error::DestinationExists {
+                path: out.to_owned(),
+            });
         }
         let manifest = self.package_manifest(items, with_deps).await?;
         let parent = match out.parent() {
@@ -366,7 +365,7 @@ impl Repository {
                     return Err(pkg_error(
                         out,
                         format!(
-                            "content {} read {written} bytes from the store, expected {}; run `bifrost fsck`",
+                            "content {} read {written} bytes from the store, expected {}; check the repository",
                             content.id, content.size
                         ),
                     ));
@@ -442,7 +441,7 @@ impl Repository {
                 PackageItem::Search(text) => {
                     let query = bifrost_core::query::parse(text).map_err(|e| Error::Package {
                         package: PathBuf::from("-"),
-                        reason: format!("--search `{text}`: {e}"),
+                        reason: format!("search `{text}`: {e}"),
                     })?;
                     let hits = self.search(&query, false, 100_000, 0).await?;
                     for hit in hits {
@@ -609,7 +608,7 @@ impl PackageReader {
             pkg_error(
                 path,
                 format!(
-                    "not a readable package (truncated or not a ZIP file: {e}); create it again with `bifrost pkg create`"
+                    "not a readable package (truncated or not a ZIP file: {e}); create it again"
                 ),
             )
         })?;
@@ -1084,19 +1083,10 @@ impl Repository {
             }
         }
         if !clashes.is_empty() {
-            return Err(pkg_error(
-                package,
-                format!(
-                    "asset{} {} already exist{} here with different versions; nothing was imported. Choose --on-conflict skip (leave them), rename (import as NAME-imported) or new-version (append the package's versions)",
-                    if clashes.len() == 1 { "" } else { "s" },
-                    clashes
-                        .iter()
-                        .map(|c| format!("`{c}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    if clashes.len() == 1 { "s" } else { "" },
-                ),
-            ));
+            return Err(Error::ImportClash {
+                package: package.to_owned(),
+                assets: clashes,
+            });
         }
 
         // Rights, before anything is written (so that a refusal imports nothing): every asset

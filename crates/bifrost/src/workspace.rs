@@ -241,10 +241,7 @@ pub fn find_workspace(start: &Path) -> Result<PathBuf> {
         }
         dir = d.parent();
     }
-    Err(ws_error(
-        &abs,
-        "not inside a workspace; create one with `bifrost workspace init DIR ASSET…`",
-    ))
+    Err(Error::NotAWorkspace { dir: abs })
 }
 
 /// The repository root and project a workspace belongs to.
@@ -502,7 +499,7 @@ impl Repository {
         if dir.join(WORKSPACE_DIR).exists() {
             return Err(ws_error(
                 &dir,
-                "it is already a workspace; use `bifrost workspace add` or `sync` there",
+                "it is already a workspace; add assets to it or sync it instead",
             ));
         }
         if dir.starts_with(self.root().join(crate::DOT_DIR)) {
@@ -868,7 +865,7 @@ impl Repository {
         let Some(tracked) = state.assets.get(asset).cloned() else {
             return Err(ws_error(
                 dir,
-                format!("it does not track `{asset}`; add it with `bifrost workspace add {asset}`"),
+                format!("it does not track `{asset}`; add it to the workspace first"),
             ));
         };
         let ctx = self.ctx(state.mode);

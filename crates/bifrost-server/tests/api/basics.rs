@@ -267,6 +267,8 @@ async fn bad_bodies_are_400s_naming_the_field() {
     let (status, body) = s.get("/no/such/route", &s.admin).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(code(&body), "no_route");
+    // Every error answer says whether sending it again may help (a 404 never will).
+    assert_eq!(body["error"]["retryable"], false, "{body}");
 
     // Oversize: more than the body limit is refused before it is buffered (for an upload the
     // caller may make: others are refused before their body is read at all).
