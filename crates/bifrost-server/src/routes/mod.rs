@@ -28,7 +28,7 @@ use crate::{AppState, MetricsAccess};
 #[openapi(
     info(
         title = "Bifrost API",
-        description = "Assets, versions, shots, tasks, search, content transfer, users, audit and events of a Bifrost repository. Authenticate with `Authorization: Bearer bft_…` (`bifrost token create`, or POST /api/v1/auth/login). Errors are `{\"error\": {\"code\", \"message\"}}`."
+        description = "Assets, versions, shots, tasks, search, content transfer, users, audit and events of a Bifrost repository. Authenticate with `Authorization: Bearer bft_…` (POST /api/v1/auth/login, or a token made on the server). Errors are `{\"error\": {\"code\", \"message\"}}`."
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
@@ -119,9 +119,8 @@ async fn metrics(
                     "forbidden",
                     format!(
                         "{} may not read /metrics: role `{}` does not allow `audit`; use a \
-                         token of a user whose role does (an admin's, or one made with \
-                         `bifrost role set metrics audit`), or serve them with \
-                         `bifrost serve --metrics public`",
+                         token of a user whose role does (an admin's, or a role made to \
+                         allow `audit`), or serve them publicly (`--metrics public`)",
                         caller.who.user.name, caller.who.role.name
                     ),
                 ));
