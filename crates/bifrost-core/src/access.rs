@@ -277,10 +277,10 @@ pub struct Event {
     /// Its name as users type it (`barrel`, `SQ010/SH010`, `barrel@v3`).
     pub entity: String,
     /// The record before the change (none for creations).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = serde_json::Value)]
     pub before: Option<serde_json::Value>,
     /// The record after the change (none for deletions).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = serde_json::Value)]
     pub after: Option<serde_json::Value>,
 }
 
@@ -300,10 +300,10 @@ pub struct NewEvent {
     /// See [`Event::entity`].
     pub entity: String,
     /// See [`Event::before`].
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = serde_json::Value)]
     pub before: Option<serde_json::Value>,
     /// See [`Event::after`].
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = serde_json::Value)]
     pub after: Option<serde_json::Value>,
 }
 

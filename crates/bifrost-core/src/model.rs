@@ -281,10 +281,10 @@ pub struct MetaChange {
     /// The key.
     pub key: String,
     /// Value before (absent if the key was added).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = serde_json::Value)]
     pub from: Option<serde_json::Value>,
     /// Value after (absent if the key was removed).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = serde_json::Value)]
     pub to: Option<serde_json::Value>,
 }
 

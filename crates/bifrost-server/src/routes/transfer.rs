@@ -47,6 +47,9 @@ pub fn parse_upload(mut body: &[u8]) -> Result<Vec<(ChunkId, Bytes)>, String> {
     Ok(chunks)
 }
 
+/// How much of a refused upload's body is read (and dropped) before answering.
+const REFUSED_BODY_DRAINED: usize = 1024 * 1024;
+
 /// The asset an upload is for.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -69,8 +72,13 @@ async fn upload(
     ApiQuery(query): ApiQuery<UploadQuery>,
     body: axum::body::Body,
 ) -> ApiResult<Json<Uploaded>> {
-    // Refused callers are answered before their body is read.
-    repo.check_can_publish(&query.asset).await?;
+    // Refused callers are answered before their body is stored or hashed. A small body is
+    // read and dropped first, so that the client, still sending, gets the answer rather than
+    // a reset connection; a large one is not read at all.
+    if let Err(refusal) = repo.check_can_publish(&query.asset).await {
+        let _ = axum::body::to_bytes(body, REFUSED_BODY_DRAINED).await;
+        return Err(refusal.into());
+    }
     let body = axum::body::to_bytes(body, crate::MAX_BODY)
         .await
         .map_err(|e| {
