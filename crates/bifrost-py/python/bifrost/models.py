@@ -489,23 +489,28 @@ class ErrorBody(Model):
 
 @dataclasses.dataclass
 class ErrorDetail(Model):
-    """Code and message of an error answer."""
+    """Code, message and retryability of an error answer."""
 
     code: str
-    """Stable machine-readable code (`asset_not_found`, `forbidden`, `busy`…)."""
+    """Stable machine-readable code (`asset_not_found`, `forbidden`, `busy`…). A string, not
+    an enumeration, so that clients keep working when a server learns a new code; read an
+    unknown one as `internal`.
+    """
 
     message: str
-    """What went wrong."""
+    """What went wrong, in the domain's words."""
 
-    retryable: Optional[bool] = None
-    """Whether sending the same request again later may succeed."""
+    retryable: bool
+    """Whether the same request may succeed if sent again later (the answer then also carries
+    `Retry-After`). Always sent; read as `false` from servers older than this field.
+    """
 
     @classmethod
     def _spec(cls) -> Any:
         return (
             ("code", "code", _same, True),
             ("message", "message", _same, True),
-            ("retryable", "retryable", _same, False),
+            ("retryable", "retryable", _same, True),
         )
 
 
@@ -537,11 +542,11 @@ class Event(Model):
     entity: str
     """Its name as users type it (`barrel`, `SQ010/SH010`, `barrel@v3`)."""
 
-    after: Optional[Dict[str, Any]] = None
-    """The record after the change (none for deletions)."""
-
-    before: Optional[Dict[str, Any]] = None
+    before: Any
     """The record before the change (none for creations)."""
+
+    after: Any
+    """The record after the change (none for deletions)."""
 
     project: Optional[str] = None
     """The project it happened in (none for users, tokens, roles, projects themselves)."""
@@ -559,8 +564,8 @@ class Event(Model):
             ("action", "action", _same, True),
             ("entity_kind", "entity_kind", _same, True),
             ("entity", "entity", _same, True),
-            ("after", "after", _same, False),
-            ("before", "before", _same, False),
+            ("before", "before", _same, True),
+            ("after", "after", _same, True),
             ("project", "project", _same, False),
             ("request_id", "request_id", _same, False),
         )
@@ -715,18 +720,18 @@ class MetaChange(Model):
     key: str
     """The key."""
 
-    from_: Optional[Dict[str, Any]] = None
+    from_: Any
     """Value before (absent if the key was added)."""
 
-    to: Optional[Dict[str, Any]] = None
+    to: Any
     """Value after (absent if the key was removed)."""
 
     @classmethod
     def _spec(cls) -> Any:
         return (
             ("key", "key", _same, True),
-            ("from_", "from", _same, False),
-            ("to", "to", _same, False),
+            ("from_", "from", _same, True),
+            ("to", "to", _same, True),
         )
 
 

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use bifrost::Execute;
-use bifrost::api::{Carrier, Method, wire};
+use bifrost::api::{Carrier, ErrorCode, Method, wire};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -46,13 +46,6 @@ fn add<O: Execute>(router: Router<AppState>) -> Router<AppState> {
     router.route(O::SPEC.path, method)
 }
 
-/// A table error as an HTTP answer.
-pub(crate) fn api_error(e: bifrost::api::ApiError) -> ApiError {
-    let status =
-        StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    ApiError::new(status, e.code.as_str(), e.message)
-}
-
 async fn handle<O: Execute>(
     State(state): State<AppState>,
     request: axum::extract::Request,
@@ -61,7 +54,7 @@ async fn handle<O: Execute>(
     refuse_nul_in_uri(&mut parts)?;
     let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(&mut parts, &state)
         .await
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_path", e.body_text()))?;
+        .map_err(|e| ApiError::of(ErrorCode::BadPath, e.body_text()))?;
     if let Some((name, _)) = params.iter().find(|(_, value)| value.contains('\0')) {
         return Err(refuse_nul(&format!("the path parameter `{name}`")));
     }
@@ -103,7 +96,7 @@ async fn handle<O: Execute>(
                 .await
                 .map_err(|rejection| match rejection.status() {
                     StatusCode::PAYLOAD_TOO_LARGE => too_large(),
-                    status => ApiError::new(status, "bad_body", rejection.body_text()),
+                    _ => ApiError::of(ErrorCode::BadBody, rejection.body_text()),
                 })?;
             // JSON can only carry U+0000 escaped; look closer only when the escape is there.
             if bytes.windows(6).any(|w| w == b"\\u0000")
@@ -115,7 +108,7 @@ async fn handle<O: Execute>(
             bytes
         }
     };
-    let op: O = wire::decode(&params, query.as_deref(), &bytes).map_err(api_error)?;
+    let op: O = wire::decode(&params, query.as_deref(), &bytes).map_err(ApiError::from)?;
     let answer = repo.call(op).await?;
     let status = StatusCode::from_u16(O::SPEC.success).unwrap_or(StatusCode::OK);
     Ok((status, Json(answer)).into_response())
