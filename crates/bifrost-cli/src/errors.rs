@@ -4,6 +4,7 @@
 //! (its command or option is quoted in it) is not repeated.
 
 use bifrost::CatalogError;
+use bifrost::api::ErrorCode;
 use bifrost_client::ClientError;
 
 /// The text printed after `error: `.
@@ -77,7 +78,7 @@ fn local_hint(e: &bifrost::Error) -> Option<String> {
         E::Store(bifrost::StoreError::MissingPack { .. }) => {
             "run `bifrost fsck` to see what it affects".into()
         }
-        _ => return code_hint(e.code().as_str()).map(str::to_owned),
+        _ => return code_hint(e.code()).map(str::to_owned),
     })
 }
 
@@ -92,20 +93,20 @@ fn catalog_hint(e: &CatalogError) -> Option<String> {
         C::AssetLocked { asset, .. } => format!(
             "ask them to publish or unlock it, or an admin to break the lock (`bifrost unlock {asset} --force`)"
         ),
-        C::ProjectNotFound { .. } => code_hint("project_not_found")?.into(),
-        C::AssetNotFound { .. } => code_hint("asset_not_found")?.into(),
+        C::ProjectNotFound { .. } => code_hint(ErrorCode::ProjectNotFound)?.into(),
+        C::AssetNotFound { .. } => code_hint(ErrorCode::AssetNotFound)?.into(),
         C::NoVersions { .. } => "publish one first (`bifrost publish`)".into(),
-        C::SequenceNotFound { .. } => code_hint("sequence_not_found")?.into(),
-        C::ShotNotFound { .. } => code_hint("shot_not_found")?.into(),
-        C::TaskNotFound { .. } => code_hint("task_not_found")?.into(),
+        C::SequenceNotFound { .. } => code_hint(ErrorCode::SequenceNotFound)?.into(),
+        C::ShotNotFound { .. } => code_hint(ErrorCode::ShotNotFound)?.into(),
+        C::TaskNotFound { .. } => code_hint(ErrorCode::TaskNotFound)?.into(),
         C::TaskExists { .. } => "update it instead (`bifrost task update`)".into(),
-        C::TransitionNotFound { .. } => code_hint("transition_not_found")?.into(),
+        C::TransitionNotFound { .. } => code_hint(ErrorCode::TransitionNotFound)?.into(),
         C::DepartmentNotFound { .. } => "add it first (`bifrost dept add`)".into(),
-        C::SavedSearchNotFound { .. } => code_hint("saved_search_not_found")?.into(),
-        C::CollectionNotFound { .. } => code_hint("collection_not_found")?.into(),
-        C::UserNotFound { .. } => code_hint("user_not_found")?.into(),
-        C::TokenNotFound { .. } => code_hint("token_not_found")?.into(),
-        C::WebhookNotFound { .. } => code_hint("webhook_not_found")?.into(),
+        C::SavedSearchNotFound { .. } => code_hint(ErrorCode::SavedSearchNotFound)?.into(),
+        C::CollectionNotFound { .. } => code_hint(ErrorCode::CollectionNotFound)?.into(),
+        C::UserNotFound { .. } => code_hint(ErrorCode::UserNotFound)?.into(),
+        C::TokenNotFound { .. } => code_hint(ErrorCode::TokenNotFound)?.into(),
+        C::WebhookNotFound { .. } => code_hint(ErrorCode::WebhookNotFound)?.into(),
         C::HasDependants { .. } | C::ShotHasDependants { .. } => {
             "unlink them first or delete with --force (which removes those links too)".into()
         }
@@ -117,8 +118,8 @@ fn catalog_hint(e: &CatalogError) -> Option<String> {
              STATUS`, `bifrost task update ENTITY --dept DEPT --status STATUS`)"
             .into(),
         C::MissingChunks { .. } => "publish again (if this persists, run `bifrost fsck`)".into(),
-        C::CatalogBehind { .. } | C::Corrupt { .. } => code_hint("catalog_behind")?.into(),
-        _ => return code_hint(e.code().as_str()).map(str::to_owned),
+        C::CatalogBehind { .. } | C::Corrupt { .. } => code_hint(ErrorCode::CatalogBehind)?.into(),
+        _ => return code_hint(e.code()).map(str::to_owned),
     })
 }
 
@@ -134,7 +135,7 @@ fn files_hint(e: &bifrost::FilesError) -> Option<String> {
 fn remote_hint(e: &ClientError) -> Option<String> {
     match e {
         ClientError::Local(e) => files_hint(e),
-        ClientError::Api { code, .. } => code_hint(code.as_str()).map(str::to_owned),
+        ClientError::Api { code, .. } => code_hint(*code).map(str::to_owned),
         ClientError::Unreachable { .. } => {
             Some("is `bifrost serve` running there? Check the address (`bifrost login URL`)".into())
         }
@@ -149,30 +150,38 @@ fn remote_hint(e: &ClientError) -> Option<String> {
 
 /// Hints by the server's error code (`asset_not_found`), for errors that come back from a
 /// server; local errors with the same meaning share them.
-fn code_hint(code: &str) -> Option<&'static str> {
+fn code_hint(code: ErrorCode) -> Option<&'static str> {
     Some(match code {
-        "project_not_found" => "see `bifrost project list` or create it first",
-        "asset_not_found" => "see `bifrost asset list` or create it with `bifrost asset create`",
-        "version_not_found" => "see `bifrost log ASSET`",
-        "sequence_not_found" => "see `bifrost seq list` or create it with `bifrost seq create`",
-        "shot_not_found" => "see `bifrost shot list` or create it with `bifrost shot create`",
-        "task_not_found" => "see `bifrost task list` or create it first",
-        "link_not_found" => "see `bifrost deps ENTITY`",
-        "transition_not_found" => "see `bifrost workflow show`",
-        "saved_search_not_found" => "see `bifrost saved list`",
-        "collection_not_found" => "see `bifrost collection list`",
-        "user_not_found" => "see `bifrost user list`",
-        "token_not_found" => "see `bifrost token list`",
-        "webhook_not_found" => "see `bifrost webhook list`",
-        "locked" => {
+        ErrorCode::ProjectNotFound => "see `bifrost project list` or create it first",
+        ErrorCode::AssetNotFound => {
+            "see `bifrost asset list` or create it with `bifrost asset create`"
+        }
+        ErrorCode::VersionNotFound => "see `bifrost log ASSET`",
+        ErrorCode::SequenceNotFound => {
+            "see `bifrost seq list` or create it with `bifrost seq create`"
+        }
+        ErrorCode::ShotNotFound => {
+            "see `bifrost shot list` or create it with `bifrost shot create`"
+        }
+        ErrorCode::TaskNotFound => "see `bifrost task list` or create it first",
+        ErrorCode::LinkNotFound => "see `bifrost deps ENTITY`",
+        ErrorCode::TransitionNotFound => "see `bifrost workflow show`",
+        ErrorCode::SavedSearchNotFound => "see `bifrost saved list`",
+        ErrorCode::CollectionNotFound => "see `bifrost collection list`",
+        ErrorCode::UserNotFound => "see `bifrost user list`",
+        ErrorCode::TokenNotFound => "see `bifrost token list`",
+        ErrorCode::WebhookNotFound => "see `bifrost webhook list`",
+        ErrorCode::Locked => {
             "ask them to publish or unlock it, or an admin to break the lock \
                      (`bifrost unlock ASSET --force`)"
         }
-        "has_dependants" => "unlink them first, or delete with --force",
-        "missing_chunks" => "publish again (if this persists, run `bifrost fsck`)",
-        "catalog_behind" => "run `bifrost fsck` and recover the catalog from a backup if needed",
-        "unauthorized" | "bad_credentials" => "log in again: `bifrost login URL`",
-        "busy" => "the catalog is busy for the moment: run the command again",
+        ErrorCode::HasDependants => "unlink them first, or delete with --force",
+        ErrorCode::MissingChunks => "publish again (if this persists, run `bifrost fsck`)",
+        ErrorCode::CatalogBehind => {
+            "run `bifrost fsck` and recover the catalog from a backup if needed"
+        }
+        ErrorCode::Unauthorized | ErrorCode::BadCredentials => "log in again: `bifrost login URL`",
+        ErrorCode::Busy => "the catalog is busy for the moment: run the command again",
         _ => return None,
     })
 }

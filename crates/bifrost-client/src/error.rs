@@ -157,7 +157,7 @@ impl ClientError {
     pub fn code(&self) -> ErrorCode {
         match self {
             ClientError::Api { code, .. } => *code,
-            ClientError::Local(e) => files_code(e),
+            ClientError::Local(e) => e.code(),
             ClientError::Unreachable { .. } => ErrorCode::Unreachable,
             ClientError::BadUrl { .. } => ErrorCode::BadUrl,
             ClientError::NotLoggedIn { .. } | ClientError::NoRemote => ErrorCode::Unauthorized,
@@ -168,19 +168,6 @@ impl ClientError {
             ClientError::ChangedDuringPublish { .. } => ErrorCode::ContentMismatch,
             ClientError::LocalOnly(_) | ClientError::BadRequest { .. } => ErrorCode::BadRequest,
         }
-    }
-}
-
-/// The code of local file work that failed (an exhaustive match).
-fn files_code(e: &bifrost_files::FilesError) -> ErrorCode {
-    use bifrost_files::FilesError;
-    match e {
-        FilesError::Input { .. } | FilesError::PathCollision { .. } => ErrorCode::BadRequest,
-        FilesError::BadInputName { .. } => ErrorCode::BadPath,
-        FilesError::NothingToPublish => ErrorCode::NothingToPublish,
-        FilesError::UnsafePath { .. } => ErrorCode::Invalid,
-        FilesError::DestinationExists { .. } => ErrorCode::Exists,
-        FilesError::Output { .. } => ErrorCode::Internal,
     }
 }
 

@@ -76,3 +76,18 @@ impl FilesError {
 
 /// Result with a [`FilesError`].
 pub type Result<T, E = FilesError> = std::result::Result<T, E>;
+
+impl FilesError {
+    /// The stable code of this failure (an exhaustive match): what a front end reports.
+    pub fn code(&self) -> bifrost_api::ErrorCode {
+        use bifrost_api::ErrorCode;
+        match self {
+            FilesError::Input { .. } | FilesError::PathCollision { .. } => ErrorCode::BadRequest,
+            FilesError::BadInputName { .. } => ErrorCode::BadPath,
+            FilesError::NothingToPublish => ErrorCode::NothingToPublish,
+            FilesError::UnsafePath { .. } => ErrorCode::Invalid,
+            FilesError::DestinationExists { .. } => ErrorCode::Exists,
+            FilesError::Output { .. } => ErrorCode::Internal,
+        }
+    }
+}
