@@ -225,6 +225,15 @@ error_codes! {
     /// The catalog is busy (locked by another writer, no free connection, a serialization
     /// failure, a dropped or refused database connection, a race with gc): retry.
     Busy = "busy", Unavailable, 503, true;
+    /// Too many requests from the caller's address or token, or sign-in attempts that come
+    /// faster than the growing delay after failed ones allows: retry after `Retry-After`.
+    RateLimited = "rate_limited", Unavailable, 429, true;
+    /// The caller's address already holds as many connections as the server allows one
+    /// address: close some, or retry after `Retry-After`.
+    TooManyConnections = "too_many_connections", Unavailable, 429, true;
+    /// Password sign-in for this user (or from this address) is locked after too many failed
+    /// attempts, until `Retry-After` has passed or an admin lifts the lock. Tokens still work.
+    SignInLocked = "sign_in_locked", Unavailable, 429, false;
     /// The server could not be reached (the HTTP client's own code, never sent by a server).
     Unreachable = "unreachable", Unavailable, 503, true;
     /// The catalog lost committed changes: writes are refused until an operator recovers it.
@@ -264,6 +273,9 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// What went wrong, in the domain's words.
     pub message: String,
+    /// How many seconds to wait before trying again, when the error knows (a rate limit, a
+    /// sign-in delay or lockout); the server sends it as `Retry-After`.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -272,7 +284,14 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same error, saying to wait `seconds` before trying again.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// What kind of error this is.
@@ -376,6 +395,8 @@ mod tests {
                 ErrorKind::NotFound => 404..=404,
                 ErrorKind::Conflict | ErrorKind::Locked => 409..=409,
                 ErrorKind::TooLarge => 413..=413,
+                // 429: this caller, for now; 503: anyone, for now.
+                ErrorKind::Unavailable if status == 429 => 429..=429,
                 ErrorKind::Unavailable => 503..=503,
                 ErrorKind::Internal => 500..=500,
             };

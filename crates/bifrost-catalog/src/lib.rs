@@ -77,6 +77,7 @@ use bifrost_core::{
 pub use access_api::TokenInProject;
 pub use custody_api::{CatalogPart, IntegrityFinding};
 pub use error::CatalogError;
+pub use signin_api::{SignInFailures, SignInScope};
 
 /// A pack as the catalog records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +142,7 @@ macro_rules! dispatch {
 mod access_api;
 mod api;
 mod custody_api;
+mod signin_api;
 
 pub use bifrost_core::production::{DeletedAsset, DeletedSequence, DeletedShot};
 

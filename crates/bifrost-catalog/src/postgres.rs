@@ -34,3 +34,6 @@ pub(crate) mod production;
 #[allow(clippy::duplicate_mod)]
 #[path = "search.rs"]
 pub(crate) mod search;
+#[allow(clippy::duplicate_mod)]
+#[path = "signin.rs"]
+pub(crate) mod signin;

@@ -182,6 +182,14 @@ fn code_hint(code: ErrorCode) -> Option<&'static str> {
         }
         ErrorCode::Unauthorized | ErrorCode::BadCredentials => "log in again: `bifrost login URL`",
         ErrorCode::Busy => "the catalog is busy for the moment: run the command again",
+        ErrorCode::RateLimited | ErrorCode::TooManyConnections => {
+            "wait the time it names, then run the command again (a server admin can raise the \
+             limits: `bifrost serve --help`)"
+        }
+        ErrorCode::SignInLocked => {
+            "wait until then, sign in with an API token, or ask an admin to run \
+             `bifrost user unlock NAME`"
+        }
         _ => return None,
     })
 }

@@ -20,6 +20,8 @@ pub enum ClientError {
         code: ErrorCode,
         /// The server's explanation.
         message: String,
+        /// The seconds the server said to wait before retrying (`Retry-After`), if any.
+        retry_after: Option<u64>,
     },
     /// An operation that cannot be put into a request (a bug in the caller).
     #[error("cannot send {operation}: {detail}")]
@@ -149,6 +151,23 @@ impl ClientError {
             status,
             code: ErrorCode::from_wire(code),
             message,
+            retry_after: None,
+        }
+    }
+
+    /// The same answer with the server's `Retry-After` seconds.
+    pub fn with_retry_after(mut self, seconds: Option<u64>) -> Self {
+        if let ClientError::Api { retry_after, .. } = &mut self {
+            *retry_after = seconds;
+        }
+        self
+    }
+
+    /// The seconds the server said to wait before retrying, if it said.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ClientError::Api { retry_after, .. } => *retry_after,
+            _ => None,
         }
     }
 
@@ -174,7 +193,18 @@ impl ClientError {
 impl From<ClientError> for ApiError {
     fn from(e: ClientError) -> Self {
         match e {
-            ClientError::Api { code, message, .. } => ApiError::new(code, message),
+            ClientError::Api {
+                code,
+                message,
+                retry_after,
+                ..
+            } => {
+                let e = ApiError::new(code, message);
+                match retry_after {
+                    Some(seconds) => e.with_retry_after(seconds),
+                    None => e,
+                }
+            }
             other => ApiError::new(other.code(), other.to_string()),
         }
     }

@@ -15,6 +15,8 @@ use crate::error::{ClientError, Result};
 const ATTEMPTS: u32 = 4;
 /// The first pause between attempts (doubled each time).
 const FIRST_PAUSE: Duration = Duration::from_millis(250);
+/// The longest `Retry-After` a call waits out by itself before retrying.
+const LONGEST_WAIT: Duration = Duration::from_secs(5);
 
 fn method(method: Method) -> reqwest::Method {
     match method {
@@ -102,9 +104,16 @@ impl Hub for Client {
         let mut attempt = 1;
         loop {
             match self.send_once::<O>(&encoded).await {
-                Err(e) if attempt < ATTEMPTS && e.retryable() => {
+                // A server that says to wait longer than a few seconds is answered by the
+                // caller, not by sleeping here.
+                Err(e)
+                    if attempt < ATTEMPTS
+                        && e.retryable()
+                        && e.retry_after().is_none_or(|s| s <= LONGEST_WAIT.as_secs()) =>
+                {
                     tracing::debug!(error = %e, attempt, "retrying");
-                    tokio::time::sleep(pause).await;
+                    let asked = Duration::from_secs(e.retry_after().unwrap_or(0));
+                    tokio::time::sleep(pause.max(asked)).await;
                     pause *= 2;
                     attempt += 1;
                 }

@@ -187,6 +187,11 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response> {
     if status.is_success() {
         return Ok(response);
     }
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
     let text = response.text().await.unwrap_or_default();
     let (code, message) = match serde_json::from_str::<ErrorBody>(&text) {
         Ok(body) => (body.error.code, body.error.message),
@@ -205,5 +210,5 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response> {
             },
         ),
     };
-    Err(ClientError::from_answer(status.as_u16(), &code, message))
+    Err(ClientError::from_answer(status.as_u16(), &code, message).with_retry_after(retry_after))
 }

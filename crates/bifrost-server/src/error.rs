@@ -2,7 +2,8 @@
 //! HTTP status of its code: errors become [`bifrost_api::ApiError`]s through the libraries'
 //! exhaustive code mappings (`bifrost::Error::code` delegating to the catalog's and the store's),
 //! and the code alone decides the status. Answers whose code is retryable (`busy`: 503) carry
-//! `Retry-After: 1`.
+//! `Retry-After: 1`, or the error's own wait when it knows one (`rate_limited`,
+//! `sign_in_locked`: 429).
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -78,10 +79,13 @@ impl IntoResponse for ApiError {
             tracing::error!(code, message = %self.0.message, "request failed");
         }
         let mut response = (status, Json(ErrorBody::from(&self.0))).into_response();
-        if self.0.retryable() {
+        // The error's own wait (a rate limit, a sign-in delay or lockout), else one second
+        // for anything worth retrying.
+        let wait = self.0.retry_after.or(self.0.retryable().then_some(1));
+        if let Some(seconds) = wait {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

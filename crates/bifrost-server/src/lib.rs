@@ -14,14 +14,20 @@
 //! - Every request gets an id (`x-request-id`, echoed in the answer, logged, journaled).
 //! - Shutdown is graceful: on the signal the server stops accepting, finishes in-flight
 //!   requests, stops the webhook dispatcher, then returns.
+//! - One client costs bounded resources ([`ServerLimits`]): request heads and bodies that come
+//!   too slowly and idle connections are closed, connections are capped in all and per
+//!   address, requests per address and per token are rate-limited (429 `rate_limited` with
+//!   `Retry-After`), and bodies are capped per route (JSON small, chunk uploads large).
 
 pub mod error;
 pub mod extract;
+pub mod limits;
+mod listen;
 mod metrics_layer;
+mod rate;
 mod routes;
 pub mod webhooks;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -33,8 +39,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-/// Largest request body: a batch of chunks in an upload (JSON bodies are far smaller).
-pub const MAX_BODY: usize = 64 * 1024 * 1024;
+pub use limits::{BadLimit, MAX_BODY, ServerLimits};
 
 /// Who may read the Prometheus exposition at `/metrics` (`bifrost serve --metrics`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,6 +69,10 @@ pub struct AppState {
     /// that graceful shutdown does not wait for them forever.
     pub(crate) stopping: tokio::sync::watch::Receiver<bool>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
+    /// What one client may cost.
+    pub(crate) limits: ServerLimits,
+    /// The request-rate limiters (made from `limits`).
+    pub(crate) rate: Arc<rate::RateLimits>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -105,7 +114,18 @@ impl AppState {
             webhook_retry: webhooks::Retry::default(),
             stopping: stop_rx,
             stop: Arc::new(stop_tx),
+            rate: Arc::new(rate::RateLimits::new(&ServerLimits::default())),
+            limits: ServerLimits::default(),
         }
+    }
+
+    /// Changes the limits on clients (default: [`ServerLimits::default`]); refuses limits
+    /// that cannot work.
+    pub fn with_limits(mut self, limits: ServerLimits) -> Result<Self, BadLimit> {
+        limits.validate()?;
+        self.rate = Arc::new(rate::RateLimits::new(&limits));
+        self.limits = limits;
+        Ok(self)
     }
 
     /// Changes who may read `/metrics` (default: [`MetricsAccess::Token`]).
@@ -127,14 +147,18 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let (api, _) = routes::api().split_for_parts();
     let api = api
-        .merge(routes::table())
-        .route_layer(axum::middleware::from_fn(metrics_layer::record));
+        .merge(routes::table(&state.limits))
+        .route_layer(axum::middleware::from_fn(metrics_layer::record))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate::limit,
+        ));
     let openapi = Arc::new(openapi());
     Router::new()
         .merge(routes::system(openapi))
         .nest("/api/v1", api)
         .fallback(|| async { error::ApiError::no_route() })
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(DefaultBodyLimit::max(state.limits.json_body_bytes))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             wake_followers,
@@ -197,19 +221,22 @@ pub async fn serve_state(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let stop = state.stop.clone();
+    let stopping = state.stopping.clone();
+    let limits = state.limits.clone();
     let dispatcher = tokio::spawn(webhooks::run(state.clone(), state.stopping.clone()));
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let sweeper = tokio::spawn(rate::sweep(state.rate.clone(), state.stopping.clone()));
+    let app = app(state);
     let signal = {
         let stop = stop.clone();
-        async move {
+        tokio::spawn(async move {
             shutdown.await;
             let _ = stop.send(true);
-        }
+        })
     };
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(signal)
-        .await;
+    let result = listen::run(listener, app, limits, stopping).await;
     let _ = stop.send(true);
+    signal.abort();
     let _ = dispatcher.await;
+    let _ = sweeper.await;
     result
 }

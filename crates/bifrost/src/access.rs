@@ -75,7 +75,7 @@ pub fn hash_password(password: &str) -> Result<String> {
         .to_string())
 }
 
-fn password_matches(password: &str, hash: &str) -> bool {
+pub(crate) fn password_matches(password: &str, hash: &str) -> bool {
     use argon2::PasswordVerifier;
     argon2::password_hash::PasswordHash::new(hash).is_ok_and(|parsed| {
         argon2::Argon2::default()
@@ -507,33 +507,6 @@ impl Repository {
         self.journal_global(action, name.to_owned(), Some(&before), Some(&after))
             .await;
         Ok(after)
-    }
-
-    /// Checks a user's password; the user if it matches and they are enabled. Every failure is
-    /// the same [`Error::BadCredentials`], so that callers cannot probe for user names.
-    pub async fn verify_password(&self, name: &str, password: &str) -> Result<SignedIn> {
-        let found = match self.catalog.user_password_hash(name).await {
-            Ok(found) => Some(found),
-            Err(bifrost_catalog::CatalogError::UserNotFound { .. }) => None,
-            Err(e) => return Err(e.into()),
-        };
-        match found {
-            Some((user, Some(hash))) if !user.disabled && password_matches(password, &hash) => {
-                let role = self.catalog.get_role(&user.role).await?;
-                Ok(SignedIn { user, role })
-            }
-            Some(_) => Err(Error::BadCredentials),
-            None => {
-                // Spend the same argon2 time as for a real user, so that response times do
-                // not tell which user names exist.
-                static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-                let dummy = DUMMY.get_or_init(|| {
-                    hash_password("not anyone's password").expect("hashing a constant works")
-                });
-                let _ = password_matches(password, dummy);
-                Err(Error::BadCredentials)
-            }
-        }
     }
 
     /// Creates a token for `user` (yourself, or anyone for admins) that expires after

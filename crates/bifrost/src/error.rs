@@ -118,6 +118,35 @@ pub enum Error {
     /// A user name and password that do not match an enabled user.
     #[error("unknown user or wrong password (or the user is disabled)")]
     BadCredentials,
+    /// Password sign-ins for this user name or from this address failed recently: the next
+    /// attempt must wait (each failure past the first few doubles the wait).
+    #[error(
+        "too many failed sign-ins {whose}: wait {} s before trying again",
+        whole_seconds(.wait)
+    )]
+    SignInDelayed {
+        /// `for user `x`` or `from this address`.
+        whose: String,
+        /// How long to wait.
+        wait: std::time::Duration,
+    },
+    /// Password sign-in is locked after too many failed attempts, until `until` or until an
+    /// admin lifts the lock; API tokens keep working.
+    #[error(
+        "password sign-in {whose} is locked after too many failed attempts, until {until}; an \
+         admin can lift the lock sooner, and API tokens keep working"
+    )]
+    SignInLocked {
+        /// `for user `x`` or `from this address`.
+        whose: String,
+        /// When the lock ends.
+        until: chrono::DateTime<chrono::Utc>,
+        /// How long that is from now.
+        wait: std::time::Duration,
+    },
+    /// More password checks are waiting than the server queues: a burst of sign-ins.
+    #[error("too many sign-ins are being checked at once; try again in a moment")]
+    SignInBusy,
     /// A password too short to be worth hashing.
     #[error("a password must be at least 8 characters long")]
     WeakPassword,
@@ -288,6 +317,9 @@ impl Error {
             Error::Forbidden { .. } => ErrorCode::Forbidden,
             Error::BadCredentials => ErrorCode::BadCredentials,
             Error::WeakPassword => ErrorCode::WeakPassword,
+            Error::SignInDelayed { .. } => ErrorCode::RateLimited,
+            Error::SignInLocked { .. } => ErrorCode::SignInLocked,
+            Error::SignInBusy => ErrorCode::Busy,
             Error::BadUrl { .. } => ErrorCode::BadUrl,
             Error::NotUploaded { .. } => ErrorCode::ContentNotUploaded,
             Error::ContentMismatch { .. } => ErrorCode::ContentMismatch,
@@ -301,9 +333,30 @@ impl Error {
     }
 }
 
+impl Error {
+    /// How long to wait before the same request may succeed, when the error knows.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Error::SignInDelayed { wait, .. } | Error::SignInLocked { wait, .. } => Some(*wait),
+            Error::SignInBusy => Some(std::time::Duration::from_secs(1)),
+            _ => None,
+        }
+    }
+}
+
+/// A wait in whole seconds, rounded up and at least one: waiting less would be refused again.
+pub(crate) fn whole_seconds(wait: &std::time::Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        ApiError::new(e.code(), e.to_string())
+        let api = ApiError::new(e.code(), e.to_string());
+        match e.retry_after() {
+            // Whole seconds, rounded up: waiting less would be refused again.
+            Some(wait) => api.with_retry_after(whole_seconds(&wait)),
+            None => api,
+        }
     }
 }
 

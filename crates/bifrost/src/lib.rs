@@ -19,6 +19,7 @@ mod package;
 mod production;
 mod publish;
 mod repo;
+mod signin;
 mod template;
 #[cfg(test)]
 mod tests;
@@ -53,6 +54,7 @@ pub use package::{
     PackageVersion,
 };
 pub use repo::{DEFAULT_PROJECT, DOT_DIR, InitOptions, REPO_ENV, Repository};
+pub use signin::SignInPolicy;
 pub use template::{Template, TemplateReport};
 pub use tidy::{CleanupReport, DedupeReport, DuplicateGroup, scan_duplicates};
 pub use watermark::MARK_FILE;

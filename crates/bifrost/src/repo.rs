@@ -37,6 +37,8 @@ pub struct Repository {
     pub(crate) access: Access,
     /// The catalog mark this process last wrote or read (see `watermark.rs`), shared by clones.
     pub(crate) mark: std::sync::Arc<std::sync::atomic::AtomicI64>,
+    /// The sign-in policy and the bound on concurrent password checks, shared by clones.
+    pub(crate) sign_in: std::sync::Arc<crate::signin::SignInGuard>,
 }
 
 impl Repository {
@@ -80,6 +82,7 @@ impl Repository {
                 actor: Actor::local(),
                 access: Access::Full,
                 mark: std::sync::Arc::default(),
+                sign_in: std::sync::Arc::default(),
             })
         }
         .await;
@@ -141,6 +144,7 @@ impl Repository {
             mark: std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
                 crate::watermark::read_mark(&dot),
             )),
+            sign_in: std::sync::Arc::default(),
         })
     }
 

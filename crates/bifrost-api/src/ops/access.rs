@@ -84,6 +84,15 @@ pub struct UpdateUser {
     pub password: Option<String>,
 }
 
+/// Lifts a user's sign-in lockout (after too many failed passwords) and forgets their failed
+/// attempts, so that they may sign in with their password again at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockUser {
+    /// The user's name.
+    pub name: String,
+}
+
 /// Whose tokens to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

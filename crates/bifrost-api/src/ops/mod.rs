@@ -409,7 +409,8 @@ table! { $
     // -- Sign-in, users, tokens, roles, members, audit, webhooks -----------------------------
     /// Exchanges a user name and password for a personal token (no token needed).
     access::Login: Post "/auth/login" Body
-        => 200 NewToken, "access", global, Anyone, ["token.created"];
+        => 200 NewToken, "access", global, Anyone,
+        ["token.created", "signin.succeeded", "signin.failed", "signin.refused"];
     /// The signed-in user and the projects they can see.
     access::Me: Get "/me" Query
         => 200 access::WhoAmI, "access", global, Anyone, [];
@@ -426,6 +427,9 @@ table! { $
     /// password for yourself).
     access::UpdateUser: Patch "/users/{name}" Body
         => 200 User, "access", global, Anyone, ["user.updated", "user.disabled", "user.enabled"];
+    /// Lifts a user's sign-in lockout after failed passwords (admins).
+    access::UnlockUser: Post "/users/{name}/unlock" Body
+        => 200 User, "access", global, Admin, ["user.unlocked"];
     /// Tokens: yours, a user's or (`*`) everyone's (admins for others').
     access::ListTokens: Get "/tokens" Query
         => 200 Vec<TokenInfo>, "access", global, Anyone, [];

@@ -8,7 +8,8 @@ use anyhow::{Context, Result, bail};
 use bifrost::api::all_pages;
 use bifrost::api::ops::{
     AddUser, AddWebhook, Audit, CreateToken, DeadLetters, DeleteWebhook, ListMembers, ListRoles,
-    ListTokens, ListUsers, ListWebhooks, RemoveMember, RevokeToken, SetMember, SetRole, UpdateUser,
+    ListTokens, ListUsers, ListWebhooks, RemoveMember, RevokeToken, SetMember, SetRole, UnlockUser,
+    UpdateUser,
 };
 use bifrost::core::access::{Permission, TokenKind};
 use clap::Subcommand;
@@ -91,6 +92,21 @@ pub enum UserCommand {
     },
     /// Enable a disabled user.
     Enable {
+        /// The user.
+        name: String,
+    },
+    /// Lift a user's sign-in lockout after too many wrong passwords (admins).
+    ///
+    /// After repeated failed sign-ins the server makes each next attempt for that user wait
+    /// longer, then locks password sign-in for a while (their API tokens keep working). This
+    /// lifts the lock and forgets the failures at once; it is journaled as `user.unlocked`.
+    ///
+    /// Examples:
+    ///   bifrost user unlock ana
+    ///   bifrost --remote https://hub.example user unlock ana
+    ///   bifrost audit --action signin.failed       # who failed, from which address
+    #[command(verbatim_doc_comment)]
+    Unlock {
         /// The user.
         name: String,
     },
@@ -359,6 +375,7 @@ async fn user(cmd: &UserCommand, hub: &impl Front, out: &Out) -> Result<()> {
             })
             .await?
         }
+        UserCommand::Unlock { name } => hub.call(UnlockUser { name: name.clone() }).await?,
         UserCommand::Update {
             name,
             role,

@@ -19,6 +19,7 @@ mod postgres;
 mod production;
 mod remote;
 mod s3;
+mod serve_limits;
 mod serve_metrics;
 mod support;
 mod workspace;

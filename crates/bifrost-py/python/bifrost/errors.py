@@ -13,7 +13,7 @@ kind                   exception            e.g. code
 ``conflict``           Conflict             ``exists``, ``illegal_transition``
 ``locked``             LockedError          ``locked``
 ``too_large``          TooLarge             ``chunk_too_large``
-``unavailable``        Unavailable          ``busy``, ``unreachable``
+``unavailable``        Unavailable          ``busy``, ``rate_limited``, ``sign_in_locked``
 ``internal``           InternalError        ``internal``, ``store``
 =====================  ===================  ==========================================
 
@@ -129,8 +129,9 @@ class TooLarge(HubError):
 
 
 class Unavailable(HubError):
-    """The hub cannot answer now (the server is down or restarting, the catalog is busy);
-    retry later when ``retryable``."""
+    """The hub cannot answer now (the server is down or restarting, the catalog is busy, the
+    caller sent too many requests or failed to sign in too often); retry later when
+    ``retryable``."""
 
 
 class InternalError(HubError):

@@ -49,8 +49,8 @@ impl Modify for BearerAuth {
 }
 
 /// The operations of the table (`bifrost-api`), served generically.
-pub(crate) fn table() -> Router<AppState> {
-    table::routes()
+pub(crate) fn table(limits: &crate::ServerLimits) -> Router<AppState> {
+    table::routes(limits)
 }
 
 /// Everything under `/api/v1` that is not in the table: downloads, uploads, event streams.

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, FromRequest, FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
@@ -21,20 +21,25 @@ use crate::extract::{
     Caller, json_content_type, nul_in_json, refuse_nul, refuse_nul_in_uri, too_large,
     unsupported_media_type,
 };
+use crate::limits::ServerLimits;
 
-/// The router of every table operation (paths relative to `/api/v1`).
-pub(crate) fn routes() -> Router<AppState> {
+/// The router of every table operation (paths relative to `/api/v1`), each with its body
+/// limit: the publish manifest and chunk list may be large, every other JSON body is small.
+pub(crate) fn routes(limits: &ServerLimits) -> Router<AppState> {
     let mut router = Router::new();
     macro_rules! add {
         ($($name:ident),*) => {
-            $( router = add::<bifrost::api::ops::$name>(router); )*
+            $( router = add::<bifrost::api::ops::$name>(router, limits); )*
         };
     }
     bifrost::api::for_each_operation!(add);
     router
 }
 
-fn add<O: Execute>(router: Router<AppState>) -> Router<AppState> {
+/// The operations whose bodies list a publish's chunks or files.
+const MANIFEST_OPERATIONS: [&str; 2] = ["MissingChunks", "CommitVersion"];
+
+fn add<O: Execute>(router: Router<AppState>, limits: &ServerLimits) -> Router<AppState> {
     let handler = handle::<O>;
     let method: MethodRouter<AppState> = match O::SPEC.method {
         Method::Get => get(handler),
@@ -43,7 +48,15 @@ fn add<O: Execute>(router: Router<AppState>) -> Router<AppState> {
         Method::Patch => patch(handler),
         Method::Delete => delete(handler),
     };
-    router.route(O::SPEC.path, method)
+    let body_limit = if MANIFEST_OPERATIONS.contains(&O::SPEC.name) {
+        limits.manifest_body_bytes
+    } else {
+        limits.json_body_bytes
+    };
+    router.route(
+        O::SPEC.path,
+        method.layer(DefaultBodyLimit::max(body_limit)),
+    )
 }
 
 async fn handle<O: Execute>(

@@ -7,6 +7,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::http::StatusCode;
 use bifrost::api::ops::transfer::Uploaded;
 use bifrost::core::ChunkId;
@@ -68,6 +69,7 @@ pub(crate) struct UploadQuery {
     responses((status = 200, description = "the batch is durable and indexed", body = Uploaded),
         (status = "4XX", description = "refused; nothing of the batch was kept", body = ErrorBody)))]
 async fn upload(
+    State(state): State<AppState>,
     InProject(repo): InProject,
     ApiQuery(query): ApiQuery<UploadQuery>,
     body: axum::body::Body,
@@ -79,15 +81,16 @@ async fn upload(
         let _ = axum::body::to_bytes(body, REFUSED_BODY_DRAINED).await;
         return Err(refusal.into());
     }
-    let body = axum::body::to_bytes(body, crate::MAX_BODY)
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the upload could not be read whole: {e}; send at most 64 MiB per request"),
-            )
-        })?;
+    let most = state.limits.upload_body_bytes;
+    let body = axum::body::to_bytes(body, most).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "the upload could not be read whole: {e}; send at most {most} bytes per request"
+            ),
+        )
+    })?;
     let chunks =
         parse_upload(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_upload", e))?;
     let count = chunks.len();

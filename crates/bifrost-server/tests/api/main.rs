@@ -11,4 +11,6 @@ mod departments;
 mod limits;
 mod metrics;
 mod roles;
+mod server_limits;
+mod signin;
 mod statements;

@@ -63,7 +63,14 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let state = configure(bifrost_server::AppState::new(repo.clone()));
+        // Tests send requests as fast as the machine allows, all from 127.0.0.1: rate limits
+        // and connection caps are off unless a test sets them (`limits.rs` does).
+        let unlimited = bifrost_server::ServerLimits::default().without_rate_limits();
+        let state = configure(
+            bifrost_server::AppState::new(repo.clone())
+                .with_limits(unlimited)
+                .expect("the default limits are valid"),
+        );
         let task = tokio::spawn(bifrost_server::serve_state(state, listener, async {
             let _ = stopped.await;
         }));

@@ -7,7 +7,7 @@ use bifrost_api::ops::access::{EventPage, WhoAmI};
 use bifrost_api::ops::{
     AddUser, AddWebhook, Audit, CreateToken, DeadLetters, DeleteWebhook, GetUser, ListEvents,
     ListMembers, ListRoles, ListTokens, ListUsers, ListWebhooks, Login, Me, RemoveMember,
-    RevokeToken, SetMember, SetRole, UpdateUser,
+    RevokeToken, SetMember, SetRole, UnlockUser, UpdateUser,
 };
 use bifrost_core::access::{
     DeadLetter, Event, EventFilter, Member, NewToken, Role, TokenInfo, TokenKind, User, Webhook,
@@ -70,6 +70,12 @@ impl Execute for AddUser {
 impl Execute for GetUser {
     async fn execute(self, repo: &Repository) -> Result<User> {
         repo.user(&self.name).await
+    }
+}
+
+impl Execute for UnlockUser {
+    async fn execute(self, repo: &Repository) -> Result<User> {
+        repo.unlock_user(&self.name).await
     }
 }
 
