@@ -106,14 +106,14 @@ fn generate(dir: &Path, images: usize, videos: usize, seconds: &str) {
         let pattern = ["testsrc2", "smptehdbars", "mandelbrot", "life"][i % 4];
         let status = Command::new("ffmpeg")
             .args(["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
-            .arg(format!(
-                "{pattern}=size=1920x1080:rate=25:duration={seconds}"
-            ))
+            .arg(format!("{pattern}=size=1920x1080:rate=25"))
             .args(["-f", "lavfi", "-i"])
             .arg(format!(
                 "sine=frequency={}:duration={seconds}",
                 220 + 20 * i
             ))
+            // `-t` (an output option), not the sources' `duration`, which mandelbrot and life lack.
+            .args(["-t", seconds])
             .args([
                 "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-pix_fmt", "yuv420p",
             ])

@@ -86,7 +86,7 @@ pub enum Recipe {
     /// its poster frame; of an image sequence: its first frame.
     Thumbnail { max_px: u32, format: StillFormat },
     /// A large still, as [`Recipe::Thumbnail`] but meant for a viewer (a video's poster frame,
-    /// 10% into the movie, past slates and fades from black).
+    /// one second in, past a slate's first frame and a fade from black).
     Poster { max_px: u32, format: StillFormat },
     /// `frames` frames spread evenly over a video or sequence, each `height` pixels high,
     /// side by side in one image.

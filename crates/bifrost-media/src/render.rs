@@ -11,7 +11,7 @@ use crate::detect::{MediaKind, detect};
 use crate::recipe::{Recipe, StillFormat};
 use crate::sequence::Sequence;
 use crate::tool::Tool;
-use crate::video::{Ffmpeg, Probe, even_size};
+use crate::video::{Ffmpeg, FrameSize, Probe, even_size};
 use crate::{MediaError, output, still};
 
 /// What to make a derivative of: one file, or an image sequence.
@@ -165,12 +165,14 @@ impl Renderer {
         recipe: &Recipe,
         out_dir: &Path,
     ) -> Result<Derivative, MediaError> {
-        let probe = self.ffmpeg.probe(path)?;
         match *recipe {
             Recipe::Thumbnail { max_px, format } | Recipe::Poster { max_px, format } => {
-                let (width, height) = still::fit(probe.width, probe.height, max_px, max_px);
-                let at = poster_time(&probe);
-                let image = self.ffmpeg.frames_at_or_first(path, &[at], width, height)?;
+                // One FFmpeg run, no FFprobe (starting a second process costs as much as the seek).
+                let image = self.ffmpeg.frames_at_or_first(
+                    path,
+                    &[POSTER_TIME],
+                    FrameSize::Fit { max_px },
+                )?;
                 write_still(image, format, recipe, MediaKind::Video, out_dir)
             }
             Recipe::Filmstrip {
@@ -178,14 +180,18 @@ impl Renderer {
                 height,
                 format,
             } => {
+                let probe = self.ffmpeg.probe(path)?;
                 let width = frame_width(probe.width, probe.height, height);
                 let times = filmstrip_times(&probe, frames);
-                let image = self
-                    .ffmpeg
-                    .frames_at_or_first(path, &times, width, height)?;
+                let image = self.ffmpeg.frames_at_or_first(
+                    path,
+                    &times,
+                    FrameSize::Exact { width, height },
+                )?;
                 write_still(image, format, recipe, MediaKind::Video, out_dir)
             }
             Recipe::ProxyH264 { height } => {
+                let probe = self.ffmpeg.probe(path)?;
                 let (width, height) = even_size(probe.width, probe.height, height);
                 let temporary = output::temporary(out_dir, ".mp4")?;
                 self.ffmpeg.proxy(path, &probe, width, height, &temporary)?;
@@ -354,10 +360,9 @@ fn frame_width(width: u32, source_height: u32, height: u32) -> u32 {
     ((width as f64 * height as f64 / source_height.max(1) as f64).round() as u32).max(1)
 }
 
-/// 10% into the movie: past slates, leaders and fades from black.
-fn poster_time(probe: &Probe) -> f64 {
-    probe.duration.map_or(0.0, |d| d * 0.1)
-}
+/// Where a movie's poster frame is, in seconds: one second in, past a slate's first frame and a
+/// fade from black (a shorter movie: its first frame).
+const POSTER_TIME: f64 = 1.0;
 
 /// The middles of `count` equal spans of the movie (never its very end, which may hold no frame).
 fn filmstrip_times(probe: &Probe, count: u32) -> Vec<f64> {

@@ -13,7 +13,7 @@ use tempfile::NamedTempFile;
 
 use crate::MediaError;
 use crate::recipe::FrameRate;
-use crate::tool::{RunError, Tool};
+use crate::tool::Tool;
 
 /// FFprobe answers in well under this for any file; a longer run is stuck on a strange input.
 const PROBE_LIMIT: Duration = Duration::from_secs(30);
@@ -30,6 +30,13 @@ pub(crate) struct Probe {
     pub height: u32,
     pub duration: Option<f64>,
     pub has_audio: bool,
+}
+
+/// The size of the frames [`Ffmpeg::frames_at`] takes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum FrameSize {
+    Exact { width: u32, height: u32 },
+    Fit { max_px: u32 },
 }
 
 /// FFmpeg and FFprobe with the time limit for long runs.
@@ -103,16 +110,15 @@ impl Ffmpeg {
         })
     }
 
-    /// Frames of `path` at the given seconds, each scaled to `width` × `height`, side by side
-    /// (one time: a single frame). Seeks on the input side, so FFmpeg decodes from the keyframe
-    /// before each time, not from the start.
+    /// Frames of `path` at the given seconds, each scaled to `size`, side by side (one time: a
+    /// single frame); `None` when the movie has no frame at a time. Seeks on the input side, so
+    /// FFmpeg decodes from the keyframe before each time, not from the start.
     pub fn frames_at(
         &self,
         path: &Path,
         times: &[f64],
-        width: u32,
-        height: u32,
-    ) -> Result<DynamicImage, MediaError> {
+        size: FrameSize,
+    ) -> Result<Option<DynamicImage>, MediaError> {
         let mut command = args(["-nostdin", "-hide_banner", "-loglevel", "error"]);
         for time in times {
             command.extend(args([
@@ -125,10 +131,18 @@ impl Ffmpeg {
             ]));
             command.push(path.into());
         }
+        let scale = match size {
+            FrameSize::Exact { width, height } => format!("scale={width}:{height}"),
+            // Fits the box, aspect kept, never enlarged; FFmpeg works out the size (after any
+            // rotation), and the PPM header tells it back.
+            FrameSize::Fit { max_px } => format!(
+                "scale='min({max_px},iw)':'min({max_px},ih)':force_original_aspect_ratio=decrease"
+            ),
+        };
         let mut graph = String::new();
         for index in 0..times.len() {
             graph.push_str(&format!(
-                "[{index}:v:0]scale={width}:{height}:flags=bicubic,setsar=1,format=rgb24[f{index}];"
+                "[{index}:v:0]{scale}:flags=bicubic,setsar=1,format=rgb24[f{index}];"
             ));
         }
         if times.len() == 1 {
@@ -157,34 +171,29 @@ impl Ffmpeg {
             .run(&command, None, self.limit)
             .map_err(|e| e.into_undecodable(path))?;
         if output.stdout.is_empty() {
-            return Err(MediaError::undecodable(
-                path,
-                "FFmpeg found no frame at that time",
-            ));
+            return Ok(None);
         }
-        image::load_from_memory_with_format(&output.stdout, image::ImageFormat::Pnm).map_err(|e| {
-            MediaError::ToolFailed {
+        image::load_from_memory_with_format(&output.stdout, image::ImageFormat::Pnm)
+            .map(Some)
+            .map_err(|e| MediaError::ToolFailed {
                 tool: "ffmpeg",
                 status: "unreadable output".to_string(),
                 stderr_tail: e.to_string(),
-            }
-        })
+            })
     }
 
-    /// Frames at `times`, or (a movie shorter than its container claims) the first frame.
+    /// Frames at `times`, or (a movie shorter than that) its first frame.
     pub fn frames_at_or_first(
         &self,
         path: &Path,
         times: &[f64],
-        width: u32,
-        height: u32,
+        size: FrameSize,
     ) -> Result<DynamicImage, MediaError> {
-        match self.frames_at(path, times, width, height) {
-            Err(MediaError::Undecodable { .. }) if times.iter().any(|&t| t > 0.0) => {
-                self.frames_at(path, &vec![0.0; times.len()], width, height)
-            }
-            other => other,
+        if let Some(image) = self.frames_at(path, times, size)? {
+            return Ok(image);
         }
+        self.frames_at(path, &vec![0.0; times.len()], size)?
+            .ok_or_else(|| MediaError::undecodable(path, "FFmpeg finds no video frame in it"))
     }
 
     /// `path` as a browser-playable H.264 MP4 of `width` × `height` (both even), written to
@@ -217,13 +226,10 @@ impl Ffmpeg {
         }
         command.extend(args(["-f", "mp4"]));
         command.push(output.path().into());
+        // FFprobe read the input, so a failure here is FFmpeg's, not the input's.
         self.ffmpeg
             .run(&command, None, self.limit)
-            .map_err(|e| match e {
-                // FFprobe read it, so a failure here is FFmpeg's, not the input's.
-                failed @ RunError::Failed { .. } => failed.into_tool_failed("ffmpeg"),
-                other => other.into_tool_failed("ffmpeg"),
-            })?;
+            .map_err(|e| e.into_tool_failed("ffmpeg"))?;
         Ok(())
     }
 

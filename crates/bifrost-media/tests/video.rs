@@ -47,6 +47,15 @@ fn poster_and_thumbnail_of_a_movie_fit_and_decode() {
 }
 
 #[test]
+fn a_movie_shorter_than_the_poster_time_gives_its_first_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let movie = write_movie(dir.path(), "blink.mp4", 160, 90, 0.4, false);
+    let poster = render(&Input::from(movie.as_path()), &Recipe::POSTER, dir.path()).unwrap();
+    assert_eq!((poster.width, poster.height), (160, 90));
+    image::open(&poster.path).expect("the poster decodes");
+}
+
+#[test]
 fn filmstrip_tiles_frames_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let movie = write_movie(dir.path(), "clip.mov", 320, 240, 2.0, false);
