@@ -1,33 +1,42 @@
-//! One series' points inside a segment, stored as separately compressed columns: timestamps
-//! (delta-of-delta), values (Gorilla XOR or pco, whichever the engine is configured for, or the
-//! smaller of both) and, when the source has them, the raw 16-bit register words.
+//! One series' points inside a segment, stored as separately compressed columns: timestamps,
+//! values and, when the source has them, the raw 16-bit register words.
+//!
+//! Timestamps and values each use Gorilla (delta-of-delta integers, XOR floats) or pco,
+//! chosen per column and block: with [`Codec::Smallest`] both compress a sample of the column
+//! (the first 4,096 numbers) and the smaller wins. Gorilla wins on regular timestamps and on
+//! repeated values; pco on jittered timestamps, noise, counters and decimal-scaled registers.
+//! Raw words are always delta-of-delta.
 
 use serde::{Deserialize, Serialize};
 
 use crate::gorilla;
 
-/// How the value column of a sealed block is compressed.
+/// How the columns of a sealed block are compressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ValueCodec {
-    /// Gorilla XOR floats: fast, best on repeated and slowly changing values.
+pub enum Codec {
+    /// Gorilla only: the fastest to seal.
     Gorilla,
-    /// pco (Pcodec): best on noisy, quantized (decimal-scaled) and integer-valued signals.
+    /// pco (Pcodec) only.
     Pco,
-    /// Compress with both and keep the smaller (twice the sealing work).
+    /// Per column, whichever compresses a sample smaller.
     #[default]
     Smallest,
 }
 
-/// Codec tag stored in a block header.
+/// Codec tags stored in a block header.
 pub(crate) const TAG_GORILLA: u8 = 1;
 pub(crate) const TAG_PCO: u8 = 2;
 
 /// Raw word slot of a point without one (raw words are 16-bit).
 pub(crate) const NO_RAW: u32 = 1 << 16;
 
+/// Numbers in the sample [`Codec::Smallest`] compresses both ways.
+const SAMPLE: usize = 4096;
+
 /// The compressed columns of one block.
 pub(crate) struct EncodedColumns {
+    pub ts_codec: u8,
     pub value_codec: u8,
     pub ts: Vec<u8>,
     pub values: Vec<u8>,
@@ -35,22 +44,58 @@ pub(crate) struct EncodedColumns {
     pub raw: Vec<u8>,
 }
 
-/// Compresses one block's columns. `raw` is empty or as long as `ts`.
-pub(crate) fn encode(ts: &[i64], values: &[f64], raw: &[u32], codec: ValueCodec) -> EncodedColumns {
-    let ts_bytes = gorilla::encode_ints(ts);
-    let (value_codec, values_bytes) = match codec {
-        ValueCodec::Gorilla => (TAG_GORILLA, gorilla::encode_floats(values)),
-        ValueCodec::Pco => (TAG_PCO, pco_encode(values)),
-        ValueCodec::Smallest => {
-            let g = gorilla::encode_floats(values);
-            let p = pco_encode(values);
-            if p.len() < g.len() {
-                (TAG_PCO, p)
-            } else {
-                (TAG_GORILLA, g)
+/// A column type both codecs handle.
+trait Column: pco::data_types::Number + Copy {
+    fn gorilla(values: &[Self]) -> Vec<u8>;
+}
+
+impl Column for i64 {
+    fn gorilla(values: &[i64]) -> Vec<u8> {
+        gorilla::encode_ints(values)
+    }
+}
+
+impl Column for f64 {
+    fn gorilla(values: &[f64]) -> Vec<u8> {
+        gorilla::encode_floats(values)
+    }
+}
+
+fn pco_encode<T: Column>(values: &[T]) -> Option<Vec<u8>> {
+    pco::standalone::simple_compress(values, &pco::ChunkConfig::default()).ok()
+}
+
+fn encode_column<T: Column>(values: &[T], codec: Codec) -> (u8, Vec<u8>) {
+    let pco_or_gorilla = |v: &[T]| match pco_encode(v) {
+        Some(bytes) => (TAG_PCO, bytes),
+        None => (TAG_GORILLA, T::gorilla(v)),
+    };
+    match codec {
+        Codec::Gorilla => (TAG_GORILLA, T::gorilla(values)),
+        Codec::Pco => pco_or_gorilla(values),
+        Codec::Smallest => {
+            let sample = &values[..values.len().min(SAMPLE)];
+            let g = T::gorilla(sample);
+            let p = pco_encode(sample);
+            match p {
+                Some(p) if p.len() < g.len() => {
+                    if sample.len() == values.len() {
+                        (TAG_PCO, p)
+                    } else {
+                        pco_or_gorilla(values)
+                    }
+                }
+                _ if sample.len() == values.len() => (TAG_GORILLA, g),
+                _ => (TAG_GORILLA, T::gorilla(values)),
             }
         }
-    };
+    }
+}
+
+/// Compresses one block's columns. `raw` is empty or as long as `ts`.
+pub(crate) fn encode(ts: &[i64], values: &[f64], raw: &[u32], codec: Codec) -> EncodedColumns {
+    let (ts_codec, ts_bytes) = encode_column(ts, codec);
+    let (value_codec, values_bytes) = encode_column(values, codec);
     let raw_bytes = if raw.iter().any(|&r| r != NO_RAW) {
         let words: Vec<i64> = raw.iter().map(|&r| r as i64).collect();
         gorilla::encode_ints(&words)
@@ -58,18 +103,12 @@ pub(crate) fn encode(ts: &[i64], values: &[f64], raw: &[u32], codec: ValueCodec)
         Vec::new()
     };
     EncodedColumns {
+        ts_codec,
         value_codec,
         ts: ts_bytes,
         values: values_bytes,
         raw: raw_bytes,
     }
-}
-
-fn pco_encode(values: &[f64]) -> Vec<u8> {
-    // pco refuses only invalid configurations; the default one is valid, and Gorilla is the
-    // fallback should that ever change.
-    pco::standalone::simple_compress(values, &pco::ChunkConfig::default())
-        .unwrap_or_else(|_| gorilla::encode_floats(values))
 }
 
 /// Decoded columns of one block.
@@ -81,31 +120,46 @@ pub(crate) struct Columns {
     pub raw: Vec<u32>,
 }
 
+fn decode_column<T: pco::data_types::Number>(
+    what: &str,
+    tag: u8,
+    data: &[u8],
+    n: usize,
+    gorilla: impl FnOnce(&[u8], usize, &mut Vec<T>) -> Result<(), crate::bits::OutOfBits>,
+) -> Result<Vec<T>, String> {
+    let mut out = Vec::new();
+    match tag {
+        TAG_GORILLA => {
+            gorilla(data, n, &mut out).map_err(|_| format!("{what} column ends early"))?
+        }
+        TAG_PCO => {
+            out = pco::standalone::simple_decompress::<T>(data)
+                .map_err(|e| format!("{what} column does not decode: {e}"))?;
+        }
+        other => return Err(format!("{what} column has the unknown codec {other}")),
+    }
+    if out.len() != n {
+        return Err(format!(
+            "{what} column holds {} numbers, the header says {n}",
+            out.len()
+        ));
+    }
+    Ok(out)
+}
+
 /// Decompresses one block's columns; `Err` names what does not decode.
 pub(crate) fn decode(
     n: usize,
-    value_codec: u8,
+    codecs: (u8, u8),
     ts: &[u8],
     values: &[u8],
     raw: &[u8],
 ) -> Result<Columns, String> {
-    let mut out = Columns::default();
-    gorilla::decode_ints(ts, n, &mut out.ts).map_err(|_| "timestamp column ends early")?;
-    match value_codec {
-        TAG_GORILLA => gorilla::decode_floats(values, n, &mut out.values)
-            .map_err(|_| "value column ends early")?,
-        TAG_PCO => {
-            out.values = pco::standalone::simple_decompress::<f64>(values)
-                .map_err(|e| format!("value column does not decode: {e}"))?;
-            if out.values.len() != n {
-                return Err(format!(
-                    "value column holds {} values, the header says {n}",
-                    out.values.len()
-                ));
-            }
-        }
-        other => return Err(format!("unknown value codec {other}")),
-    }
+    let mut out = Columns {
+        ts: decode_column("timestamp", codecs.0, ts, n, gorilla::decode_ints)?,
+        values: decode_column("value", codecs.1, values, n, gorilla::decode_floats)?,
+        raw: Vec::new(),
+    };
     if !raw.is_empty() {
         let mut words = Vec::with_capacity(n);
         gorilla::decode_ints(raw, n, &mut words).map_err(|_| "raw word column ends early")?;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::block::{self, NO_RAW, ValueCodec};
+use crate::block::{self, Codec, NO_RAW};
 use crate::downsample::{Downsample, downsample};
 use crate::error::{Result, SeriesError};
 use crate::segment::{self, BlockInput, SEGMENT_EXT, Segment};
@@ -46,8 +46,8 @@ pub struct EngineConfig {
     pub disk_floor: u64,
     /// What to do at the floor.
     pub floor_policy: FloorPolicy,
-    /// How value columns are compressed.
-    pub value_codec: ValueCodec,
+    /// How timestamp and value columns are compressed.
+    pub codec: Codec,
     /// A series buffer holding this many points seals every buffer (the largest block).
     pub block_points: usize,
     /// Buffers older than this are sealed by the next append or [`Engine::tick`].
@@ -65,7 +65,7 @@ impl Default for EngineConfig {
             retention_bytes: None,
             disk_floor: 64 << 20,
             floor_policy: FloorPolicy::default(),
-            value_codec: ValueCodec::default(),
+            codec: Codec::default(),
             block_points: 1 << 16,
             seal_interval: Duration::from_secs(60),
             free_space: None,
@@ -463,7 +463,7 @@ impl Engine {
             return Err(SeriesError::ReadOnly);
         }
         self.last_seal = Instant::now();
-        let codec = self.config.value_codec;
+        let codec = self.config.codec;
         let inputs: Vec<BlockInput<'_>> = self
             .series
             .iter()

@@ -23,12 +23,12 @@ pub fn sample_segment() -> Vec<u8> {
         crate::segment::BlockInput {
             name: "plant/a",
             ts: &ts,
-            columns: crate::block::encode(&ts, &a, &raw, crate::ValueCodec::Gorilla),
+            columns: crate::block::encode(&ts, &a, &raw, crate::Codec::Gorilla),
         },
         crate::segment::BlockInput {
             name: "plant/b",
             ts: &ts,
-            columns: crate::block::encode(&ts, &b, &[], crate::ValueCodec::Pco),
+            columns: crate::block::encode(&ts, &b, &[], crate::Codec::Pco),
         },
     ];
     crate::segment::build(&blocks)

@@ -1,8 +1,9 @@
 //! Bifrost's edge time-series engine and stream analytics.
 //!
 //! - [`Engine`]: per-series in-memory buffers sealed together into compressed segment files
-//!   (delta-of-delta timestamps; Gorilla XOR or pco values, whichever is smaller; raw 16-bit
-//!   register words kept beside values when the source has them), read through memory maps.
+//!   (timestamps and values each by Gorilla — delta-of-delta, XOR — or pco, whichever is
+//!   smaller; raw 16-bit register words kept beside values when the source has them), read
+//!   through memory maps.
 //!   Segments appear by atomic rename and carry checksums, so a torn or damaged file is detected
 //!   and the rest stays readable. Retention by age and size, a hard cap on buffer memory (seals
 //!   early), a free-disk floor (evicts or refuses, counted). Queries by series and time range,
@@ -26,7 +27,7 @@ pub mod fuzzing;
 mod gorilla;
 mod segment;
 
-pub use block::ValueCodec;
+pub use block::Codec;
 pub use downsample::{Aggregate, Downsample};
 pub use engine::{
     Engine, EngineConfig, EngineStats, FloorPolicy, SeriesId, SeriesInfo, validate_series_name,
@@ -69,21 +70,36 @@ pub mod codec {
 
     /// Bytes the value column of `values` takes with each codec: (Gorilla, pco).
     pub fn value_column_sizes(values: &[f64]) -> (usize, usize) {
-        let g = crate::block::encode(
-            &vec![0; values.len()],
-            values,
-            &[],
-            crate::ValueCodec::Gorilla,
-        );
-        let p = crate::block::encode(&vec![0; values.len()], values, &[], crate::ValueCodec::Pco);
+        let g = crate::block::encode(&vec![0; values.len()], values, &[], crate::Codec::Gorilla);
+        let p = crate::block::encode(&vec![0; values.len()], values, &[], crate::Codec::Pco);
         (g.values.len(), p.values.len())
+    }
+
+    /// Round-trips timestamps through pco (tests).
+    pub fn pco_ts_round_trip(ts: &[i64]) -> Vec<i64> {
+        let e = crate::block::encode(ts, &vec![0.0; ts.len()], &[], crate::Codec::Pco);
+        crate::block::decode(
+            ts.len(),
+            (e.ts_codec, e.value_codec),
+            &e.ts,
+            &e.values,
+            &e.raw,
+        )
+        .map(|c| c.ts)
+        .unwrap_or_default()
     }
 
     /// Round-trips values through pco (tests).
     pub fn pco_round_trip(values: &[f64]) -> Vec<f64> {
-        let e = crate::block::encode(&vec![0; values.len()], values, &[], crate::ValueCodec::Pco);
-        crate::block::decode(values.len(), e.value_codec, &e.ts, &e.values, &e.raw)
-            .map(|c| c.values)
-            .unwrap_or_default()
+        let e = crate::block::encode(&vec![0; values.len()], values, &[], crate::Codec::Pco);
+        crate::block::decode(
+            values.len(),
+            (e.ts_codec, e.value_codec),
+            &e.ts,
+            &e.values,
+            &e.raw,
+        )
+        .map(|c| c.values)
+        .unwrap_or_default()
     }
 }

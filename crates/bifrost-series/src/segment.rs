@@ -5,7 +5,7 @@
 //! Layout (little-endian):
 //! ```text
 //! "BFSERIES" u32 version u32 reserved
-//! block*:  "BLK1" u16 name_len name u8 value_codec u8 flags u32 count i64 min_ts i64 max_ts
+//! block*:  "BLK1" u16 name_len name u8 value_codec u8 ts_codec u32 count i64 min_ts i64 max_ts
 //!          u32 ts_len u32 values_len u32 raw_len u32 payload_crc u32 header_crc  payload
 //! index:   u32 blocks, u64 offset per block
 //! footer:  u64 index_offset u32 index_len u32 index_crc "BFSEGEND"
@@ -41,6 +41,7 @@ pub(crate) struct BlockMeta {
     pub min_ts: i64,
     pub max_ts: i64,
     value_codec: u8,
+    ts_codec: u8,
     payload: usize,
     ts_len: usize,
     values_len: usize,
@@ -84,7 +85,7 @@ pub(crate) fn build(blocks: &[BlockInput<'_>]) -> Vec<u8> {
         out.extend_from_slice(&(b.name.len() as u16).to_le_bytes());
         out.extend_from_slice(b.name.as_bytes());
         out.push(c.value_codec);
-        out.push(0);
+        out.push(c.ts_codec);
         out.extend_from_slice(&(b.ts.len() as u32).to_le_bytes());
         out.extend_from_slice(&b.ts.first().copied().unwrap_or(0).to_le_bytes());
         out.extend_from_slice(&b.ts.last().copied().unwrap_or(0).to_le_bytes());
@@ -256,7 +257,13 @@ impl Segment {
         }
         let (ts, rest) = payload.split_at(meta.ts_len);
         let (values, raw) = rest.split_at(meta.values_len);
-        block::decode(meta.count as usize, meta.value_codec, ts, values, raw)
+        block::decode(
+            meta.count as usize,
+            (meta.ts_codec, meta.value_codec),
+            ts,
+            values,
+            raw,
+        )
     }
 }
 
@@ -330,6 +337,7 @@ fn parse_block(data: &[u8], off: usize) -> Result<(BlockMeta, usize), String> {
     let meta = BlockMeta {
         name,
         value_codec: h[0],
+        ts_codec: h[1],
         count: u32_at(2),
         min_ts: i64_at(6),
         max_ts: i64_at(14),

@@ -1,7 +1,7 @@
 //! Property tests of the column codecs and the segment decoder.
 
 use bifrost_series::codec::{
-    decode_floats, decode_ints, encode_floats, encode_ints, pco_round_trip,
+    decode_floats, decode_ints, encode_floats, encode_ints, pco_round_trip, pco_ts_round_trip,
 };
 use bifrost_series::fuzzing::{fuzz_segment, sample_segment};
 use proptest::prelude::*;
@@ -34,7 +34,10 @@ proptest! {
         let bytes = encode_ints(&values);
         let mut back = Vec::new();
         decode_ints(&bytes, values.len(), &mut back).unwrap();
-        prop_assert_eq!(back, values);
+        prop_assert_eq!(&back, &values);
+        if !values.is_empty() {
+            prop_assert_eq!(pco_ts_round_trip(&values), values);
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bifrost_series::{
-    Aggregate, Downsample, Engine, EngineConfig, FloorPolicy, Point, SeriesError, ValueCodec,
+    Aggregate, Codec, Downsample, Engine, EngineConfig, FloorPolicy, Point, SeriesError,
 };
 
 const T0: i64 = 1_765_000_000_000;
@@ -131,16 +131,9 @@ fn downsampling_matches_a_reference() {
 #[test]
 fn raw_words_and_special_values_are_kept() {
     let dir = tempfile::tempdir().unwrap();
-    for codec in [ValueCodec::Gorilla, ValueCodec::Pco, ValueCodec::Smallest] {
+    for codec in [Codec::Gorilla, Codec::Pco, Codec::Smallest] {
         let path = dir.path().join(format!("{codec:?}"));
-        let mut e = Engine::open(
-            &path,
-            EngineConfig {
-                value_codec: codec,
-                ..config()
-            },
-        )
-        .unwrap();
+        let mut e = Engine::open(&path, EngineConfig { codec, ..config() }).unwrap();
         let id = e.series_id("reg").unwrap();
         e.append_id(id, T0, f64::NAN).unwrap();
         e.append_raw(id, T0 + 1, 123.4, 1234).unwrap();
@@ -346,7 +339,7 @@ fn the_disk_floor_refuses_or_evicts_and_counts() {
         disk_floor: 16 * 1024,
         floor_policy: FloorPolicy::EvictOldest,
         free_space: Some(quota_64k),
-        value_codec: ValueCodec::Gorilla,
+        codec: Codec::Gorilla,
         ..config()
     };
     let mut e = Engine::open(dir.path(), cfg.clone()).unwrap();
