@@ -115,6 +115,61 @@ fn main() {
     let mut report = serde_json::Map::new();
     let n = 1_000_000;
     let sigs = signals(n);
+    // Resident memory for 1M points: 10 series × 100k, sealed and read back once.
+    {
+        // First, while the allocator holds no freed memory that would hide growth.
+        let before = rss_kib();
+        let dir = tempfile::tempdir().unwrap();
+        let mut e = Engine::open(dir.path(), config()).unwrap();
+        let ids: Vec<_> = (0..10)
+            .map(|k| e.series_id(&format!("s{k}")).unwrap())
+            .collect();
+        for i in 0..100_000usize {
+            for (k, &id) in ids.iter().enumerate() {
+                e.append_id(id, T0 + i as i64 * 1000, sigs[k % 4].1[i])
+                    .unwrap();
+            }
+        }
+        let buffered = rss_kib();
+        e.seal().unwrap();
+        let mut sum = 0.0;
+        for k in 0..10 {
+            sum += e
+                .query(
+                    &format!("s{k}"),
+                    i64::MIN,
+                    i64::MAX,
+                    Some(Downsample {
+                        agg: Aggregate::Mean,
+                        step_ms: 3_600_000,
+                    }),
+                )
+                .unwrap()
+                .iter()
+                .map(|p| p.value)
+                .sum::<f64>();
+        }
+        let sealed = rss_kib();
+        let st = e.stats();
+        println!(
+            "1M points: {} KiB of segments; RSS +{} KiB while buffered, +{} KiB after sealing and querying (checksum {sum:.3})",
+            st.segment_bytes / 1024,
+            buffered.saturating_sub(before),
+            sealed.saturating_sub(before)
+        );
+        report.insert(
+            "million_points_segment_bytes".into(),
+            st.segment_bytes.into(),
+        );
+        report.insert(
+            "million_points_rss_buffered_kib".into(),
+            buffered.saturating_sub(before).into(),
+        );
+        report.insert(
+            "million_points_rss_sealed_kib".into(),
+            sealed.saturating_sub(before).into(),
+        );
+    }
 
     // Bytes per point, per signal and codec, regular 1 s timestamps and ±20 ms jitter.
     let mut r = Rng(42);
@@ -172,61 +227,6 @@ fn main() {
             rate / 1e6
         );
         report.insert(format!("ingest_points_per_s/{codec:?}"), rate.into());
-    }
-
-    // Resident memory for 1M points: 10 series × 100k, sealed and read back once.
-    {
-        let before = rss_kib();
-        let dir = tempfile::tempdir().unwrap();
-        let mut e = Engine::open(dir.path(), config()).unwrap();
-        let ids: Vec<_> = (0..10)
-            .map(|k| e.series_id(&format!("s{k}")).unwrap())
-            .collect();
-        for i in 0..100_000usize {
-            for (k, &id) in ids.iter().enumerate() {
-                e.append_id(id, T0 + i as i64 * 1000, sigs[k % 4].1[i])
-                    .unwrap();
-            }
-        }
-        let buffered = rss_kib();
-        e.seal().unwrap();
-        let mut sum = 0.0;
-        for k in 0..10 {
-            sum += e
-                .query(
-                    &format!("s{k}"),
-                    i64::MIN,
-                    i64::MAX,
-                    Some(Downsample {
-                        agg: Aggregate::Mean,
-                        step_ms: 3_600_000,
-                    }),
-                )
-                .unwrap()
-                .iter()
-                .map(|p| p.value)
-                .sum::<f64>();
-        }
-        let sealed = rss_kib();
-        let st = e.stats();
-        println!(
-            "1M points: {} KiB of segments; RSS +{} KiB while buffered, +{} KiB after sealing and querying (checksum {sum:.3})",
-            st.segment_bytes / 1024,
-            buffered.saturating_sub(before),
-            sealed.saturating_sub(before)
-        );
-        report.insert(
-            "million_points_segment_bytes".into(),
-            st.segment_bytes.into(),
-        );
-        report.insert(
-            "million_points_rss_buffered_kib".into(),
-            buffered.saturating_sub(before).into(),
-        );
-        report.insert(
-            "million_points_rss_sealed_kib".into(),
-            sealed.saturating_sub(before).into(),
-        );
     }
 
     // Window aggregation: 10M points at 100 ms, tumbling 1-minute mean. The same data goes to

@@ -594,21 +594,25 @@ impl Engine {
         Ok(())
     }
 
-    /// Every point of `series` with `from <= ts < to`, in time order, with raw words.
-    pub fn read(&self, series: &str, from: i64, to: i64) -> Result<Vec<Sample>> {
+    /// Calls `visit` with the columns (timestamps, values, raw words or empty) of every block
+    /// and the buffer of `series`, in time order, cut to `from <= ts < to`.
+    fn scan(
+        &self,
+        series: &str,
+        from: i64,
+        to: i64,
+        mut visit: impl FnMut(&[i64], &[f64], &[u32]),
+    ) -> Result<()> {
         let id = *self
             .ids
             .get(series)
             .ok_or_else(|| SeriesError::UnknownSeries(series.to_string()))?;
-        let mut out = Vec::new();
-        let mut keep = |ts: &[i64], values: &[f64], raw: &[u32]| {
+        let mut cut = |ts: &[i64], values: &[f64], raw: &[u32]| {
             let lo = ts.partition_point(|&t| t < from);
             let hi = ts.partition_point(|&t| t < to);
-            out.extend((lo..hi).map(|k| Sample {
-                ts: ts[k],
-                value: values[k],
-                raw: raw.get(k).and_then(|&r| u16::try_from(r).ok()),
-            }));
+            if lo < hi {
+                visit(&ts[lo..hi], &values[lo..hi], raw.get(lo..hi).unwrap_or(&[]));
+            }
         };
         for seg in &self.segments {
             for b in seg.blocks.iter().filter(|b| b.name == series) {
@@ -616,7 +620,7 @@ impl Engine {
                     continue;
                 }
                 match seg.read_block(b) {
-                    Ok(c) => keep(&c.ts, &c.values, &c.raw),
+                    Ok(c) => cut(&c.ts, &c.values, &c.raw),
                     Err(e) => {
                         self.corrupt_blocks.fetch_add(1, Ordering::Relaxed);
                         tracing::warn!("{}: block of {series} skipped: {e}", seg.path.display());
@@ -625,7 +629,25 @@ impl Engine {
             }
         }
         let s = &self.series[id.0 as usize];
-        keep(&s.ts, &s.values, &s.raw);
+        cut(&s.ts, &s.values, &s.raw);
+        Ok(())
+    }
+
+    /// Every point of `series` with `from <= ts < to`, in time order, with raw words.
+    pub fn read(&self, series: &str, from: i64, to: i64) -> Result<Vec<Sample>> {
+        let mut out = Vec::new();
+        self.scan(series, from, to, |ts, values, raw| {
+            out.extend(
+                ts.iter()
+                    .zip(values)
+                    .enumerate()
+                    .map(|(k, (&ts, &value))| Sample {
+                        ts,
+                        value,
+                        raw: raw.get(k).and_then(|&r| u16::try_from(r).ok()),
+                    }),
+            );
+        })?;
         Ok(out)
     }
 
@@ -642,13 +664,13 @@ impl Engine {
         {
             return Err(SeriesError::Config("downsampling step must be > 0".into()));
         }
-        let points = self
-            .read(series, from, to)?
-            .into_iter()
-            .map(|s| Point::new(s.ts, s.value));
+        let mut points = Vec::new();
+        self.scan(series, from, to, |ts, values, _| {
+            points.extend(ts.iter().zip(values).map(|(&t, &v)| Point::new(t, v)));
+        })?;
         Ok(match downsampling {
             Some(d) => downsample(points, d),
-            None => points.collect(),
+            None => points,
         })
     }
 

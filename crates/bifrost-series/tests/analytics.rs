@@ -144,6 +144,35 @@ proptest! {
     }
 
     #[test]
+    fn batches_give_what_point_by_point_gives(points in points_strategy(), size in 1i64..20_000) {
+        let make = || Pipeline::new()
+            .then(Map::linear(0.5, 1.0))
+            .then(ZScore::new("z", 5, 1.5))
+            .then(Threshold::high("t", 1.0, 0.0))
+            .then(Window::sliding(size * 2, size, Stat::Max));
+        let batch = make().run_all(points.clone());
+        let mut one = make();
+        let (mut pts, mut alarms) = (Vec::new(), Vec::new());
+        for p in points {
+            let e = one.push(p);
+            pts.extend(e.points);
+            alarms.extend(e.alarms);
+        }
+        let e = one.finish();
+        pts.extend(e.points);
+        alarms.extend(e.alarms);
+        prop_assert_eq!(batch.points, pts);
+        // A batch gives alarms in time order, and within one time by stage.
+        let key = |a: &bifrost_series::analytics::AlarmEvent| (a.ts, a.source.clone(), a.value.to_bits());
+        let mut want = alarms.clone();
+        want.sort_by_key(key);
+        let mut got = batch.alarms.clone();
+        got.sort_by_key(key);
+        prop_assert_eq!(got, want);
+        prop_assert!(batch.alarms.windows(2).all(|w| w[0].ts <= w[1].ts));
+    }
+
+    #[test]
     fn ewma_matches_its_recurrence(values in prop::collection::vec(-100f64..100.0, 1..100), alpha in 0.01f64..1.0) {
         let points: Vec<Point> = values.iter().enumerate().map(|(i, &v)| Point::new(i as i64, v)).collect();
         let got = Pipeline::new().then(Ewma::new("s", alpha, 3.0, 5)).run_all(points).points;

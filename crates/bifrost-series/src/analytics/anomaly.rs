@@ -40,7 +40,15 @@ impl ZScore {
     fn mean_std(&self) -> (f64, f64) {
         let n = self.buf.len() as f64;
         let m = self.sum / n;
-        let var = (self.sum_sq / n - m * m).max(0.0);
+        let second = self.sum_sq / n;
+        let var = second - m * m;
+        if var > 1e-4 * second {
+            return (m + self.shift, var.sqrt());
+        }
+        // The running sums cancel (the window varies far less than its distance from the
+        // shift): compute this window exactly, in two passes.
+        let m = self.buf.iter().sum::<f64>() / n;
+        let var = self.buf.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n;
         (m + self.shift, var.sqrt())
     }
 }

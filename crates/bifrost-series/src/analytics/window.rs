@@ -26,6 +26,58 @@ pub struct Window {
     /// Fixed windows: the end of the next window to emit.
     next_end: Option<i64>,
     scratch: Vec<f64>,
+    /// Tumbling windows of a statistic that needs no values kept: the open window.
+    running: Option<Running>,
+}
+
+/// Count, sum, min, max and (Welford) mean and squared deviations of one open window.
+#[derive(Debug, Clone, Copy)]
+struct Running {
+    start: i64,
+    count: u64,
+    sum: f64,
+    min: f64,
+    max: f64,
+    mean: f64,
+    m2: f64,
+}
+
+impl Running {
+    fn new(start: i64, v: f64) -> Self {
+        Running {
+            start,
+            count: 1,
+            sum: v,
+            min: v,
+            max: v,
+            mean: v,
+            m2: 0.0,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, v: f64) {
+        self.count += 1;
+        self.sum += v;
+        self.min = self.min.min(v);
+        self.max = self.max.max(v);
+        let d = v - self.mean;
+        self.mean += d / self.count as f64;
+        self.m2 += d * (v - self.mean);
+    }
+
+    fn value(&self, stat: Stat) -> f64 {
+        let n = self.count as f64;
+        match stat {
+            Stat::Count => n,
+            Stat::Min => self.min,
+            Stat::Max => self.max,
+            Stat::Mean => self.sum / n,
+            Stat::Stddev => (self.m2 / n).sqrt(),
+            // Never running: percentiles keep their values.
+            Stat::Percentile(_) => f64::NAN,
+        }
+    }
 }
 
 impl Window {
@@ -57,7 +109,15 @@ impl Window {
             buf: VecDeque::new(),
             next_end: None,
             scratch: Vec::new(),
+            running: None,
         }
+    }
+
+    /// Tumbling windows of count, min, max, mean or stddev fold each point in as it comes
+    /// (no buffer); other windows keep their points.
+    fn is_running(&self) -> bool {
+        matches!(self.kind, Kind::Fixed { size, slide } if size == slide)
+            && !matches!(self.stat, Stat::Percentile(_))
     }
 
     /// Emits the statistic of the buffered points with `from <= ts < to`, stamped `from`.
@@ -98,6 +158,21 @@ impl Window {
 
 impl Operator for Window {
     fn push(&mut self, p: Point, out: &mut Emit) {
+        if let Kind::Fixed { size, .. } = self.kind
+            && self.is_running()
+        {
+            match &mut self.running {
+                Some(r) if p.ts >= r.start && p.ts - r.start < size => r.add(p.value),
+                Some(r) if p.ts < r.start => {} // older than the open window
+                _ => {
+                    if let Some(r) = self.running.take() {
+                        out.points.push(Point::new(r.start, r.value(self.stat)));
+                    }
+                    self.running = Some(Running::new(step_start(p.ts, size), p.value));
+                }
+            }
+            return;
+        }
         match self.kind {
             Kind::Fixed { size, slide } => {
                 self.close_until(p.ts, size, slide, out);
@@ -128,6 +203,9 @@ impl Operator for Window {
     }
 
     fn finish(&mut self, out: &mut Emit) {
+        if let Some(r) = self.running.take() {
+            out.points.push(Point::new(r.start, r.value(self.stat)));
+        }
         match self.kind {
             Kind::Fixed { size, slide } => self.close_until(i64::MAX, size, slide, out),
             Kind::Session { .. } => {
