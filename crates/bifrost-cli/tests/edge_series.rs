@@ -45,10 +45,20 @@ fn query_and_list_a_running_engine() {
     engine.append("old", now - 3 * 3_600_000, 1.0).unwrap();
     engine.seal().unwrap();
     // Written after the seal: a reader does not see the writer's buffer.
-    engine.append("boiler.temp", start + 1800 * 1000, 99.0).unwrap();
+    engine
+        .append("boiler.temp", start + 1800 * 1000, 99.0)
+        .unwrap();
 
     let out = json(&bifrost(&[
-        "edge", "query", "boiler.temp", "--data", data, "--since", "1h", "--agg", "mean:1m",
+        "edge",
+        "query",
+        "boiler.temp",
+        "--data",
+        data,
+        "--since",
+        "1h",
+        "--agg",
+        "mean:1m",
         "--json",
     ]));
     assert_eq!(out["agg"], "mean");
@@ -62,14 +72,18 @@ fn query_and_list_a_running_engine() {
     }
 
     // The default range is the last hour: the three-hour-old series shows nothing there.
-    let old = json(&bifrost(&["edge", "query", "old", "--data", data, "--json"]));
+    let old = json(&bifrost(&[
+        "edge", "query", "old", "--data", data, "--json",
+    ]));
     assert_eq!(old["points"].as_array().unwrap().len(), 0);
     let all = json(&bifrost(&[
         "edge", "query", "old", "--data", data, "--since", "all", "--json",
     ]));
     assert_eq!(all["points"].as_array().unwrap().len(), 1);
 
-    let list = json(&bifrost(&["edge", "series", "list", "--data", data, "--json"]));
+    let list = json(&bifrost(&[
+        "edge", "series", "list", "--data", data, "--json",
+    ]));
     let series = list["series"].as_array().unwrap();
     assert_eq!(series.len(), 2);
     assert_eq!(series[0]["name"], "boiler.temp");
@@ -99,9 +113,18 @@ fn bad_input_says_what_to_do() {
     drop(engine);
     let cases: [(&[&str], &str); 4] = [
         (&["edge", "query", "nope", "--data", data], "series list"),
-        (&["edge", "query", "s", "--data", data, "--agg", "median:1m"], "median"),
-        (&["edge", "query", "s", "--data", data, "--since", "yesterday"], "RFC 3339"),
-        (&["edge", "query", "s", "--data", "/nonexistent/bifrost"], "--data"),
+        (
+            &["edge", "query", "s", "--data", data, "--agg", "median:1m"],
+            "median",
+        ),
+        (
+            &["edge", "query", "s", "--data", data, "--since", "yesterday"],
+            "RFC 3339",
+        ),
+        (
+            &["edge", "query", "s", "--data", "/nonexistent/bifrost"],
+            "--data",
+        ),
     ];
     for (args, hint) in cases {
         let out = bifrost(args);

@@ -60,7 +60,9 @@ pub fn parse_when(text: &str, now_ms: i64) -> Result<Option<i64>> {
         return Ok(None);
     }
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        return Ok(Some(t.parse().context("time in milliseconds is too large")?));
+        return Ok(Some(
+            t.parse().context("time in milliseconds is too large")?,
+        ));
     }
     if let Ok(ms) = parse_duration_ms(t) {
         return Ok(Some(now_ms - ms));
@@ -79,7 +81,9 @@ pub fn parse_agg(text: &str) -> Result<Downsample> {
     let (agg, step) = text
         .split_once(':')
         .with_context(|| format!("--agg {text:?}: write AGG:STEP, e.g. mean:1m or max:1h"))?;
-    let agg: Aggregate = agg.parse().map_err(|e: String| anyhow::anyhow!("--agg: {e}"))?;
+    let agg: Aggregate = agg
+        .parse()
+        .map_err(|e: String| anyhow::anyhow!("--agg: {e}"))?;
     let step_ms = parse_duration_ms(step).with_context(|| format!("--agg {text:?}: bad step"))?;
     Ok(Downsample { agg, step_ms })
 }
@@ -157,10 +161,21 @@ pub fn series(command: &SeriesCommand, json: bool) -> Result<ExitCode> {
         });
         println!("{}", json_compact(&value));
     } else if list.is_empty() {
-        eprintln!("no series stored in {}", esc(&data.data.display().to_string()));
+        eprintln!(
+            "no series stored in {}",
+            esc(&data.data.display().to_string())
+        );
     } else {
-        let width = list.iter().map(|s| esc(&s.name).chars().count()).max().unwrap_or(4).max(6);
-        println!("{:<width$}  {:>12}  {:<24}  LAST", "SERIES", "POINTS", "FIRST");
+        let width = list
+            .iter()
+            .map(|s| esc(&s.name).chars().count())
+            .max()
+            .unwrap_or(4)
+            .max(6);
+        println!(
+            "{:<width$}  {:>12}  {:<24}  LAST",
+            "SERIES", "POINTS", "FIRST"
+        );
         for s in &list {
             println!(
                 "{:<width$}  {:>12}  {:<24}  {}",
@@ -183,12 +198,23 @@ mod tests {
         let now = 1_000_000_000;
         assert_eq!(parse_when("1h", now).unwrap(), Some(now - 3_600_000));
         assert_eq!(parse_when("all", now).unwrap(), None);
-        assert_eq!(parse_when("1765000000000", now).unwrap(), Some(1_765_000_000_000));
-        assert_eq!(parse_when("2026-01-01T00:00:00Z", now).unwrap(), Some(1_767_225_600_000));
+        assert_eq!(
+            parse_when("1765000000000", now).unwrap(),
+            Some(1_765_000_000_000)
+        );
+        assert_eq!(
+            parse_when("2026-01-01T00:00:00Z", now).unwrap(),
+            Some(1_767_225_600_000)
+        );
         assert!(parse_when("yesterday", now).is_err());
         let d = parse_agg("max:5m").unwrap();
         assert_eq!((d.agg, d.step_ms), (Aggregate::Max, 300_000));
-        assert!(parse_agg("median:1m").unwrap_err().to_string().contains("median"));
+        assert!(
+            parse_agg("median:1m")
+                .unwrap_err()
+                .to_string()
+                .contains("median")
+        );
         assert!(parse_agg("mean").is_err());
     }
 }
