@@ -71,6 +71,19 @@ pub enum EdgeCommand {
     ///   bifrost edge simulate --listen 0.0.0.0:1502 --latency 5ms
     #[command(verbatim_doc_comment)]
     Simulate(SimulateArgs),
+    /// Query a series of a time-series engine directory (a gateway's data), optionally
+    /// downsampled. Reads what is sealed on disk; safe beside a running gateway.
+    ///
+    /// Examples:
+    ///   bifrost edge query boiler.temp --data ./data                      # the last hour
+    ///   bifrost edge query boiler.temp --data ./data --since 1h --agg mean:1m --json
+    ///   bifrost edge query pump.flow --data ./data --since 7d --agg max:1h
+    ///   bifrost edge query pump.flow --data ./data --since 2026-12-01T00:00:00Z --until 1d
+    #[command(verbatim_doc_comment)]
+    Query(super::edge_series::QueryArgs),
+    /// List the series of a time-series engine directory.
+    #[command(subcommand)]
+    Series(super::edge_series::SeriesCommand),
 }
 
 /// Connection options shared by read and write.
@@ -232,6 +245,8 @@ pub async fn run(command: &EdgeCommand, json: bool) -> Result<ExitCode> {
         EdgeCommand::Read(args) => read(args, json).await,
         EdgeCommand::Write(args) => write(args, json).await,
         EdgeCommand::Simulate(args) => simulate(args, json).await,
+        EdgeCommand::Query(args) => super::edge_series::query(args, json),
+        EdgeCommand::Series(command) => super::edge_series::series(command, json),
     }
 }
 
