@@ -236,8 +236,14 @@ error_codes! {
     SignInLocked = "sign_in_locked", Unavailable, 429, false;
     /// The server could not be reached (the HTTP client's own code, never sent by a server).
     Unreachable = "unreachable", Unavailable, 503, true;
+    /// The catalog database cannot be reached, or went away during the request (stopped,
+    /// restarted, the session ended): retry once it is back.
+    CatalogUnavailable = "catalog_unavailable", Unavailable, 503, true;
     /// The catalog lost committed changes: writes are refused until an operator recovers it.
     CatalogBehind = "catalog_behind", Unavailable, 503, false;
+    /// The catalog database is damaged (a corrupted or truncated file, rows that cannot be
+    /// read): an operator must restore it from a backup.
+    CatalogDamaged = "catalog_damaged", Internal, 500, false;
     /// A fault on the serving side (I/O, a failed task, an unreadable answer).
     Internal = "internal", Internal, 500, false;
     /// The catalog database failed or is damaged.
@@ -466,7 +472,9 @@ mod tests {
             ("lease_lost", 409),
             ("content_not_uploaded", 409),
             ("busy", 503),
+            ("catalog_unavailable", 503),
             ("catalog_behind", 503),
+            ("catalog_damaged", 500),
             ("internal", 500),
             ("catalog", 500),
             ("store", 500),

@@ -12,7 +12,10 @@ use bifrost_core::access::{
     TokenKind, User, Webhook, validate_user_name,
 };
 
-use super::imp::{Conn, DbRow, Pool, Result, asset_id, begin_locked, begin_write, project_id};
+use super::imp::{
+    Conn, DbRow, Pool, Result, asset_id, begin_journaled, begin_locked, begin_write,
+    commit_journaled, project_id,
+};
 use crate::error::OnUniqueViolation;
 use crate::sql::{corrupt, now, to_u32};
 use crate::{CatalogError, TokenInProject};
@@ -72,18 +75,25 @@ pub(crate) async fn get_role(pool: &Pool, name: &str) -> Result<Role> {
     role_from_row(&row)
 }
 
-pub(crate) async fn set_role(pool: &Pool, role: &Role) -> Result<Role> {
+pub(crate) async fn set_role(
+    pool: &Pool,
+    role: &Role,
+    journal: &mut crate::Journal<Role>,
+) -> Result<Role> {
     validate_user_name(&role.name)?;
     let names: Vec<&str> = role.permissions.iter().map(|p| p.as_str()).collect();
+    let mut tx = begin_journaled(pool).await?;
     sqlx::query(
         "INSERT INTO roles (name, permissions) VALUES ($1, $2) \
          ON CONFLICT (name) DO UPDATE SET permissions = excluded.permissions",
     )
     .bind(&role.name)
     .bind(Json(&names))
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(role.clone())
+    let result = role.clone();
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -107,10 +117,11 @@ pub(crate) async fn create_user(
     display_name: &str,
     role: &str,
     password_hash: Option<&str>,
+    journal: &mut crate::Journal<User>,
 ) -> Result<User> {
     validate_user_name(name)?;
     let created_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     role_exists(&mut tx, role).await?;
     sqlx::query(
         "INSERT INTO users (name, display_name, role, password_hash, disabled, created_at) \
@@ -127,14 +138,15 @@ pub(crate) async fn create_user(
     .on_unique_violation(|| CatalogError::UserExists {
         name: name.to_owned(),
     })?;
-    tx.commit().await?;
-    Ok(User {
+    let result = User {
         name: name.to_owned(),
         display_name: display_name.to_owned(),
         role: role.to_owned(),
         disabled: false,
         created_at,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 pub(crate) async fn list_users(pool: &Pool) -> Result<Vec<User>> {
@@ -181,8 +193,9 @@ pub(crate) async fn update_user(
     role: Option<&str>,
     disabled: Option<bool>,
     password_hash: Option<&str>,
+    journal: &mut crate::Journal<User>,
 ) -> Result<User> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let (id, mut user, _) = user_row(&mut tx, name).await?;
     if let Some(role) = role {
         role_exists(&mut tx, role).await?;
@@ -208,7 +221,7 @@ pub(crate) async fn update_user(
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
+    commit_journaled(tx, journal, &user).await?;
     Ok(user)
 }
 
@@ -240,9 +253,10 @@ pub(crate) async fn create_token(
     kind: TokenKind,
     secret_hash: &str,
     expires_at: Option<DateTime<Utc>>,
+    journal: &mut crate::Journal<TokenInfo>,
 ) -> Result<TokenInfo> {
     let created_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let (user_id, _, _) = user_row(&mut tx, user).await?;
     sqlx::query(
         "INSERT INTO tokens (id, user_id, name, kind, secret_hash, created_at, expires_at) \
@@ -257,8 +271,7 @@ pub(crate) async fn create_token(
     .bind(expires_at)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok(TokenInfo {
+    let result = TokenInfo {
         id: id.to_owned(),
         name: name.to_owned(),
         user: user.to_owned(),
@@ -266,7 +279,9 @@ pub(crate) async fn create_token(
         created_at,
         expires_at,
         revoked_at: None,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 pub(crate) async fn list_tokens(pool: &Pool, user: Option<&str>) -> Result<Vec<TokenInfo>> {
@@ -291,22 +306,33 @@ pub(crate) async fn list_tokens(pool: &Pool, user: Option<&str>) -> Result<Vec<T
 }
 
 pub(crate) async fn get_token(pool: &Pool, id: &str) -> Result<TokenInfo> {
+    read_token(&mut *pool.acquire().await?, id).await
+}
+
+async fn read_token(conn: &mut Conn, id: &str) -> Result<TokenInfo> {
     let row = sqlx::query(AssertSqlSafe(format!("{TOKEN_SELECT} WHERE t.id = $1")))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or_else(|| CatalogError::TokenNotFound { id: id.to_owned() })?;
     token_from_row(&row)
 }
 
-pub(crate) async fn revoke_token(pool: &Pool, id: &str) -> Result<TokenInfo> {
+pub(crate) async fn revoke_token(
+    pool: &Pool,
+    id: &str,
+    journal: &mut crate::Journal<TokenInfo>,
+) -> Result<TokenInfo> {
     let at = now();
+    let mut tx = begin_journaled(pool).await?;
     sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(at)
         .bind(id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
-    get_token(pool, id).await
+    let result = read_token(&mut tx, id).await?;
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 /// The columns and joins that read a token with its user and the user's role.
@@ -444,8 +470,9 @@ pub(crate) async fn set_member(
     user: &str,
     role: &str,
     departments: &[String],
+    journal: &mut crate::Journal<Member>,
 ) -> Result<Member> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let (user_id, _, _) = user_row(&mut tx, user).await?;
     role_exists(&mut tx, role).await?;
@@ -466,17 +493,23 @@ pub(crate) async fn set_member(
     .bind(Json(&departments))
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok(Member {
+    let result = Member {
         project: project.to_owned(),
         user: user.to_owned(),
         role: role.to_owned(),
         departments,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
-pub(crate) async fn remove_member(pool: &Pool, project: &str, user: &str) -> Result<Member> {
-    let mut tx = begin_write(pool).await?;
+pub(crate) async fn remove_member(
+    pool: &Pool,
+    project: &str,
+    user: &str,
+    journal: &mut crate::Journal<Member>,
+) -> Result<Member> {
+    let mut tx = begin_journaled(pool).await?;
     let member = membership_in(&mut tx, project, user)
         .await?
         .ok_or_else(|| CatalogError::MemberNotFound {
@@ -491,7 +524,7 @@ pub(crate) async fn remove_member(pool: &Pool, project: &str, user: &str) -> Res
     .bind(user)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &member).await?;
     Ok(member)
 }
 
@@ -613,7 +646,11 @@ pub(crate) async fn append_events(pool: &Pool, events: &[NewEvent]) -> Result<i6
 }
 
 /// Inserts one journal entry inside the caller's locked transaction; returns its id.
-async fn insert_event(conn: &mut Conn, at: DateTime<Utc>, event: &NewEvent) -> Result<i64> {
+pub(super) async fn insert_event(
+    conn: &mut Conn,
+    at: DateTime<Utc>,
+    event: &NewEvent,
+) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO journal (at, project, actor, origin, request_id, action, entity_kind, \
          entity, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -759,8 +796,9 @@ pub(crate) async fn lock_asset(
     holder: &str,
     ttl: chrono::Duration,
     have: Option<i64>,
+    journal: &mut crate::Journal<AssetLock>,
 ) -> Result<AssetLock> {
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let asset_id = asset_id(&mut tx, project, asset, true).await?;
     let previous = check_lock(&mut tx, asset_id, holder).await?;
     let latest: Option<i64> =
@@ -794,8 +832,7 @@ pub(crate) async fn lock_asset(
     .bind(latest)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok(AssetLock {
+    let result = AssetLock {
         project: project.to_owned(),
         asset: asset.to_owned(),
         holder: holder.to_owned(),
@@ -803,7 +840,9 @@ pub(crate) async fn lock_asset(
         renewed_at: at,
         expires_at: at + ttl,
         version: latest,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 pub(crate) async fn renew_lock(
@@ -847,8 +886,9 @@ pub(crate) async fn unlock_asset(
     asset: &str,
     holder: &str,
     force: bool,
+    journal: &mut crate::Journal<AssetLock>,
 ) -> Result<AssetLock> {
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let asset_id = asset_id(&mut tx, project, asset, true).await?;
     let Some(lock) = current_lock(&mut tx, asset_id).await? else {
         return Err(CatalogError::LockNotHeld {
@@ -863,7 +903,7 @@ pub(crate) async fn unlock_asset(
         .bind(asset_id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &lock).await?;
     Ok(lock)
 }
 
@@ -918,9 +958,10 @@ pub(crate) async fn create_webhook(
     secret: &str,
     project: Option<&str>,
     actions: &[String],
+    journal: &mut crate::Journal<Webhook>,
 ) -> Result<Webhook> {
     let created_at = now();
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     if let Some(project) = project {
         project_id(&mut tx, project).await?;
     }
@@ -941,15 +982,16 @@ pub(crate) async fn create_webhook(
     .bind(created_at)
     .fetch_one(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok(Webhook {
+    let result = Webhook {
         id,
         url: url.to_owned(),
         project: project.map(str::to_owned),
         actions: actions.to_vec(),
         cursor,
         created_at,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 /// Every webhook with its signing secret, for the dispatcher.
@@ -962,8 +1004,12 @@ pub(crate) async fn webhooks(pool: &Pool) -> Result<Vec<(Webhook, String)>> {
         .collect()
 }
 
-pub(crate) async fn delete_webhook(pool: &Pool, id: i64) -> Result<Webhook> {
-    let mut tx = begin_write(pool).await?;
+pub(crate) async fn delete_webhook(
+    pool: &Pool,
+    id: i64,
+    journal: &mut crate::Journal<Webhook>,
+) -> Result<Webhook> {
+    let mut tx = begin_journaled(pool).await?;
     let row = sqlx::query(AssertSqlSafe(format!("{WEBHOOK_SELECT} WHERE id = $1")))
         .bind(id)
         .fetch_optional(&mut *tx)
@@ -974,7 +1020,7 @@ pub(crate) async fn delete_webhook(pool: &Pool, id: i64) -> Result<Webhook> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &hook).await?;
     Ok(hook)
 }
 

@@ -8,7 +8,7 @@ use bifrost_core::access::{
 };
 use chrono::{DateTime, Utc};
 
-use crate::{Catalog, CatalogError};
+use crate::{Catalog, CatalogError, Journal};
 
 type Result<T> = std::result::Result<T, CatalogError>;
 
@@ -38,8 +38,8 @@ impl Catalog {
     }
 
     /// Creates a role or replaces its permissions.
-    pub async fn set_role(&self, role: &Role) -> Result<Role> {
-        dispatch!(access, self.set_role(role))
+    pub async fn set_role(&self, role: &Role, journal: &mut Journal<Role>) -> Result<Role> {
+        dispatch!(access, self.set_role(role, journal))
     }
 
     /// Adds a user ([`CatalogError::UserExists`], [`CatalogError::RoleNotFound`]). Service
@@ -50,10 +50,11 @@ impl Catalog {
         display_name: &str,
         role: &str,
         password_hash: Option<&str>,
+        journal: &mut Journal<User>,
     ) -> Result<User> {
         dispatch!(
             access,
-            self.create_user(name, display_name, role, password_hash)
+            self.create_user(name, display_name, role, password_hash, journal)
         )
     }
 
@@ -79,10 +80,11 @@ impl Catalog {
         role: Option<&str>,
         disabled: Option<bool>,
         password_hash: Option<&str>,
+        journal: &mut Journal<User>,
     ) -> Result<User> {
         dispatch!(
             access,
-            self.update_user(name, role, disabled, password_hash)
+            self.update_user(name, role, disabled, password_hash, journal)
         )
     }
 
@@ -96,10 +98,11 @@ impl Catalog {
         kind: TokenKind,
         secret_hash: &str,
         expires_at: Option<DateTime<Utc>>,
+        journal: &mut Journal<TokenInfo>,
     ) -> Result<TokenInfo> {
         dispatch!(
             access,
-            self.create_token(user, id, name, kind, secret_hash, expires_at)
+            self.create_token(user, id, name, kind, secret_hash, expires_at, journal)
         )
     }
 
@@ -114,8 +117,12 @@ impl Catalog {
     }
 
     /// Revokes a token (revoking twice keeps the first time); returns it.
-    pub async fn revoke_token(&self, id: &str) -> Result<TokenInfo> {
-        dispatch!(access, self.revoke_token(id))
+    pub async fn revoke_token(
+        &self,
+        id: &str,
+        journal: &mut Journal<TokenInfo>,
+    ) -> Result<TokenInfo> {
+        dispatch!(access, self.revoke_token(id, journal))
     }
 
     /// The enabled user of a valid, unrevoked, unexpired token whose secret hashes to
@@ -151,13 +158,22 @@ impl Catalog {
         user: &str,
         role: &str,
         departments: &[String],
+        journal: &mut Journal<Member>,
     ) -> Result<Member> {
-        dispatch!(access, self.set_member(project, user, role, departments))
+        dispatch!(
+            access,
+            self.set_member(project, user, role, departments, journal)
+        )
     }
 
     /// Removes a membership; returns it.
-    pub async fn remove_member(&self, project: &str, user: &str) -> Result<Member> {
-        dispatch!(access, self.remove_member(project, user))
+    pub async fn remove_member(
+        &self,
+        project: &str,
+        user: &str,
+        journal: &mut Journal<Member>,
+    ) -> Result<Member> {
+        dispatch!(access, self.remove_member(project, user, journal))
     }
 
     /// Members of a project, by user name.
@@ -175,7 +191,9 @@ impl Catalog {
         dispatch!(access, self.user_memberships(user))
     }
 
-    /// Appends a journal entry (entries commit in id order).
+    /// Appends a journal entry on its own (entries commit in id order): only for entries that
+    /// record no catalog change. A change's entries go with the change, through its
+    /// [`Journal`] argument.
     pub async fn append_event(&self, event: &NewEvent) -> Result<Event> {
         dispatch!(access, self.append_event(event))
     }
@@ -206,8 +224,12 @@ impl Catalog {
         holder: &str,
         ttl: chrono::Duration,
         have: Option<i64>,
+        journal: &mut Journal<AssetLock>,
     ) -> Result<AssetLock> {
-        dispatch!(access, self.lock_asset(project, asset, holder, ttl, have))
+        dispatch!(
+            access,
+            self.lock_asset(project, asset, holder, ttl, have, journal)
+        )
     }
 
     /// Extends the holder's lock by `ttl` from now (the heartbeat).
@@ -228,8 +250,12 @@ impl Catalog {
         asset: &str,
         holder: &str,
         force: bool,
+        journal: &mut Journal<AssetLock>,
     ) -> Result<AssetLock> {
-        dispatch!(access, self.unlock_asset(project, asset, holder, force))
+        dispatch!(
+            access,
+            self.unlock_asset(project, asset, holder, force, journal)
+        )
     }
 
     /// The live lock on an asset, if any.
@@ -249,8 +275,12 @@ impl Catalog {
         secret: &str,
         project: Option<&str>,
         actions: &[String],
+        journal: &mut Journal<Webhook>,
     ) -> Result<Webhook> {
-        dispatch!(access, self.create_webhook(url, secret, project, actions))
+        dispatch!(
+            access,
+            self.create_webhook(url, secret, project, actions, journal)
+        )
     }
 
     /// Every webhook with its signing secret.
@@ -259,8 +289,8 @@ impl Catalog {
     }
 
     /// Deletes a webhook and its dead letters.
-    pub async fn delete_webhook(&self, id: i64) -> Result<Webhook> {
-        dispatch!(access, self.delete_webhook(id))
+    pub async fn delete_webhook(&self, id: i64, journal: &mut Journal<Webhook>) -> Result<Webhook> {
+        dispatch!(access, self.delete_webhook(id, journal))
     }
 
     /// Marks `event` handled by a webhook, as a dead letter when `failure` is given.

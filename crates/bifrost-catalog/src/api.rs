@@ -14,7 +14,8 @@ use bifrost_core::production::{
 };
 use bifrost_core::{Query, VersionSelector};
 
-use crate::{Catalog, CatalogError, DeletedAsset, DeletedSequence, DeletedShot};
+use crate::{Catalog, CatalogError, DeletedAsset, DeletedSequence, DeletedShot, Journal};
+use bifrost_core::Asset;
 
 impl Catalog {
     // -- Workflow and departments ----------------------------------------------------------
@@ -27,8 +28,13 @@ impl Catalog {
 
     /// Appends a status to the workflow ([`CatalogError::StatusExists`] if it has it); returns
     /// the new workflow. Add transitions to make it reachable.
-    pub async fn add_status(&self, project: &str, status: &str) -> Result<Workflow, CatalogError> {
-        dispatch!(production, self.add_status(project, status))
+    pub async fn add_status(
+        &self,
+        project: &str,
+        status: &str,
+        journal: &mut Journal<Workflow>,
+    ) -> Result<Workflow, CatalogError> {
+        dispatch!(production, self.add_status(project, status, journal))
     }
 
     /// Allows changing from `from` (a status, or `*` for any) to `to`.
@@ -37,8 +43,9 @@ impl Catalog {
         project: &str,
         from: &str,
         to: &str,
+        journal: &mut Journal<Workflow>,
     ) -> Result<Workflow, CatalogError> {
-        dispatch!(production, self.add_transition(project, from, to))
+        dispatch!(production, self.add_transition(project, from, to, journal))
     }
 
     /// Stops allowing the change from `from` to `to`
@@ -48,8 +55,12 @@ impl Catalog {
         project: &str,
         from: &str,
         to: &str,
+        journal: &mut Journal<Workflow>,
     ) -> Result<Workflow, CatalogError> {
-        dispatch!(production, self.remove_transition(project, from, to))
+        dispatch!(
+            production,
+            self.remove_transition(project, from, to, journal)
+        )
     }
 
     /// Removes a status from the workflow, with every transition to or from it; returns the new
@@ -61,8 +72,9 @@ impl Catalog {
         &self,
         project: &str,
         status: &str,
+        journal: &mut Journal<Workflow>,
     ) -> Result<Workflow, CatalogError> {
-        dispatch!(production, self.remove_status(project, status))
+        dispatch!(production, self.remove_status(project, status, journal))
     }
 
     /// Moves a status to `position` in the workflow order, counting from 1 (position 1 is the
@@ -74,8 +86,12 @@ impl Catalog {
         project: &str,
         status: &str,
         position: u32,
+        journal: &mut Journal<Workflow>,
     ) -> Result<Workflow, CatalogError> {
-        dispatch!(production, self.move_status(project, status, position))
+        dispatch!(
+            production,
+            self.move_status(project, status, position, journal)
+        )
     }
 
     /// The departments of `project`, in order.
@@ -88,8 +104,12 @@ impl Catalog {
         &self,
         project: &str,
         department: &str,
+        journal: &mut Journal<Vec<String>>,
     ) -> Result<Vec<String>, CatalogError> {
-        dispatch!(production, self.add_department(project, department))
+        dispatch!(
+            production,
+            self.add_department(project, department, journal)
+        )
     }
 
     /// Removes a department that no task uses ([`CatalogError::DepartmentInUse`] otherwise);
@@ -98,8 +118,12 @@ impl Catalog {
         &self,
         project: &str,
         department: &str,
+        journal: &mut Journal<Vec<String>>,
     ) -> Result<Vec<String>, CatalogError> {
-        dispatch!(production, self.remove_department(project, department))
+        dispatch!(
+            production,
+            self.remove_department(project, department, journal)
+        )
     }
 
     // -- Sequences and shots ---------------------------------------------------------------
@@ -110,8 +134,12 @@ impl Catalog {
         project: &str,
         name: &str,
         metadata: &Metadata,
+        journal: &mut Journal<Sequence>,
     ) -> Result<Sequence, CatalogError> {
-        dispatch!(production, self.create_sequence(project, name, metadata))
+        dispatch!(
+            production,
+            self.create_sequence(project, name, metadata, journal)
+        )
     }
 
     /// The sequences of `project`, by name.
@@ -132,8 +160,12 @@ impl Catalog {
         project: &str,
         name: &str,
         new_name: &str,
+        journal: &mut Journal<Sequence>,
     ) -> Result<Sequence, CatalogError> {
-        dispatch!(production, self.rename_sequence(project, name, new_name))
+        dispatch!(
+            production,
+            self.rename_sequence(project, name, new_name, journal)
+        )
     }
 
     /// Deletes a sequence. One that still has shots is refused with
@@ -144,14 +176,23 @@ impl Catalog {
         project: &str,
         name: &str,
         force: bool,
+        journal: &mut Journal<DeletedSequence>,
     ) -> Result<DeletedSequence, CatalogError> {
-        dispatch!(production, self.delete_sequence(project, name, force))
+        dispatch!(
+            production,
+            self.delete_sequence(project, name, force, journal)
+        )
     }
 
     /// Creates a shot in an existing sequence, in the workflow's initial status. Frames must be
     /// `0 <= start <= end` ([`CatalogError::InvalidFrameRange`]); the rate defaults to 24.
-    pub async fn create_shot(&self, project: &str, shot: &NewShot) -> Result<Shot, CatalogError> {
-        dispatch!(production, self.create_shot(project, shot))
+    pub async fn create_shot(
+        &self,
+        project: &str,
+        shot: &NewShot,
+        journal: &mut Journal<Shot>,
+    ) -> Result<Shot, CatalogError> {
+        dispatch!(production, self.create_shot(project, shot, journal))
     }
 
     /// The shots of one sequence (by name) or of the whole project (by sequence, then name).
@@ -180,10 +221,11 @@ impl Catalog {
         sequence: &str,
         shot: &str,
         update: &ShotUpdate,
+        journal: &mut Journal<Shot>,
     ) -> Result<Shot, CatalogError> {
         dispatch!(
             production,
-            self.update_shot(project, sequence, shot, update)
+            self.update_shot(project, sequence, shot, update, journal)
         )
     }
 
@@ -198,10 +240,11 @@ impl Catalog {
         shot: &str,
         new_name: &str,
         author: &str,
+        journal: &mut Journal<Shot>,
     ) -> Result<Shot, CatalogError> {
         dispatch!(
             production,
-            self.rename_shot(project, sequence, shot, new_name, author)
+            self.rename_shot(project, sequence, shot, new_name, author, journal)
         )
     }
 
@@ -215,8 +258,12 @@ impl Catalog {
         sequence: &str,
         shot: &str,
         force: bool,
+        journal: &mut Journal<DeletedShot>,
     ) -> Result<DeletedShot, CatalogError> {
-        dispatch!(production, self.delete_shot(project, sequence, shot, force))
+        dispatch!(
+            production,
+            self.delete_shot(project, sequence, shot, force, journal)
+        )
     }
 
     /// Changes an asset's metadata (merged or replaced); returns the new metadata.
@@ -225,10 +272,11 @@ impl Catalog {
         project: &str,
         asset: &str,
         update: &MetadataUpdate,
+        journal: &mut Journal<Metadata>,
     ) -> Result<Metadata, CatalogError> {
         dispatch!(
             production,
-            self.update_asset_metadata(project, asset, update)
+            self.update_asset_metadata(project, asset, update, journal)
         )
     }
 
@@ -238,10 +286,11 @@ impl Catalog {
         project: &str,
         name: &str,
         update: &MetadataUpdate,
+        journal: &mut Journal<Sequence>,
     ) -> Result<Sequence, CatalogError> {
         dispatch!(
             production,
-            self.update_sequence_metadata(project, name, update)
+            self.update_sequence_metadata(project, name, update, journal)
         )
     }
 
@@ -265,8 +314,12 @@ impl Catalog {
         entity: &EntityRef,
         status: &str,
         author: &str,
+        journal: &mut Journal<HistoryEntry>,
     ) -> Result<HistoryEntry, CatalogError> {
-        dispatch!(production, self.set_status(project, entity, status, author))
+        dispatch!(
+            production,
+            self.set_status(project, entity, status, author, journal)
+        )
     }
 
     /// The recorded changes of an asset (its status, its versions' reviews, its tasks), a shot
@@ -289,10 +342,11 @@ impl Catalog {
         entity: &EntityRef,
         department: &str,
         assignee: Option<&str>,
+        journal: &mut Journal<Task>,
     ) -> Result<Task, CatalogError> {
         dispatch!(
             production,
-            self.create_task(project, entity, department, assignee)
+            self.create_task(project, entity, department, assignee, journal)
         )
     }
 
@@ -305,10 +359,11 @@ impl Catalog {
         department: &str,
         update: &TaskUpdate,
         author: &str,
+        journal: &mut Journal<Task>,
     ) -> Result<Task, CatalogError> {
         dispatch!(
             production,
-            self.update_task(project, entity, department, update, author)
+            self.update_task(project, entity, department, update, author, journal)
         )
     }
 
@@ -318,8 +373,12 @@ impl Catalog {
         project: &str,
         entity: &EntityRef,
         department: &str,
+        journal: &mut Journal<()>,
     ) -> Result<(), CatalogError> {
-        dispatch!(production, self.delete_task(project, entity, department))
+        dispatch!(
+            production,
+            self.delete_task(project, entity, department, journal)
+        )
     }
 
     /// The tasks matching every part of the filter, by entity then department order.
@@ -336,8 +395,13 @@ impl Catalog {
     /// Records that `link.src` uses `link.dst`. Refuses unknown entities, links to self,
     /// duplicates, pins that name no version of `dst`, and links that would close a cycle
     /// (over links of every kind; [`CatalogError::LinkCycle`] shows it).
-    pub async fn link(&self, project: &str, link: &Link) -> Result<(), CatalogError> {
-        dispatch!(production, self.link(project, link))
+    pub async fn link(
+        &self,
+        project: &str,
+        link: &Link,
+        journal: &mut Journal<()>,
+    ) -> Result<(), CatalogError> {
+        dispatch!(production, self.link(project, link, journal))
     }
 
     /// Removes a link.
@@ -347,8 +411,9 @@ impl Catalog {
         src: &EntityRef,
         dst: &EntityRef,
         kind: LinkKind,
+        journal: &mut Journal<()>,
     ) -> Result<(), CatalogError> {
-        dispatch!(production, self.unlink(project, src, dst, kind))
+        dispatch!(production, self.unlink(project, src, dst, kind, journal))
     }
 
     /// What `entity` uses: its links (depth 1), or with `transitive` everything reachable,
@@ -382,8 +447,9 @@ impl Catalog {
         project: &str,
         name: &str,
         force: bool,
+        journal: &mut Journal<DeletedAsset>,
     ) -> Result<DeletedAsset, CatalogError> {
-        dispatch!(production, self.delete_asset(project, name, force))
+        dispatch!(production, self.delete_asset(project, name, force, journal))
     }
 
     // -- Versions: review and metadata -----------------------------------------------------
@@ -420,10 +486,11 @@ impl Catalog {
         number: i64,
         status: ReviewStatus,
         author: &str,
+        journal: &mut Journal<HistoryEntry>,
     ) -> Result<HistoryEntry, CatalogError> {
         dispatch!(
             production,
-            self.set_review_status(project, asset, number, status, author)
+            self.set_review_status(project, asset, number, status, author, journal)
         )
     }
 
@@ -436,8 +503,12 @@ impl Catalog {
         target: &Target,
         author: &str,
         body: &str,
+        journal: &mut Journal<Comment>,
     ) -> Result<Comment, CatalogError> {
-        dispatch!(production, self.add_comment(project, target, author, body))
+        dispatch!(
+            production,
+            self.add_comment(project, target, author, body, journal)
+        )
     }
 
     /// The comments on a target, oldest first.
@@ -489,8 +560,9 @@ impl Catalog {
         project: &str,
         name: &str,
         query: &str,
+        journal: &mut Journal<SavedSearch>,
     ) -> Result<SavedSearch, CatalogError> {
-        dispatch!(production, self.save_search(project, name, query))
+        dispatch!(production, self.save_search(project, name, query, journal))
     }
 
     /// The saved searches of a project, by name.
@@ -508,8 +580,13 @@ impl Catalog {
     }
 
     /// Deletes a saved search.
-    pub async fn delete_saved_search(&self, project: &str, name: &str) -> Result<(), CatalogError> {
-        dispatch!(production, self.delete_saved_search(project, name))
+    pub async fn delete_saved_search(
+        &self,
+        project: &str,
+        name: &str,
+        journal: &mut Journal<()>,
+    ) -> Result<(), CatalogError> {
+        dispatch!(production, self.delete_saved_search(project, name, journal))
     }
 
     /// Runs a saved search within its project.
@@ -535,13 +612,19 @@ impl Catalog {
         &self,
         project: &str,
         name: &str,
+        journal: &mut Journal<Collection>,
     ) -> Result<Collection, CatalogError> {
-        dispatch!(production, self.create_collection(project, name))
+        dispatch!(production, self.create_collection(project, name, journal))
     }
 
     /// Deletes a collection (not its members).
-    pub async fn delete_collection(&self, project: &str, name: &str) -> Result<(), CatalogError> {
-        dispatch!(production, self.delete_collection(project, name))
+    pub async fn delete_collection(
+        &self,
+        project: &str,
+        name: &str,
+        journal: &mut Journal<()>,
+    ) -> Result<(), CatalogError> {
+        dispatch!(production, self.delete_collection(project, name, journal))
     }
 
     /// The collections of a project with their sizes, by name.
@@ -555,10 +638,11 @@ impl Catalog {
         project: &str,
         name: &str,
         entity: &EntityRef,
+        journal: &mut Journal<bool>,
     ) -> Result<bool, CatalogError> {
         dispatch!(
             production,
-            self.add_to_collection(project, name, entity, false)
+            self.add_to_collection(project, name, entity, false, journal)
         )
     }
 
@@ -568,10 +652,11 @@ impl Catalog {
         project: &str,
         name: &str,
         entity: &EntityRef,
+        journal: &mut Journal<bool>,
     ) -> Result<bool, CatalogError> {
         dispatch!(
             production,
-            self.remove_from_collection(project, name, entity, false)
+            self.remove_from_collection(project, name, entity, false, journal)
         )
     }
 
@@ -591,12 +676,13 @@ impl Catalog {
         project: &str,
         user: &str,
         entity: &EntityRef,
+        journal: &mut Journal<bool>,
     ) -> Result<bool, CatalogError> {
         validate_production_name(ProductionNameKind::User, user)?;
         let name = favourites_collection(user);
         dispatch!(
             production,
-            self.add_to_collection(project, &name, entity, true)
+            self.add_to_collection(project, &name, entity, true, journal)
         )
     }
 
@@ -606,11 +692,12 @@ impl Catalog {
         project: &str,
         user: &str,
         entity: &EntityRef,
+        journal: &mut Journal<bool>,
     ) -> Result<bool, CatalogError> {
         let name = favourites_collection(user);
         dispatch!(
             production,
-            self.remove_from_collection(project, &name, entity, true)
+            self.remove_from_collection(project, &name, entity, true, journal)
         )
     }
 
@@ -638,7 +725,8 @@ impl Catalog {
         &self,
         project: &str,
         batch: &ProductionBatch,
+        journal: &mut Journal<Vec<Asset>>,
     ) -> Result<ImportSummary, CatalogError> {
-        dispatch!(bulk, self.bulk_import(project, batch))
+        dispatch!(bulk, self.bulk_import(project, batch, journal))
     }
 }

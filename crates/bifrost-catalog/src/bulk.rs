@@ -14,10 +14,10 @@ use bifrost_core::production::{
     DEFAULT_FPS, EntityKind, EntityRef, ImportSummary, Metadata, ProductionBatch,
     ProductionNameKind, validate_production_name,
 };
-use bifrost_core::{NameKind, validate_name, validate_tag};
+use bifrost_core::{Asset, NameKind, validate_name, validate_tag};
 
 use super::IS_POSTGRES;
-use super::imp::{Conn, Pool, Result, begin_locked, insert_rows, project_id};
+use super::imp::{Conn, Pool, Result, begin_journaled, commit_journaled, insert_rows, project_id};
 use super::production::{check_link_shape, check_shot_figures, lock_graph};
 use super::search::{self, Doc};
 use crate::CatalogError;
@@ -151,6 +151,7 @@ pub(crate) async fn bulk_import(
     pool: &Pool,
     project: &str,
     batch: &ProductionBatch,
+    journal: &mut crate::Journal<Vec<Asset>>,
 ) -> Result<ImportSummary> {
     // -- Checks that need no database.
     let mut batch_assets: HashMap<&str, usize> = HashMap::with_capacity(batch.assets.len());
@@ -195,7 +196,7 @@ pub(crate) async fn bulk_import(
     }
 
     let created_at = now();
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     lock_graph(&mut tx).await?;
     let project_id = project_id(&mut tx, project).await?;
     let status = super::production::initial_status(&mut tx, project_id).await?;
@@ -664,7 +665,33 @@ pub(crate) async fn bulk_import(
     for id in grown {
         search::refresh_asset_doc(&mut tx, id).await?;
     }
-    tx.commit().await?;
+    // The assets created, as `create_asset` returns them: what their journal entries record.
+    let created: Vec<Asset> = if journal.is_pending() {
+        batch
+            .assets
+            .iter()
+            .zip(&asset_ids)
+            .map(|(asset, &id)| {
+                let mut tags = asset.tags.clone();
+                tags.sort();
+                tags.dedup();
+                Asset {
+                    id,
+                    project: project.to_owned(),
+                    name: asset.name.clone(),
+                    asset_type: asset.asset_type.clone(),
+                    tags,
+                    metadata: asset.metadata.clone(),
+                    department: asset.department.clone(),
+                    created_at,
+                    latest_version: latest.get(&id).copied().filter(|&n| n > 0),
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    commit_journaled(tx, journal, &created).await?;
     if IS_POSTGRES {
         // Fresh planner statistics for the tables that just grew (until autovacuum gets round
         // to it, PostgreSQL would plan with the estimates of nearly empty tables), and a

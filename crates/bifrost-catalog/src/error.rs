@@ -622,6 +622,32 @@ pub enum CatalogError {
         source: sqlx::Error,
     },
 
+    /// The catalog database's file is damaged: SQLite found a malformed page, a file that is
+    /// not a database (a zeroed or overwritten header), or one shorter than it should be (a
+    /// truncated copy).
+    #[error(
+        "the catalog database is damaged: {damage}; restore the catalog from a backup, then check the repository"
+    )]
+    Damaged {
+        /// What is damaged, in words (never the database's own message or SQL).
+        damage: String,
+        /// What the database reported: kept for logs and debugging, not shown (it is not a
+        /// cause a user can act on beyond what `damage` says).
+        error: sqlx::Error,
+    },
+
+    /// The connection to the catalog database broke during the command: the server stopped or
+    /// restarted, or an administrator ended the session.
+    #[error(
+        "the catalog database went away during the command ({reason}); whatever the command had not committed was rolled back: check that the database server is running, then run the command again"
+    )]
+    ConnectionLost {
+        /// What happened, in words.
+        reason: String,
+        /// What the driver reported (kept for logs and debugging, not shown).
+        error: sqlx::Error,
+    },
+
     /// An unexpected database error.
     #[error("catalog database error: {source}")]
     Database {
@@ -691,15 +717,16 @@ impl CatalogError {
             | E::OutOfRange { .. } => ErrorCode::Invalid,
             E::InvalidUrl { .. } => ErrorCode::BadUrl,
             E::Busy { .. } => ErrorCode::Busy,
-            // The database server is down or restarting: a later try may reach it.
-            E::Unreachable { .. } => ErrorCode::Busy,
+            // The database server is down, restarting, or ended the session: a later try may
+            // reach it.
+            E::Unreachable { .. } | E::ConnectionLost { .. } => ErrorCode::CatalogUnavailable,
             E::Database { source } if is_transient(source) => ErrorCode::Busy,
+            E::Damaged { .. } | E::Corrupt { .. } => ErrorCode::CatalogDamaged,
             E::Database { .. }
             | E::NotFound { .. }
             | E::ConnectionRefused { .. }
             | E::CreateDatabase { .. }
-            | E::Migrate { .. }
-            | E::Corrupt { .. } => ErrorCode::Catalog,
+            | E::Migrate { .. } => ErrorCode::Catalog,
         }
     }
 }
@@ -805,8 +832,75 @@ fn first_chunk(missing: &[ChunkId]) -> String {
         .map_or_else(|| "none".to_owned(), ChunkId::to_hex)
 }
 
+/// What a database error says is damaged, if it says so: SQLite's `SQLITE_CORRUPT` (11),
+/// `SQLITE_NOTADB` (26) and a short read (`SQLITE_IOERR_SHORT_READ`, 522: the file ends
+/// early). Phrased here, so that no message shows the database's own text.
+fn damage(e: &sqlx::Error) -> Option<&'static str> {
+    let sqlx::Error::Database(db) = e else {
+        return None;
+    };
+    db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
+    let code: i32 = db.code()?.parse().ok()?;
+    match (code & 0xff, code) {
+        (11, _) => Some("pages of the database file are malformed (a corrupted file)"),
+        (26, _) => Some(
+            "the database file does not start with an SQLite header (it was overwritten, \
+             zeroed or replaced)",
+        ),
+        (10, 522) => Some("the database file is shorter than its header says (a truncated file)"),
+        _ => None,
+    }
+}
+
+/// What a database error says about a connection that broke mid-command, if it does: the
+/// socket closed or reset, or PostgreSQL ended the session (`57P01` an administrator
+/// terminated it or the server is shutting down, `57P02` a crash shutdown, `57P03` the server
+/// is starting, class `08` connection exceptions).
+fn lost_connection(e: &sqlx::Error) -> Option<&'static str> {
+    match e {
+        sqlx::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionReset
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::BrokenPipe
+            | std::io::ErrorKind::UnexpectedEof
+            | std::io::ErrorKind::NotConnected => Some("the connection to the server broke"),
+            // A new connection of the pool, opened mid-command, was turned away.
+            std::io::ErrorKind::ConnectionRefused => {
+                Some("the server stopped accepting connections")
+            }
+            _ => None,
+        },
+        sqlx::Error::Database(db) => {
+            db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()?;
+            match db.code()?.as_ref() {
+                "57P01" => Some(
+                    "the server ended the session: an administrator terminated it or the server \
+                     is shutting down",
+                ),
+                "57P02" => Some("the server is shutting down after a crash"),
+                "57P03" => Some("the server is still starting up"),
+                code if code.starts_with("08") => Some("the connection to the server failed"),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 impl From<sqlx::Error> for CatalogError {
     fn from(source: sqlx::Error) -> Self {
+        if let Some(damage) = damage(&source) {
+            return CatalogError::Damaged {
+                damage: damage.to_owned(),
+                error: source,
+            };
+        }
+        if let Some(reason) = lost_connection(&source) {
+            return CatalogError::ConnectionLost {
+                reason: reason.to_owned(),
+                error: source,
+            };
+        }
         let busy = match &source {
             sqlx::Error::Database(db) => {
                 db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
@@ -842,7 +936,17 @@ impl From<sqlx::Error> for CatalogError {
 
 impl From<sqlx::migrate::MigrateError> for CatalogError {
     fn from(source: sqlx::migrate::MigrateError) -> Self {
-        CatalogError::Migrate { source }
+        use sqlx::migrate::MigrateError as M;
+        match source {
+            // The schema could not even be read or written: say what the database said, the
+            // way every other statement's failure is said (a damaged file, a lost server).
+            M::Execute(e) | M::ExecuteMigration(e, _)
+                if damage(&e).is_some() || lost_connection(&e).is_some() =>
+            {
+                e.into()
+            }
+            source => CatalogError::Migrate { source },
+        }
     }
 }
 
@@ -940,16 +1044,26 @@ mod tests {
     /// momentary: `busy`, 503, retryable. A disk that fails is not.
     #[test]
     fn momentary_database_failures_are_busy() {
-        for source in [
-            sqlx::Error::PoolTimedOut,
-            sqlx::Error::PoolClosed,
-            sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into()),
-            sqlx::Error::Io(std::io::ErrorKind::UnexpectedEof.into()),
-        ] {
+        for source in [sqlx::Error::PoolTimedOut, sqlx::Error::PoolClosed] {
             let e = CatalogError::from(source);
             assert_eq!(e.code(), ErrorCode::Busy, "{e}");
             assert_eq!(e.code().http_status(), 503);
             assert!(e.code().retryable());
+        }
+        // A connection that broke mid-command is said as such, without the driver's text.
+        for source in [
+            sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into()),
+            sqlx::Error::Io(std::io::ErrorKind::UnexpectedEof.into()),
+        ] {
+            let e = CatalogError::from(source);
+            assert!(matches!(e, CatalogError::ConnectionLost { .. }), "{e:?}");
+            assert_eq!(e.code(), ErrorCode::CatalogUnavailable, "{e}");
+            assert_eq!(e.code().http_status(), 503);
+            assert!(e.code().retryable());
+            assert!(
+                e.to_string().contains("went away during the command"),
+                "{e}"
+            );
         }
         for source in [
             sqlx::Error::Io(std::io::Error::other("disk I/O error")),

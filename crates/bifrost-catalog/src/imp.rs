@@ -69,6 +69,54 @@ pub(super) async fn begin_write(pool: &Pool) -> Result<Tx> {
     }
 }
 
+/// Starts the transaction of a journaled change: it holds the repository write lock from the
+/// start, like [`begin_locked`], because its journal entries must commit in id order (a
+/// follower resuming after entry N must never miss a smaller id committed later). Taking the
+/// lock first, before any row lock, keeps every writer's lock order the same (write lock, then
+/// rows, then the graph lock), so journaled changes cannot deadlock with each other.
+pub(super) async fn begin_journaled(pool: &Pool) -> Result<Tx> {
+    begin_locked(pool).await
+}
+
+/// Commits a journaled change: inserts the entries `journal` builds from `result` in `tx`, then
+/// commits, so the change and its entries are durable together or not at all. The one way a
+/// journaled catalog method ends. A first entry whose id is not above the journal's mark means
+/// the catalog lost committed changes: the change is rolled back ([`CatalogError::CatalogBehind`]). On PostgreSQL it takes the write lock again before inserting
+/// (a no-op when [`begin_journaled`] took it, the guarantee of id order otherwise).
+pub(super) async fn commit_journaled<T: 'static>(
+    mut tx: Tx,
+    journal: &mut crate::Journal<T>,
+    result: &T,
+) -> Result<()> {
+    let entries = journal.take_entries(result);
+    let mut last = None;
+    if !entries.is_empty() {
+        if IS_POSTGRES {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let at = now();
+        for entry in &entries {
+            let id = super::access::insert_event(&mut tx, at, entry).await?;
+            if last.is_none() && id <= journal.mark() {
+                // Dropping `tx` rolls the change back.
+                return Err(CatalogError::CatalogBehind {
+                    recorded: journal.mark(),
+                    found: id - 1,
+                });
+            }
+            last = Some(id);
+        }
+    }
+    tx.commit().await?;
+    if let Some(id) = last {
+        journal.committed(id);
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Batched statements
 
@@ -151,10 +199,14 @@ pub(super) async fn project_id(conn: &mut Conn, project: &str) -> Result<i64> {
         })
 }
 
-pub(crate) async fn create_project(pool: &Pool, name: &str) -> Result<Project> {
+pub(crate) async fn create_project(
+    pool: &Pool,
+    name: &str,
+    journal: &mut crate::Journal<Project>,
+) -> Result<Project> {
     validate_name(NameKind::Project, name)?;
     let created_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO projects (name, created_at) VALUES ($1, $2) RETURNING id",
     )
@@ -166,12 +218,13 @@ pub(crate) async fn create_project(pool: &Pool, name: &str) -> Result<Project> {
         name: name.to_owned(),
     })?;
     super::production::insert_project_defaults(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(Project {
+    let project = Project {
         id,
         name: name.to_owned(),
         created_at,
-    })
+    };
+    commit_journaled(tx, journal, &project).await?;
+    Ok(project)
 }
 
 pub(crate) async fn list_projects(pool: &Pool) -> Result<Vec<Project>> {
@@ -252,7 +305,12 @@ pub(super) async fn asset_id(
     }
 }
 
-pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> Result<Asset> {
+pub(crate) async fn create_asset(
+    pool: &Pool,
+    project: &str,
+    new: &NewAsset,
+    journal: &mut crate::Journal<Asset>,
+) -> Result<Asset> {
     validate_name(NameKind::Asset, &new.name)?;
     validate_name(NameKind::AssetType, &new.asset_type)?;
     for tag in &new.tags {
@@ -263,7 +321,7 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
     tags.dedup();
     let created_at = now();
 
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let status = super::production::initial_status(&mut tx, project_id).await?;
     if let Some(department) = &new.department {
@@ -296,9 +354,7 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
     )
     .await?;
     super::search::refresh_asset_doc(&mut tx, id).await?;
-    tx.commit().await?;
-    tracing::debug!(project, asset = %new.name, "asset created");
-    Ok(Asset {
+    let asset = Asset {
         id,
         project: project.to_owned(),
         name: new.name.clone(),
@@ -308,7 +364,10 @@ pub(crate) async fn create_asset(pool: &Pool, project: &str, new: &NewAsset) -> 
         department: new.department.clone(),
         created_at,
         latest_version: None,
-    })
+    };
+    commit_journaled(tx, journal, &asset).await?;
+    tracing::debug!(project, asset = %new.name, "asset created");
+    Ok(asset)
 }
 
 pub(crate) async fn get_asset(pool: &Pool, project: &str, name: &str) -> Result<Asset> {
@@ -451,10 +510,11 @@ pub(crate) async fn commit_version(
     asset: &str,
     new: &NewVersion,
     metadata: &Metadata,
+    journal: &mut crate::Journal<Version>,
 ) -> Result<Version> {
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let version = commit_version_in(&mut tx, project, asset, new, metadata).await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &version).await?;
     Ok(version)
 }
 
@@ -464,13 +524,14 @@ pub(crate) async fn commit_versions(
     pool: &Pool,
     project: &str,
     batch: &[(String, NewVersion, Metadata)],
+    journal: &mut crate::Journal<Vec<Version>>,
 ) -> Result<Vec<Version>> {
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let mut versions = Vec::with_capacity(batch.len());
     for (asset, new, metadata) in batch {
         versions.push(commit_version_in(&mut tx, project, asset, new, metadata).await?);
     }
-    tx.commit().await?;
+    commit_journaled(tx, journal, &versions).await?;
     Ok(versions)
 }
 

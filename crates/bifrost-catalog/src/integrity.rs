@@ -1,5 +1,6 @@
 //! The catalog's checks of itself, for fsck, compiled once per backend: the database's own
-//! integrity check (SQLite), the search index against the documents a rebuild would write, and
+//! integrity and foreign-key checks (SQLite; on PostgreSQL, which enforces foreign keys
+//! itself, that no index was left invalid), the search index against the documents a rebuild would write, and
 //! the version, content and chunk rows against each other.
 //!
 //! Every check only reads what users see: the search comparison rebuilds the index inside a
@@ -32,7 +33,8 @@ pub(crate) async fn check_integrity(pool: &Pool) -> Result<Vec<IntegrityFinding>
             .await
         {
             Ok(rows) => rows,
-            Err(e) => vec![e.to_string()],
+            // Phrased as the catalog phrases database damage, never the raw message.
+            Err(e) => vec![crate::CatalogError::from(e).to_string()],
         };
         // Newer SQLite also checks the full-text index here; that part is derived data.
         let (index, database): (Vec<&String>, Vec<&String>) = rows
@@ -54,6 +56,7 @@ pub(crate) async fn check_integrity(pool: &Pool) -> Result<Vec<IntegrityFinding>
             ));
         }
     }
+    findings.extend(check_references(pool).await?);
     match check_search_index(pool).await {
         Ok(mut found) => findings.append(&mut found),
         Err(e) => findings.push(finding(
@@ -62,6 +65,61 @@ pub(crate) async fn check_integrity(pool: &Pool) -> Result<Vec<IntegrityFinding>
         )),
     }
     findings.extend(check_records(pool).await?);
+    Ok(findings)
+}
+
+/// Rows that name rows which do not exist. SQLite enforces foreign keys only on connections
+/// that turn them on (a tool that edits the file may not), so `PRAGMA foreign_key_check` looks
+/// at every table; PostgreSQL always enforces them, so there an index left invalid (a failed
+/// build) is what is checked: queries would silently stop using it.
+async fn check_references(pool: &Pool) -> Result<Vec<IntegrityFinding>> {
+    let mut findings = Vec::new();
+    if IS_POSTGRES {
+        let invalid: Vec<String> = sqlx::query_scalar(
+            "SELECT CAST(i.indexrelid::regclass AS TEXT) FROM pg_index i \
+             JOIN pg_class c ON c.oid = i.indexrelid \
+             WHERE NOT i.indisvalid AND c.relnamespace = CAST(current_schema() AS regnamespace) \
+             ORDER BY 1",
+        )
+        .fetch_all(pool)
+        .await?;
+        if !invalid.is_empty() {
+            findings.push(finding(
+                CatalogPart::Database,
+                format!(
+                    "{} index(es) of the catalog are invalid (e.g. {}); rebuild them with REINDEX",
+                    invalid.len(),
+                    invalid[..invalid.len().min(EXAMPLES)].join(", ")
+                ),
+            ));
+        }
+        return Ok(findings);
+    }
+    let rows = sqlx::query("PRAGMA foreign_key_check")
+        .fetch_all(pool)
+        .await?;
+    let mut by_table: BTreeMap<(String, String), (u64, Vec<String>)> = BTreeMap::new();
+    for row in &rows {
+        let table: String = row.try_get(0)?;
+        let rowid: Option<i64> = row.try_get(1)?;
+        let parent: String = row.try_get(2)?;
+        let entry = by_table.entry((table, parent)).or_default();
+        entry.0 += 1;
+        if entry.1.len() < EXAMPLES {
+            entry
+                .1
+                .push(rowid.map_or_else(|| "?".to_owned(), |id| format!("#{id}")));
+        }
+    }
+    for ((table, parent), (count, examples)) in by_table {
+        findings.push(finding(
+            CatalogPart::Records,
+            format!(
+                "{count} row(s) of `{table}` name a row of `{parent}` that does not exist (e.g. {})",
+                examples.join(", ")
+            ),
+        ));
+    }
     Ok(findings)
 }
 

@@ -28,6 +28,13 @@
 //! asset get consecutive numbers, and a garbage collection never deletes a chunk that a commit
 //! has just checked.
 //!
+//! # Journal
+//!
+//! Every write that changes what users see is journaled in its own transaction: it takes a
+//! `&mut` [`Journal`] and ends in one commit helper that inserts the entries, under the write
+//! lock (so entry ids commit in order), just before it commits. The journal and the data
+//! therefore never disagree, whatever crashes when.
+//!
 //! # Production model
 //!
 //! Every project has a workflow (ordered statuses, allowed changes) and departments, created
@@ -60,6 +67,7 @@
 
 mod connect;
 mod error;
+mod journal;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -77,6 +85,7 @@ use bifrost_core::{
 pub use access_api::TokenInProject;
 pub use custody_api::{CatalogPart, IntegrityFinding};
 pub use error::CatalogError;
+pub use journal::Journal;
 pub use signin_api::{SignInFailures, SignInScope};
 
 /// A pack as the catalog records it.
@@ -182,8 +191,12 @@ impl Catalog {
     // -- Projects --------------------------------------------------------------------------
 
     /// Creates a project. Fails with [`CatalogError::ProjectExists`] if the name is taken.
-    pub async fn create_project(&self, name: &str) -> Result<Project, CatalogError> {
-        dispatch!(self.create_project(name))
+    pub async fn create_project(
+        &self,
+        name: &str,
+        journal: &mut Journal<Project>,
+    ) -> Result<Project, CatalogError> {
+        dispatch!(self.create_project(name, journal))
     }
 
     /// Every project, by name.
@@ -204,8 +217,9 @@ impl Catalog {
         &self,
         project: &str,
         asset: &NewAsset,
+        journal: &mut Journal<Asset>,
     ) -> Result<Asset, CatalogError> {
-        dispatch!(self.create_asset(project, asset))
+        dispatch!(self.create_asset(project, asset, journal))
     }
 
     /// The asset `name` of `project`, with its tags and latest version number, read with one
@@ -247,8 +261,9 @@ impl Catalog {
         project: &str,
         asset: &str,
         version: &NewVersion,
+        journal: &mut Journal<Version>,
     ) -> Result<Version, CatalogError> {
-        self.commit_version_with_meta(project, asset, version, &BTreeMap::new())
+        self.commit_version_with_meta(project, asset, version, &BTreeMap::new(), journal)
             .await
     }
 
@@ -260,8 +275,9 @@ impl Catalog {
         asset: &str,
         version: &NewVersion,
         metadata: &BTreeMap<String, serde_json::Value>,
+        journal: &mut Journal<Version>,
     ) -> Result<Version, CatalogError> {
-        dispatch!(self.commit_version(project, asset, version, metadata))
+        dispatch!(self.commit_version(project, asset, version, metadata, journal))
     }
 
     /// Commits a version of each `(asset, version, metadata)` in one transaction, numbered as
@@ -270,8 +286,9 @@ impl Catalog {
         &self,
         project: &str,
         batch: &[(String, NewVersion, BTreeMap<String, serde_json::Value>)],
+        journal: &mut Journal<Vec<Version>>,
     ) -> Result<Vec<Version>, CatalogError> {
-        dispatch!(self.commit_versions(project, batch))
+        dispatch!(self.commit_versions(project, batch, journal))
     }
 
     /// Every version of `asset`, oldest first.

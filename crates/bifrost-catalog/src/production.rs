@@ -25,7 +25,7 @@ use bifrost_core::{VersionSelector, query};
 
 use super::IS_POSTGRES;
 use super::imp::{
-    Conn, DbRow, Metadata, Pool, Result, Tx, asset_id, begin_locked, begin_write, insert_rows,
+    Conn, DbRow, Metadata, Pool, Result, asset_id, begin_journaled, commit_journaled, insert_rows,
     project_id, version_from_row, version_not_found,
 };
 use super::search;
@@ -39,21 +39,6 @@ const GRAPH_LOCK_KEY: i64 = 0x6269_6672_6f73_7402;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/// Starts a transaction that may change the link graph: `BEGIN IMMEDIATE` on SQLite, the graph
-/// advisory lock on PostgreSQL.
-async fn begin_graph(pool: &Pool) -> Result<Tx> {
-    if IS_POSTGRES {
-        let mut tx = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(GRAPH_LOCK_KEY)
-            .execute(&mut *tx)
-            .await?;
-        Ok(tx)
-    } else {
-        Ok(pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-}
 
 /// Takes the graph lock inside a transaction that already holds the write lock (PostgreSQL;
 /// SQLite's `BEGIN IMMEDIATE` already excludes every other writer).
@@ -389,11 +374,16 @@ pub(crate) async fn workflow(pool: &Pool, project: &str) -> Result<Workflow> {
     load_workflow(&mut conn, project_id).await
 }
 
-pub(crate) async fn add_status(pool: &Pool, project: &str, status: &str) -> Result<Workflow> {
+pub(crate) async fn add_status(
+    pool: &Pool,
+    project: &str,
+    status: &str,
+    journal: &mut crate::Journal<Workflow>,
+) -> Result<Workflow> {
     validate_production_name(ProductionNameKind::Status, status)?;
     // Under the write lock, like every change to the statuses (positions are recomputed by
     // `remove_status` and `move_status`).
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     sqlx::query(
         "INSERT INTO workflow_statuses (project_id, name, position) \
@@ -409,7 +399,7 @@ pub(crate) async fn add_status(pool: &Pool, project: &str, status: &str) -> Resu
         status: status.to_owned(),
     })?;
     let workflow = load_workflow(&mut tx, project_id).await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &workflow).await?;
     Ok(workflow)
 }
 
@@ -418,8 +408,9 @@ pub(crate) async fn add_transition(
     project: &str,
     from: &str,
     to: &str,
+    journal: &mut crate::Journal<Workflow>,
 ) -> Result<Workflow> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let workflow = load_workflow(&mut tx, project_id).await?;
     for status in [from, to] {
@@ -452,7 +443,7 @@ pub(crate) async fn add_transition(
         to: to.to_owned(),
     })?;
     let workflow = load_workflow(&mut tx, project_id).await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &workflow).await?;
     Ok(workflow)
 }
 
@@ -461,8 +452,9 @@ pub(crate) async fn remove_transition(
     project: &str,
     from: &str,
     to: &str,
+    journal: &mut crate::Journal<Workflow>,
 ) -> Result<Workflow> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let deleted = sqlx::query(
         "DELETE FROM workflow_transitions \
@@ -482,7 +474,7 @@ pub(crate) async fn remove_transition(
         });
     }
     let workflow = load_workflow(&mut tx, project_id).await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &workflow).await?;
     Ok(workflow)
 }
 
@@ -531,8 +523,13 @@ fn unknown_status(project: &str, status: &str, known: Vec<String>) -> CatalogErr
     }
 }
 
-pub(crate) async fn remove_status(pool: &Pool, project: &str, status: &str) -> Result<Workflow> {
-    let mut tx = begin_locked(pool).await?;
+pub(crate) async fn remove_status(
+    pool: &Pool,
+    project: &str,
+    status: &str,
+    journal: &mut crate::Journal<Workflow>,
+) -> Result<Workflow> {
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     // Locking the rows first makes a concurrent write that puts something in this status (which
     // holds it, see `hold_status`) either finish before the counts below or fail.
@@ -584,7 +581,7 @@ pub(crate) async fn remove_status(pool: &Pool, project: &str, status: &str) -> R
     statuses.remove(index);
     write_positions(&mut tx, project_id, &statuses).await?;
     let workflow = load_workflow(&mut tx, project_id).await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &workflow).await?;
     Ok(workflow)
 }
 
@@ -593,8 +590,9 @@ pub(crate) async fn move_status(
     project: &str,
     status: &str,
     position: u32,
+    journal: &mut crate::Journal<Workflow>,
 ) -> Result<Workflow> {
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let mut statuses = lock_statuses(&mut tx, project_id).await?;
     let Some(from) = statuses.iter().position(|s| s == status) else {
@@ -620,7 +618,7 @@ pub(crate) async fn move_status(
         write_positions(&mut tx, project_id, &statuses).await?;
     }
     let workflow = load_workflow(&mut tx, project_id).await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &workflow).await?;
     Ok(workflow)
 }
 
@@ -643,9 +641,10 @@ pub(crate) async fn add_department(
     pool: &Pool,
     project: &str,
     department: &str,
+    journal: &mut crate::Journal<Vec<String>>,
 ) -> Result<Vec<String>> {
     validate_production_name(ProductionNameKind::Department, department)?;
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     sqlx::query(
         "INSERT INTO departments (project_id, name, position) \
@@ -660,7 +659,7 @@ pub(crate) async fn add_department(
         department: department.to_owned(),
     })?;
     let departments = load_departments(&mut tx, project_id).await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &departments).await?;
     Ok(departments)
 }
 
@@ -668,8 +667,9 @@ pub(crate) async fn remove_department(
     pool: &Pool,
     project: &str,
     department: &str,
+    journal: &mut crate::Journal<Vec<String>>,
 ) -> Result<Vec<String>> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let tasks: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM tasks WHERE project_id = $1 AND department = $2) \
@@ -700,7 +700,7 @@ pub(crate) async fn remove_department(
             known: departments,
         });
     }
-    tx.commit().await?;
+    commit_journaled(tx, journal, &departments).await?;
     Ok(departments)
 }
 
@@ -740,10 +740,11 @@ pub(crate) async fn create_sequence(
     project: &str,
     name: &str,
     metadata: &Metadata,
+    journal: &mut crate::Journal<Sequence>,
 ) -> Result<Sequence> {
     validate_production_name(ProductionNameKind::Sequence, name)?;
     let created_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO sequences (project_id, name, metadata, created_at) VALUES ($1, $2, $3, $4) \
@@ -757,14 +758,15 @@ pub(crate) async fn create_sequence(
     .await
     .on_unique_violation(|| sequence_exists(project, name))?;
     search::refresh_sequence_doc(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(Sequence {
+    let result = Sequence {
         id,
         project: project.to_owned(),
         name: name.to_owned(),
         metadata: metadata.clone(),
         created_at,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 pub(crate) async fn list_sequences(pool: &Pool, project: &str) -> Result<Vec<Sequence>> {
@@ -817,9 +819,10 @@ pub(crate) async fn rename_sequence(
     project: &str,
     name: &str,
     new_name: &str,
+    journal: &mut crate::Journal<Sequence>,
 ) -> Result<Sequence> {
     validate_production_name(ProductionNameKind::Sequence, new_name)?;
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     // Locked first, so that a shot being created in it meanwhile (whose insert waits on this
     // row) is either already there for the refresh below or sees the new name.
@@ -848,7 +851,7 @@ pub(crate) async fn rename_sequence(
         .fetch_one(&mut *tx)
         .await?;
     let sequence = sequence_from_row(&row)?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &sequence).await?;
     Ok(sequence)
 }
 
@@ -857,8 +860,9 @@ pub(crate) async fn delete_sequence(
     project: &str,
     name: &str,
     force: bool,
+    journal: &mut crate::Journal<DeletedSequence>,
 ) -> Result<DeletedSequence> {
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     lock_graph(&mut tx).await?;
     let project_id = project_id(&mut tx, project).await?;
     let id = sequence_id(&mut tx, project_id, project, name, Lock::Update).await?;
@@ -888,21 +892,22 @@ pub(crate) async fn delete_sequence(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    tracing::debug!(
-        project,
-        sequence = name,
-        shots = shots.len(),
-        links,
-        tasks,
-        "sequence deleted"
-    );
-    Ok(DeletedSequence {
+    let result = DeletedSequence {
         shots,
         links,
         tasks,
         dependants,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    tracing::debug!(
+        project,
+        sequence = name,
+        shots = result.shots.len(),
+        links,
+        tasks,
+        "sequence deleted"
+    );
+    Ok(result)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -946,14 +951,19 @@ pub(super) fn check_shot_figures(shot: &str, start: i64, end: i64, fps: f64) -> 
     Ok(())
 }
 
-pub(crate) async fn create_shot(pool: &Pool, project: &str, new: &NewShot) -> Result<Shot> {
+pub(crate) async fn create_shot(
+    pool: &Pool,
+    project: &str,
+    new: &NewShot,
+    journal: &mut crate::Journal<Shot>,
+) -> Result<Shot> {
     validate_production_name(ProductionNameKind::Sequence, &new.sequence)?;
     validate_production_name(ProductionNameKind::Shot, &new.name)?;
     let reference = EntityRef::shot(&new.sequence, &new.name).to_string();
     let fps = new.fps.unwrap_or(DEFAULT_FPS);
     check_shot_figures(&reference, new.frame_start, new.frame_end, fps)?;
     let created_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let sequence_id = sequence_id(&mut tx, project_id, project, &new.sequence, Lock::None).await?;
     let status = initial_status(&mut tx, project_id).await?;
@@ -977,8 +987,7 @@ pub(crate) async fn create_shot(pool: &Pool, project: &str, new: &NewShot) -> Re
         shot: reference,
     })?;
     search::refresh_shot_doc(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(Shot {
+    let result = Shot {
         id,
         project: project.to_owned(),
         sequence: new.sequence.clone(),
@@ -989,7 +998,9 @@ pub(crate) async fn create_shot(pool: &Pool, project: &str, new: &NewShot) -> Re
         status,
         metadata: new.metadata.clone(),
         created_at,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 pub(crate) async fn list_shots(
@@ -1048,9 +1059,10 @@ pub(crate) async fn update_shot(
     sequence: &str,
     shot: &str,
     update: &ShotUpdate,
+    journal: &mut crate::Journal<Shot>,
 ) -> Result<Shot> {
     let entity = EntityRef::shot(sequence, shot);
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let id = resolve(&mut tx, project_id, project, &entity, Lock::Update).await?;
     let mut current = shot_by_id(&mut tx, id).await?;
@@ -1079,7 +1091,7 @@ pub(crate) async fn update_shot(
     if update.metadata.is_some() {
         search::refresh_shot_doc(&mut tx, id).await?;
     }
-    tx.commit().await?;
+    commit_journaled(tx, journal, &current).await?;
     Ok(current)
 }
 
@@ -1090,11 +1102,12 @@ pub(crate) async fn rename_shot(
     shot: &str,
     new_name: &str,
     author: &str,
+    journal: &mut crate::Journal<Shot>,
 ) -> Result<Shot> {
     validate_production_name(ProductionNameKind::Shot, new_name)?;
     check_author(author)?;
     let entity = EntityRef::shot(sequence, shot);
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let id = resolve(&mut tx, project_id, project, &entity, Lock::Update).await?;
     if new_name != shot {
@@ -1127,7 +1140,7 @@ pub(crate) async fn rename_shot(
         .await?;
     }
     let renamed = shot_by_id(&mut tx, id).await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &renamed).await?;
     Ok(renamed)
 }
 
@@ -1241,9 +1254,10 @@ pub(crate) async fn delete_shot(
     sequence: &str,
     shot: &str,
     force: bool,
+    journal: &mut crate::Journal<DeletedShot>,
 ) -> Result<DeletedShot> {
     let entity = EntityRef::shot(sequence, shot);
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     lock_graph(&mut tx).await?;
     let project_id = project_id(&mut tx, project).await?;
     let id = resolve(&mut tx, project_id, project, &entity, Lock::Update).await?;
@@ -1256,13 +1270,14 @@ pub(crate) async fn delete_shot(
         });
     }
     let (links, tasks) = delete_shot_rows(&mut tx, scope).await?;
-    tx.commit().await?;
-    tracing::debug!(project, shot = %entity, links, tasks, "shot deleted");
-    Ok(DeletedShot {
+    let result = DeletedShot {
         links,
         tasks,
         dependants,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    tracing::debug!(project, shot = %entity, links, tasks, "shot deleted");
+    Ok(result)
 }
 
 /// Applies a metadata change to row `id` of `table` (a fixed table name, never user input)
@@ -1297,12 +1312,13 @@ pub(crate) async fn update_asset_metadata(
     project: &str,
     asset: &str,
     update: &MetadataUpdate,
+    journal: &mut crate::Journal<Metadata>,
 ) -> Result<Metadata> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let id = asset_id(&mut tx, project, asset, true).await?;
     let metadata = update_metadata_row(&mut tx, "assets", id, update).await?;
     search::refresh_asset_doc(&mut tx, id).await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &metadata).await?;
     Ok(metadata)
 }
 
@@ -1312,8 +1328,9 @@ pub(crate) async fn update_sequence_metadata(
     project: &str,
     name: &str,
     update: &MetadataUpdate,
+    journal: &mut crate::Journal<Sequence>,
 ) -> Result<Sequence> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let id = sequence_id(&mut tx, project_id, project, name, Lock::Update).await?;
     update_metadata_row(&mut tx, "sequences", id, update).await?;
@@ -1324,7 +1341,7 @@ pub(crate) async fn update_sequence_metadata(
         .fetch_one(&mut *tx)
         .await?;
     let sequence = sequence_from_row(&row)?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &sequence).await?;
     Ok(sequence)
 }
 
@@ -1399,9 +1416,10 @@ pub(crate) async fn set_status(
     entity: &EntityRef,
     status: &str,
     author: &str,
+    journal: &mut crate::Journal<HistoryEntry>,
 ) -> Result<HistoryEntry> {
     check_author(author)?;
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let (id, current) = resolve_status(&mut tx, project_id, project, entity, Lock::Update).await?;
     let workflow = load_workflow(&mut tx, project_id).await?;
@@ -1432,7 +1450,7 @@ pub(crate) async fn set_status(
         author,
     )
     .await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &entry).await?;
     Ok(entry)
 }
 
@@ -1575,12 +1593,13 @@ pub(crate) async fn create_task(
     entity: &EntityRef,
     department: &str,
     assignee: Option<&str>,
+    journal: &mut crate::Journal<Task>,
 ) -> Result<Task> {
     if let Some(user) = assignee {
         validate_production_name(ProductionNameKind::User, user)?;
     }
     let created_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let entity_id = resolve(&mut tx, project_id, project, entity, Lock::Share).await?;
     check_department(&mut tx, project_id, project, department).await?;
@@ -1602,8 +1621,7 @@ pub(crate) async fn create_task(
         entity: entity.to_string(),
         department: department.to_owned(),
     })?;
-    tx.commit().await?;
-    Ok(Task {
+    let result = Task {
         id,
         project: project.to_owned(),
         entity: entity.clone(),
@@ -1612,7 +1630,9 @@ pub(crate) async fn create_task(
         status,
         created_at,
         updated_at: created_at,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 /// The id, assignee and status of the task of `department` on an entity.
@@ -1647,12 +1667,13 @@ pub(crate) async fn update_task(
     department: &str,
     update: &TaskUpdate,
     author: &str,
+    journal: &mut crate::Journal<Task>,
 ) -> Result<Task> {
     check_author(author)?;
     if let Some(Some(user)) = &update.assignee {
         validate_production_name(ProductionNameKind::User, user)?;
     }
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let entity_id = resolve(&mut tx, project_id, project, entity, Lock::Share).await?;
     let kind = kind_str(entity);
@@ -1717,7 +1738,7 @@ pub(crate) async fn update_task(
         .fetch_one(&mut *tx)
         .await?;
     let task = task_from_row(&row)?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &task).await?;
     Ok(task)
 }
 
@@ -1726,8 +1747,9 @@ pub(crate) async fn delete_task(
     project: &str,
     entity: &EntityRef,
     department: &str,
+    journal: &mut crate::Journal<()>,
 ) -> Result<()> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let entity_id = resolve(&mut tx, project_id, project, entity, Lock::Share).await?;
     let (task_id, _, _) =
@@ -1736,7 +1758,7 @@ pub(crate) async fn delete_task(
         .bind(task_id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &()).await?;
     Ok(())
 }
 
@@ -1877,9 +1899,15 @@ pub(super) fn check_link_shape(link: &Link) -> Result<()> {
     Ok(())
 }
 
-pub(crate) async fn link(pool: &Pool, project: &str, link: &Link) -> Result<()> {
+pub(crate) async fn link(
+    pool: &Pool,
+    project: &str,
+    link: &Link,
+    journal: &mut crate::Journal<()>,
+) -> Result<()> {
     check_link_shape(link)?;
-    let mut tx = begin_graph(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
+    lock_graph(&mut tx).await?;
     let project_id = project_id(&mut tx, project).await?;
     let src = resolve(&mut tx, project_id, project, &link.src, Lock::Share).await?;
     let dst = resolve(&mut tx, project_id, project, &link.dst, Lock::Share).await?;
@@ -1931,7 +1959,7 @@ pub(crate) async fn link(pool: &Pool, project: &str, link: &Link) -> Result<()> 
     .bind(now())
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &()).await?;
     Ok(())
 }
 
@@ -1941,8 +1969,10 @@ pub(crate) async fn unlink(
     src: &EntityRef,
     dst: &EntityRef,
     kind: LinkKind,
+    journal: &mut crate::Journal<()>,
 ) -> Result<()> {
-    let mut tx = begin_graph(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
+    lock_graph(&mut tx).await?;
     let project_id = project_id(&mut tx, project).await?;
     let src_id = resolve(&mut tx, project_id, project, src, Lock::None).await?;
     let dst_id = resolve(&mut tx, project_id, project, dst, Lock::None).await?;
@@ -1965,7 +1995,7 @@ pub(crate) async fn unlink(
             kind: kind.to_string(),
         });
     }
-    tx.commit().await?;
+    commit_journaled(tx, journal, &()).await?;
     Ok(())
 }
 
@@ -2155,8 +2185,9 @@ pub(crate) async fn delete_asset(
     project: &str,
     name: &str,
     force: bool,
+    journal: &mut crate::Journal<DeletedAsset>,
 ) -> Result<DeletedAsset> {
-    let mut tx = begin_locked(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     lock_graph(&mut tx).await?;
     let id = asset_id(&mut tx, project, name, true).await?;
     let users = sqlx::query(concat!(
@@ -2211,13 +2242,14 @@ pub(crate) async fn delete_asset(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    tracing::debug!(project, asset = name, versions, links, "asset deleted");
-    Ok(DeletedAsset {
+    let result = DeletedAsset {
         versions,
         links,
         dependants,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    tracing::debug!(project, asset = name, versions, links, "asset deleted");
+    Ok(result)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2261,9 +2293,10 @@ pub(crate) async fn set_review_status(
     number: i64,
     status: ReviewStatus,
     author: &str,
+    journal: &mut crate::Journal<HistoryEntry>,
 ) -> Result<HistoryEntry> {
     check_author(author)?;
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let entity = EntityRef::Asset(asset.to_owned());
     let asset_id = resolve(&mut tx, project_id, project, &entity, Lock::Share).await?;
@@ -2295,7 +2328,7 @@ pub(crate) async fn set_review_status(
         author,
     )
     .await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &entry).await?;
     Ok(entry)
 }
 
@@ -2338,13 +2371,14 @@ pub(crate) async fn add_comment(
     target: &Target,
     author: &str,
     body: &str,
+    journal: &mut crate::Journal<Comment>,
 ) -> Result<Comment> {
     check_author(author)?;
     if body.trim().is_empty() {
         return Err(invalid_value("comment", body, "write something"));
     }
     let created_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let (kind, id, owner) =
         resolve_target(&mut tx, project_id, project, target, Lock::Share).await?;
@@ -2369,14 +2403,15 @@ pub(crate) async fn add_comment(
         EntityKind::Shot => search::refresh_shot_doc(&mut tx, id).await?,
         EntityKind::Sequence => {}
     }
-    tx.commit().await?;
-    Ok(Comment {
+    let result = Comment {
         id: comment_id,
         target: target.clone(),
         author: author.to_owned(),
         body: body.to_owned(),
         created_at,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 pub(crate) async fn list_comments(
@@ -2425,6 +2460,7 @@ pub(crate) async fn save_search(
     project: &str,
     name: &str,
     query_text: &str,
+    journal: &mut crate::Journal<SavedSearch>,
 ) -> Result<SavedSearch> {
     validate_production_name(ProductionNameKind::SavedSearch, name)?;
     let parsed = query::parse(query_text).map_err(|e| CatalogError::InvalidQuery {
@@ -2432,7 +2468,7 @@ pub(crate) async fn save_search(
     })?;
     search::check_query(&parsed)?;
     let saved_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     sqlx::query(
         "INSERT INTO saved_searches (project_id, name, query, saved_at) VALUES ($1, $2, $3, $4) \
@@ -2445,13 +2481,14 @@ pub(crate) async fn save_search(
     .bind(saved_at)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
-    Ok(SavedSearch {
+    let result = SavedSearch {
         project: project.to_owned(),
         name: name.to_owned(),
         query: query_text.to_owned(),
         saved_at,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 pub(crate) async fn saved_searches(pool: &Pool, project: &str) -> Result<Vec<SavedSearch>> {
@@ -2489,8 +2526,13 @@ pub(crate) async fn get_saved_search(
     saved_from_row(project, &row)
 }
 
-pub(crate) async fn delete_saved_search(pool: &Pool, project: &str, name: &str) -> Result<()> {
-    let mut tx = begin_write(pool).await?;
+pub(crate) async fn delete_saved_search(
+    pool: &Pool,
+    project: &str,
+    name: &str,
+    journal: &mut crate::Journal<()>,
+) -> Result<()> {
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let deleted = sqlx::query("DELETE FROM saved_searches WHERE project_id = $1 AND name = $2")
         .bind(project_id)
@@ -2504,7 +2546,7 @@ pub(crate) async fn delete_saved_search(pool: &Pool, project: &str, name: &str) 
             name: name.to_owned(),
         });
     }
-    tx.commit().await?;
+    commit_journaled(tx, journal, &()).await?;
     Ok(())
 }
 
@@ -2556,10 +2598,11 @@ pub(crate) async fn create_collection(
     pool: &Pool,
     project: &str,
     name: &str,
+    journal: &mut crate::Journal<Collection>,
 ) -> Result<Collection> {
     validate_production_name(ProductionNameKind::Collection, name)?;
     let created_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     if insert_collection(&mut tx, project_id, name, created_at)
         .await?
@@ -2570,17 +2613,23 @@ pub(crate) async fn create_collection(
             name: name.to_owned(),
         });
     }
-    tx.commit().await?;
-    Ok(Collection {
+    let result = Collection {
         project: project.to_owned(),
         name: name.to_owned(),
         size: 0,
         created_at,
-    })
+    };
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
-pub(crate) async fn delete_collection(pool: &Pool, project: &str, name: &str) -> Result<()> {
-    let mut tx = begin_write(pool).await?;
+pub(crate) async fn delete_collection(
+    pool: &Pool,
+    project: &str,
+    name: &str,
+    journal: &mut crate::Journal<()>,
+) -> Result<()> {
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let id = collection_id(&mut tx, project_id, project, name)
         .await?
@@ -2593,7 +2642,7 @@ pub(crate) async fn delete_collection(pool: &Pool, project: &str, name: &str) ->
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
+    commit_journaled(tx, journal, &()).await?;
     Ok(())
 }
 
@@ -2628,10 +2677,11 @@ pub(crate) async fn add_to_collection(
     name: &str,
     entity: &EntityRef,
     create: bool,
+    journal: &mut crate::Journal<bool>,
 ) -> Result<bool> {
     validate_production_name(ProductionNameKind::Collection, name)?;
     let added_at = now();
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let entity_id = resolve(&mut tx, project_id, project, entity, Lock::Share).await?;
     let id = match collection_id(&mut tx, project_id, project, name).await? {
@@ -2655,8 +2705,9 @@ pub(crate) async fn add_to_collection(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    tx.commit().await?;
-    Ok(added > 0)
+    let result = added > 0;
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 /// Removes `entity` from a collection; true if it was a member. With `missing_ok`, a missing
@@ -2667,12 +2718,14 @@ pub(crate) async fn remove_from_collection(
     name: &str,
     entity: &EntityRef,
     missing_ok: bool,
+    journal: &mut crate::Journal<bool>,
 ) -> Result<bool> {
-    let mut tx = begin_write(pool).await?;
+    let mut tx = begin_journaled(pool).await?;
     let project_id = project_id(&mut tx, project).await?;
     let entity_id = resolve(&mut tx, project_id, project, entity, Lock::None).await?;
     let Some(id) = collection_id(&mut tx, project_id, project, name).await? else {
         return if missing_ok {
+            commit_journaled(tx, journal, &false).await?;
             Ok(false)
         } else {
             Err(collection_not_found(project, name))
@@ -2688,8 +2741,9 @@ pub(crate) async fn remove_from_collection(
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    tx.commit().await?;
-    Ok(removed > 0)
+    let result = removed > 0;
+    commit_journaled(tx, journal, &result).await?;
+    Ok(result)
 }
 
 /// The members of a collection, sorted (assets first, then shots); with `missing_ok`, a missing

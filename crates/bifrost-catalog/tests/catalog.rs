@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use bifrost_catalog::{Catalog, CatalogError};
+use bifrost_catalog::{Catalog, CatalogError, Journal};
 use bifrost_core::{
     AssetFilter, ChunkId, ContentId, FileEntry, NameKind, NewAsset, NewContent, PackId,
     VersionSelector,
@@ -46,12 +46,21 @@ both_backends!(
 async fn projects(ctx: &Ctx) {
     let cat = &ctx.cat;
     assert!(cat.list_projects().await.unwrap().is_empty());
-    let film = cat.create_project("film").await.unwrap();
+    let film = cat
+        .create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(film.name, "film");
-    cat.create_project("Ad_2025").await.unwrap();
+    cat.create_project("Ad_2025", &mut Journal::none())
+        .await
+        .unwrap();
     let long = "é".repeat(200);
-    cat.create_project(&long).await.unwrap();
-    cat.create_project("バレル").await.unwrap();
+    cat.create_project(&long, &mut Journal::none())
+        .await
+        .unwrap();
+    cat.create_project("バレル", &mut Journal::none())
+        .await
+        .unwrap();
 
     let names: Vec<String> = cat
         .list_projects()
@@ -73,7 +82,10 @@ async fn projects(ctx: &Ctx) {
     assert_eq!(cat.get_project("film").await.unwrap(), film);
     assert_eq!(cat.get_project(&long).await.unwrap().name, long);
 
-    let err = cat.create_project("film").await.unwrap_err();
+    let err = cat
+        .create_project("film", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, CatalogError::ProjectExists { name } if name == "film"),
         "{err}"
@@ -81,7 +93,10 @@ async fn projects(ctx: &Ctx) {
     assert!(err.to_string().contains("already exists"), "{err}");
 
     for bad in ["", "-x", "a b", "a/b", "a@v1", &"a".repeat(201)] {
-        let err = cat.create_project(bad).await.unwrap_err();
+        let err = cat
+            .create_project(bad, &mut Journal::none())
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, CatalogError::InvalidName(e) if e.kind == NameKind::Project),
             "{bad}: {err}"
@@ -97,8 +112,12 @@ async fn projects(ctx: &Ctx) {
 
 async fn assets(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    cat.create_project("other").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.create_project("other", &mut Journal::none())
+        .await
+        .unwrap();
 
     let mut metadata = BTreeMap::new();
     metadata.insert("fps".to_owned(), serde_json::json!(24));
@@ -116,6 +135,7 @@ async fn assets(ctx: &Ctx) {
                 metadata: metadata.clone(),
                 department: None,
             },
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -128,21 +148,33 @@ async fn assets(ctx: &Ctx) {
     assert_eq!(got.metadata, metadata);
 
     // Same name in another project is fine.
-    cat.create_asset("other", &new_asset("hero", "prop", &[]))
-        .await
-        .unwrap();
+    cat.create_asset(
+        "other",
+        &new_asset("hero", "prop", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     // Long and non-ASCII names.
     let long = "ß".repeat(200);
-    cat.create_asset("film", &new_asset(&long, "prop", &["ヒーロー"]))
-        .await
-        .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset(&long, "prop", &["ヒーロー"]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         cat.get_asset("film", &long).await.unwrap().tags,
         vec!["ヒーロー"]
     );
 
     let err = cat
-        .create_asset("film", &new_asset("hero", "prop", &[]))
+        .create_asset(
+            "film",
+            &new_asset("hero", "prop", &[]),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -154,7 +186,7 @@ async fn assets(ctx: &Ctx) {
         "asset `hero` already exists in project `film`; pick another name or publish a new version of it"
     );
     let err = cat
-        .create_asset("nope", &new_asset("x", "prop", &[]))
+        .create_asset("nope", &new_asset("x", "prop", &[]), &mut Journal::none())
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::ProjectNotFound { .. }), "{err}");
@@ -164,14 +196,21 @@ async fn assets(ctx: &Ctx) {
         (new_asset("ok", "", &[]), NameKind::AssetType),
         (new_asset("ok", "pr op", &[]), NameKind::AssetType),
     ] {
-        let err = cat.create_asset("film", &asset).await.unwrap_err();
+        let err = cat
+            .create_asset("film", &asset, &mut Journal::none())
+            .await
+            .unwrap_err();
         assert!(
             matches!(&err, CatalogError::InvalidName(e) if e.kind == kind),
             "{err}"
         );
     }
     let err = cat
-        .create_asset("film", &new_asset("ok", "prop", &["bad tag"]))
+        .create_asset(
+            "film",
+            &new_asset("ok", "prop", &["bad tag"]),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -200,6 +239,7 @@ async fn assets(ctx: &Ctx) {
         &bifrost_core::production::EntityRef::Asset("hero".into()),
         "ip",
         "ana",
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -221,10 +261,16 @@ async fn assets(ctx: &Ctx) {
 async fn tokens_in_projects(ctx: &Ctx) {
     use bifrost_core::access::TokenKind;
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    cat.create_project("other").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.create_project("other", &mut Journal::none())
+        .await
+        .unwrap();
     for (user, role) in [("root", "admin"), ("ana", "artist"), ("vic", "vendor")] {
-        cat.create_user(user, user, role, None).await.unwrap();
+        cat.create_user(user, user, role, None, &mut Journal::none())
+            .await
+            .unwrap();
         cat.create_token(
             user,
             &format!("{user}1"),
@@ -232,15 +278,22 @@ async fn tokens_in_projects(ctx: &Ctx) {
             TokenKind::Personal,
             &format!("{user}-hash"),
             None,
+            &mut Journal::none(),
         )
         .await
         .unwrap();
     }
-    cat.set_member("film", "ana", "artist", &["fx".into(), "animation".into()])
-        .await
-        .unwrap();
+    cat.set_member(
+        "film",
+        "ana",
+        "artist",
+        &["fx".into(), "animation".into()],
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     // A membership role other than the global one.
-    cat.set_member("film", "vic", "supervisor", &[])
+    cat.set_member("film", "vic", "supervisor", &[], &mut Journal::none())
         .await
         .unwrap();
 
@@ -308,10 +361,20 @@ async fn tokens_in_projects(ctx: &Ctx) {
     refused("ana1", "vic-hash").await;
     refused("ana1", "ana-has").await;
     refused("nobody", "ana-hash").await;
-    cat.create_token("ana", "ana2", "t", TokenKind::Personal, "ana2-hash", None)
+    cat.create_token(
+        "ana",
+        "ana2",
+        "t",
+        TokenKind::Personal,
+        "ana2-hash",
+        None,
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.revoke_token("ana2", &mut Journal::none())
         .await
         .unwrap();
-    cat.revoke_token("ana2").await.unwrap();
     refused("ana2", "ana2-hash").await;
     cat.create_token(
         "ana",
@@ -320,11 +383,12 @@ async fn tokens_in_projects(ctx: &Ctx) {
         TokenKind::Personal,
         "ana3-hash",
         Some(Utc::now() - chrono::Duration::seconds(1)),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
     refused("ana3", "ana3-hash").await;
-    cat.update_user("vic", None, Some(true), None)
+    cat.update_user("vic", None, Some(true), None, &mut Journal::none())
         .await
         .unwrap();
     refused("vic1", "vic-hash").await;
@@ -332,8 +396,12 @@ async fn tokens_in_projects(ctx: &Ctx) {
 
 async fn asset_filters(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    cat.create_project("other").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.create_project("other", &mut Journal::none())
+        .await
+        .unwrap();
     for (name, ty, tags) in [
         ("crate", "prop", &["env", "wood"][..]),
         ("barrel", "prop", &["env"][..]),
@@ -341,13 +409,17 @@ async fn asset_filters(ctx: &Ctx) {
         ("villain", "character", &["main"][..]),
         ("sky", "texture", &[][..]),
     ] {
-        cat.create_asset("film", &new_asset(name, ty, tags))
+        cat.create_asset("film", &new_asset(name, ty, tags), &mut Journal::none())
             .await
             .unwrap();
     }
-    cat.create_asset("other", &new_asset("lamp", "prop", &["env"]))
-        .await
-        .unwrap();
+    cat.create_asset(
+        "other",
+        &new_asset("lamp", "prop", &["env"]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
 
     let names = |assets: Vec<bifrost_core::Asset>| -> Vec<String> {
         assets.into_iter().map(|a| a.name).collect()
@@ -461,6 +533,7 @@ async fn versions(ctx: &Ctx) {
                 ],
                 vec![geo.clone(), tex.clone(), empty.clone(), geo.clone()],
             ),
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -488,6 +561,7 @@ async fn versions(ctx: &Ctx) {
             "film",
             "hero",
             &new_version(vec![file("geo/hero.abc", &geo), exe.clone()], vec![]),
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -497,7 +571,12 @@ async fn versions(ctx: &Ctx) {
 
     // An empty version is allowed.
     let v3 = cat
-        .commit_version("film", "hero", &new_version(vec![], vec![]))
+        .commit_version(
+            "film",
+            "hero",
+            &new_version(vec![], vec![]),
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -557,9 +636,14 @@ async fn version_errors(ctx: &Ctx) {
         "{err}"
     );
     for _ in 0..3 {
-        cat.commit_version("film", "hero", &new_version(vec![], vec![]))
-            .await
-            .unwrap();
+        cat.commit_version(
+            "film",
+            "hero",
+            &new_version(vec![], vec![]),
+            &mut Journal::none(),
+        )
+        .await
+        .unwrap();
     }
     let err = cat
         .get_version("film", "hero", VersionSelector::Number(9))
@@ -578,7 +662,12 @@ async fn version_errors(ctx: &Ctx) {
         };
         assert!(expected, "{err}");
         let err = cat
-            .commit_version(project, asset, &new_version(vec![], vec![]))
+            .commit_version(
+                project,
+                asset,
+                &new_version(vec![], vec![]),
+                &mut Journal::none(),
+            )
             .await
             .unwrap_err();
         assert!(
@@ -651,6 +740,7 @@ async fn many_content_locations(ctx: &Ctx) {
             "film",
             "hero",
             &new_version(files.clone(), contents.clone()),
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -747,6 +837,7 @@ async fn missing_chunks_commit_nothing(ctx: &Ctx) {
                 vec![file("good", &good), file("bad", &bad)],
                 vec![good.clone(), bad],
             ),
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
@@ -769,6 +860,7 @@ async fn missing_chunks_commit_nothing(ctx: &Ctx) {
             "film",
             "hero",
             &new_version(vec![file("good", &good)], vec![]),
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
@@ -786,6 +878,7 @@ async fn missing_chunks_commit_nothing(ctx: &Ctx) {
                 vec![file("good", &good), file("bad", &bad)],
                 vec![good, bad],
             ),
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -810,7 +903,12 @@ async fn bad_paths_commit_nothing(ctx: &Ctx) {
     ] {
         let files = paths.iter().map(|p| file(p, &c)).collect();
         let err = cat
-            .commit_version("film", "hero", &new_version(files, vec![c.clone()]))
+            .commit_version(
+                "film",
+                "hero",
+                &new_version(files, vec![c.clone()]),
+                &mut Journal::none(),
+            )
             .await
             .unwrap_err();
         assert!(
@@ -835,7 +933,12 @@ async fn concurrent_commits(ctx: &Ctx) {
                 let c = content_of(&format!("{who}{i}"), &[a]);
                 let mut v = new_version(vec![file("f", &c)], vec![c]);
                 v.author = who.to_owned();
-                numbers.push(cat.commit_version("film", "hero", &v).await.unwrap().number);
+                numbers.push(
+                    cat.commit_version("film", "hero", &v, &mut Journal::none())
+                        .await
+                        .unwrap()
+                        .number,
+                );
             }
             numbers
         })
@@ -874,10 +977,16 @@ async fn stats(ctx: &Ctx) {
         bifrost_core::RepoStats::default()
     );
     film_hero(cat).await;
-    cat.create_asset("film", &new_asset("prop", "prop", &[]))
+    cat.create_asset(
+        "film",
+        &new_asset("prop", "prop", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.create_project("empty", &mut Journal::none())
         .await
         .unwrap();
-    cat.create_project("empty").await.unwrap();
     let (a, b) = (chunk("a"), chunk("b"));
     let p1 = pack_of("p1", &[a]);
     let p2 = pack_of("p2", &[b]);
@@ -885,13 +994,19 @@ async fn stats(ctx: &Ctx) {
     let x = content_of("x", &[a, a]);
     let y = content_of("y", &[b]);
     commit_new(cat, "hero", &[("x", &x), ("y", &y)]).await;
-    cat.commit_version("film", "hero", &new_version(vec![file("x", &x)], vec![]))
-        .await
-        .unwrap();
+    cat.commit_version(
+        "film",
+        "hero",
+        &new_version(vec![file("x", &x)], vec![]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     cat.commit_version(
         "film",
         "prop",
         &new_version(vec![file("x", &x), file("x2", &x)], vec![]),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -1148,12 +1263,19 @@ async fn unsupported_urls_are_refused() {
 #[tokio::test]
 async fn postgres_refuses_nul_as_invalid_text_not_a_database_failure() {
     let ctx = Ctx::postgres().await;
-    ctx.cat.create_project("film").await.unwrap();
+    ctx.cat
+        .create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
     let mut asset = new_asset("hero", "prop", &[]);
     asset
         .metadata
         .insert("note".into(), serde_json::json!("a\u{0}b"));
-    let err = ctx.cat.create_asset("film", &asset).await.unwrap_err();
+    let err = ctx
+        .cat
+        .create_asset("film", &asset, &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidValue { .. }), "{err:?}");
     assert!(err.to_string().contains("U+0000"), "{err}");
     assert!(ctx.cat.get_asset("film", "hero").await.is_err());

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use bifrost_catalog::{Catalog, CatalogError};
+use bifrost_catalog::{Catalog, CatalogError, Journal};
 use bifrost_core::production::{
     BatchVersion, Dependency, EntityRef, FIELD_NAME, FIELD_REVIEW_STATUS, FIELD_STATUS,
     FIELD_TASK_ASSIGNEE, FIELD_TASK_STATUS, Link, LinkKind, Metadata, MetadataUpdate, NewShot,
@@ -123,7 +123,7 @@ async fn users_of(cat: &Catalog, entity: &EntityRef) -> Vec<Dependency> {
 /// Creates `prop` assets `names` in `project`.
 async fn create_props(cat: &Catalog, project: &str, names: &[&str]) {
     for name in names {
-        cat.create_asset(project, &new_asset(name, "prop", &[]))
+        cat.create_asset(project, &new_asset(name, "prop", &[]), &mut Journal::none())
             .await
             .unwrap();
     }
@@ -137,21 +137,29 @@ async fn sequence_with_shots(
     shots: &[&str],
     frames: (i64, i64),
 ) {
-    cat.create_sequence(project, sequence, &Metadata::new())
+    cat.create_sequence(project, sequence, &Metadata::new(), &mut Journal::none())
         .await
         .unwrap();
     for name in shots {
-        cat.create_shot(project, &NewShot::new(sequence, *name, frames.0, frames.1))
-            .await
-            .unwrap();
+        cat.create_shot(
+            project,
+            &NewShot::new(sequence, *name, frames.0, frames.1),
+            &mut Journal::none(),
+        )
+        .await
+        .unwrap();
     }
 }
 
 /// Projects `film` and `ad` with a small production: assets with versions, sequences, shots
 /// (one with a non-ASCII name), links, tasks and comments.
 async fn production_fixture(cat: &Catalog) {
-    cat.create_project("film").await.unwrap();
-    cat.create_project("ad").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.create_project("ad", &mut Journal::none())
+        .await
+        .unwrap();
     let assets = [
         asset_with(
             "hero",
@@ -183,26 +191,39 @@ async fn production_fixture(cat: &Catalog) {
         asset_with("シーン資産", "prop", &[], Metadata::new()),
     ];
     for a in &assets {
-        cat.create_asset("film", a).await.unwrap();
+        cat.create_asset("film", a, &mut Journal::none())
+            .await
+            .unwrap();
     }
-    cat.create_asset("ad", &new_asset("hero", "prop", &[]))
+    cat.create_asset("ad", &new_asset("hero", "prop", &[]), &mut Journal::none())
         .await
         .unwrap();
-    cat.commit_version("film", "hero", &note_version("ana", "first blockout"))
-        .await
-        .unwrap();
+    cat.commit_version(
+        "film",
+        "hero",
+        &note_version("ana", "first blockout"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     cat.commit_version_with_meta(
         "film",
         "hero",
         &note_version("bob", "Big explosion fix"),
         &meta(serde_json::json!({"frames": 240, "renderer": "arnold"})),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
-    cat.commit_version("film", "hero_rig", &note_version("ana", "rig build"))
-        .await
-        .unwrap();
-    cat.set_status("film", &asset("hero"), "ip", "ana")
+    cat.commit_version(
+        "film",
+        "hero_rig",
+        &note_version("ana", "rig build"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.set_status("film", &asset("hero"), "ip", "ana", &mut Journal::none())
         .await
         .unwrap();
 
@@ -210,22 +231,31 @@ async fn production_fixture(cat: &Catalog) {
         "film",
         "SQ010",
         &meta(serde_json::json!({"location": "forest"})),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
-    cat.create_sequence("film", "シーン", &Metadata::new())
+    cat.create_sequence("film", "シーン", &Metadata::new(), &mut Journal::none())
         .await
         .unwrap();
     let mut sh010 = NewShot::new("SQ010", "SH010", 1001, 1100);
     sh010.metadata = meta(serde_json::json!({"cam": {"lens": 35}}));
-    cat.create_shot("film", &sh010).await.unwrap();
+    cat.create_shot("film", &sh010, &mut Journal::none())
+        .await
+        .unwrap();
     let mut sh020 = NewShot::new("SQ010", "SH020", 1001, 1050);
     sh020.metadata = meta(serde_json::json!({"cam": {"lens": 50}}));
     sh020.fps = Some(25.0);
-    cat.create_shot("film", &sh020).await.unwrap();
-    cat.create_shot("film", &NewShot::new("シーン", "カット010", 0, 10))
+    cat.create_shot("film", &sh020, &mut Journal::none())
         .await
         .unwrap();
+    cat.create_shot(
+        "film",
+        &NewShot::new("シーン", "カット010", 0, 10),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
 
     cat.link(
         "film",
@@ -235,6 +265,7 @@ async fn production_fixture(cat: &Catalog) {
             LinkKind::Reference,
             Some(2),
         ),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -246,20 +277,34 @@ async fn production_fixture(cat: &Catalog) {
             LinkKind::Reference,
             None,
         ),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
-    cat.create_task("film", &shot("SQ010", "SH010"), "animation", Some("alice"))
-        .await
-        .unwrap();
-    cat.create_task("film", &asset("hero"), "lighting", Some("bob"))
-        .await
-        .unwrap();
+    cat.create_task(
+        "film",
+        &shot("SQ010", "SH010"),
+        "animation",
+        Some("alice"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.create_task(
+        "film",
+        &asset("hero"),
+        "lighting",
+        Some("bob"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     cat.add_comment(
         "film",
         &Target::Entity(shot("SQ010", "SH010")),
         "dave",
         "camera shake too strong",
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -268,6 +313,7 @@ async fn production_fixture(cat: &Catalog) {
         &Target::Entity(asset("barrel")),
         "carol",
         "looks like a red barrel",
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -278,7 +324,9 @@ async fn production_fixture(cat: &Catalog) {
 
 async fn workflow_and_departments(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
     let workflow = cat.workflow("film").await.unwrap();
     assert_eq!(workflow, Workflow::default());
     assert_eq!(
@@ -293,32 +341,44 @@ async fn workflow_and_departments(ctx: &Ctx) {
     );
 
     // Statuses and transitions.
-    let wf = cat.add_status("film", "client-review").await.unwrap();
+    let wf = cat
+        .add_status("film", "client-review", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(wf.statuses.last().unwrap(), "client-review");
-    let err = cat.add_status("film", "ip").await.unwrap_err();
+    let err = cat
+        .add_status("film", "ip", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::StatusExists { .. }), "{err}");
-    let err = cat.add_status("film", "bad status").await.unwrap_err();
+    let err = cat
+        .add_status("film", "bad status", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, CatalogError::InvalidProductionName(e) if e.kind == ProductionNameKind::Status),
         "{err}"
     );
     let wf = cat
-        .add_transition("film", "review", "client-review")
+        .add_transition("film", "review", "client-review", &mut Journal::none())
         .await
         .unwrap();
     assert!(wf.allows("review", "client-review"));
-    cat.add_transition("film", "client-review", "approved")
+    cat.add_transition("film", "client-review", "approved", &mut Journal::none())
         .await
         .unwrap();
     let err = cat
-        .add_transition("film", "review", "client-review")
+        .add_transition("film", "review", "client-review", &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
         matches!(err, CatalogError::TransitionExists { .. }),
         "{err}"
     );
-    let err = cat.add_transition("film", "ip", "nope").await.unwrap_err();
+    let err = cat
+        .add_transition("film", "ip", "nope", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, CatalogError::UnknownStatus { status, known, .. } if status == "nope" && known.len() == 8),
         "{err}"
@@ -327,20 +387,26 @@ async fn workflow_and_departments(ctx: &Ctx) {
         err.to_string().contains("known statuses: wtg, ip, review"),
         "{err}"
     );
-    let err = cat.add_transition("film", "ip", "ip").await.unwrap_err();
+    let err = cat
+        .add_transition("film", "ip", "ip", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidValue { .. }), "{err}");
-    let err = cat.add_transition("film", "ip", "*").await.unwrap_err();
+    let err = cat
+        .add_transition("film", "ip", "*", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::UnknownStatus { .. }), "{err}");
-    cat.add_transition("film", "*", "client-review")
+    cat.add_transition("film", "*", "client-review", &mut Journal::none())
         .await
         .unwrap();
     let wf = cat
-        .remove_transition("film", "*", "client-review")
+        .remove_transition("film", "*", "client-review", &mut Journal::none())
         .await
         .unwrap();
     assert!(!wf.allows("wtg", "client-review"));
     let err = cat
-        .remove_transition("film", "wtg", "final")
+        .remove_transition("film", "wtg", "final", &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -349,28 +415,44 @@ async fn workflow_and_departments(ctx: &Ctx) {
     );
 
     // Departments.
-    let departments = cat.add_department("film", "matte-painting").await.unwrap();
+    let departments = cat
+        .add_department("film", "matte-painting", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(departments.last().unwrap(), "matte-painting");
-    let err = cat.add_department("film", "fx").await.unwrap_err();
+    let err = cat
+        .add_department("film", "fx", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, CatalogError::DepartmentExists { .. }),
         "{err}"
     );
-    let departments = cat.remove_department("film", "fx").await.unwrap();
+    let departments = cat
+        .remove_department("film", "fx", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(
         departments,
         strings(&["layout", "animation", "lighting", "comp", "matte-painting"])
     );
-    let err = cat.remove_department("film", "fx").await.unwrap_err();
+    let err = cat
+        .remove_department("film", "fx", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, CatalogError::DepartmentNotFound { .. }),
         "{err}"
     );
-    cat.add_department("film", "fx").await.unwrap();
+    cat.add_department("film", "fx", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(cat.departments("film").await.unwrap().last().unwrap(), "fx");
 
     // Another project keeps its own defaults; unknown projects are refused.
-    cat.create_project("other").await.unwrap();
+    cat.create_project("other", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(cat.workflow("other").await.unwrap(), Workflow::default());
     assert_eq!(cat.departments("other").await.unwrap().len(), 5);
     assert!(matches!(
@@ -381,13 +463,20 @@ async fn workflow_and_departments(ctx: &Ctx) {
 
 async fn sequences_and_shots(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
     let seq = cat
-        .create_sequence("film", "SQ020", &meta(serde_json::json!({"act": 1})))
+        .create_sequence(
+            "film",
+            "SQ020",
+            &meta(serde_json::json!({"act": 1})),
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(seq.name, "SQ020");
-    cat.create_sequence("film", "SQ010", &Metadata::new())
+    cat.create_sequence("film", "SQ010", &Metadata::new(), &mut Journal::none())
         .await
         .unwrap();
     assert_eq!(cat.get_sequence("film", "SQ020").await.unwrap(), seq);
@@ -400,7 +489,7 @@ async fn sequences_and_shots(ctx: &Ctx) {
         .collect();
     assert_eq!(names, strings(&["SQ010", "SQ020"]));
     let err = cat
-        .create_sequence("film", "SQ010", &Metadata::new())
+        .create_sequence("film", "SQ010", &Metadata::new(), &mut Journal::none())
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::SequenceExists { .. }), "{err}");
@@ -416,6 +505,7 @@ async fn sequences_and_shots(ctx: &Ctx) {
             "film",
             "SQ020",
             &MetadataUpdate::Merge(meta(serde_json::json!({"cam": {"lens": 35}}))),
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -429,13 +519,23 @@ async fn sequences_and_shots(ctx: &Ctx) {
         strings(&["sequence:SQ020"])
     );
     let replaced = cat
-        .update_sequence_metadata("film", "SQ020", &MetadataUpdate::Replace(Metadata::new()))
+        .update_sequence_metadata(
+            "film",
+            "SQ020",
+            &MetadataUpdate::Replace(Metadata::new()),
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert!(replaced.metadata.is_empty());
     assert!(find(cat, Some("film"), "meta.cam.lens:35").await.is_empty());
     let err = cat
-        .update_sequence_metadata("film", "SQ999", &MetadataUpdate::Replace(Metadata::new()))
+        .update_sequence_metadata(
+            "film",
+            "SQ999",
+            &MetadataUpdate::Replace(Metadata::new()),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -444,7 +544,11 @@ async fn sequences_and_shots(ctx: &Ctx) {
     );
 
     let sh = cat
-        .create_shot("film", &NewShot::new("SQ010", "SH020", 1001, 1100))
+        .create_shot(
+            "film",
+            &NewShot::new("SQ010", "SH020", 1001, 1100),
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(sh.fps, 24.0);
@@ -454,10 +558,16 @@ async fn sequences_and_shots(ctx: &Ctx) {
     let mut sh010 = NewShot::new("SQ010", "SH010", 0, 0);
     sh010.fps = Some(23.976);
     sh010.metadata = meta(serde_json::json!({"cam": {"lens": 35, "body": "alexa"}, "x": 1}));
-    cat.create_shot("film", &sh010).await.unwrap();
-    cat.create_shot("film", &NewShot::new("SQ020", "SH010", 5, 6))
+    cat.create_shot("film", &sh010, &mut Journal::none())
         .await
         .unwrap();
+    cat.create_shot(
+        "film",
+        &NewShot::new("SQ020", "SH010", 5, 6),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     assert_eq!(cat.get_shot("film", "SQ010", "SH020").await.unwrap(), sh);
     let all: Vec<String> = cat
         .list_shots("film", None)
@@ -477,7 +587,11 @@ async fn sequences_and_shots(ctx: &Ctx) {
     // Bad input.
     for (start, end) in [(1100, 1001), (-1, 10), (-5, -1)] {
         let err = cat
-            .create_shot("film", &NewShot::new("SQ010", "SH030", start, end))
+            .create_shot(
+                "film",
+                &NewShot::new("SQ010", "SH030", start, end),
+                &mut Journal::none(),
+            )
             .await
             .unwrap_err();
         assert!(
@@ -489,11 +603,18 @@ async fn sequences_and_shots(ctx: &Ctx) {
     for fps in [0.0, -24.0, f64::NAN, f64::INFINITY] {
         let mut bad = NewShot::new("SQ010", "SH030", 1, 2);
         bad.fps = Some(fps);
-        let err = cat.create_shot("film", &bad).await.unwrap_err();
+        let err = cat
+            .create_shot("film", &bad, &mut Journal::none())
+            .await
+            .unwrap_err();
         assert!(matches!(err, CatalogError::InvalidFps { .. }), "{err}");
     }
     let err = cat
-        .create_shot("film", &NewShot::new("SQ999", "SH010", 1, 2))
+        .create_shot(
+            "film",
+            &NewShot::new("SQ999", "SH010", 1, 2),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -501,7 +622,11 @@ async fn sequences_and_shots(ctx: &Ctx) {
         "{err}"
     );
     let err = cat
-        .create_shot("film", &NewShot::new("SQ010", "SH010", 1, 2))
+        .create_shot(
+            "film",
+            &NewShot::new("SQ010", "SH010", 1, 2),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -514,7 +639,7 @@ async fn sequences_and_shots(ctx: &Ctx) {
         ("", "SH1", ProductionNameKind::Sequence),
     ] {
         let err = cat
-            .create_shot("film", &NewShot::new(seq, name, 1, 2))
+            .create_shot("film", &NewShot::new(seq, name, 1, 2), &mut Journal::none())
             .await
             .unwrap_err();
         assert!(
@@ -543,6 +668,7 @@ async fn sequences_and_shots(ctx: &Ctx) {
                 ))),
                 ..ShotUpdate::default()
             },
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -565,6 +691,7 @@ async fn sequences_and_shots(ctx: &Ctx) {
                 metadata: Some(MetadataUpdate::Replace(meta(serde_json::json!({"z": 1})))),
                 ..ShotUpdate::default()
             },
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -578,6 +705,7 @@ async fn sequences_and_shots(ctx: &Ctx) {
                 frame_start: Some(100),
                 ..ShotUpdate::default()
             },
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
@@ -606,6 +734,7 @@ async fn sequences_and_shots(ctx: &Ctx) {
             &[],
             meta(serde_json::json!({"a": 1, "b": 2})),
         ),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -614,6 +743,7 @@ async fn sequences_and_shots(ctx: &Ctx) {
             "film",
             "hero",
             &MetadataUpdate::Merge(meta(serde_json::json!({"a": null, "c": 3}))),
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -623,11 +753,17 @@ async fn sequences_and_shots(ctx: &Ctx) {
 
 async fn statuses_follow_the_workflow(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    sequence_with_shots(cat, "film", "SQ010", &["SH010"], (1001, 1100)).await;
-    cat.create_asset("film", &new_asset("hero", "character", &[]))
+    cat.create_project("film", &mut Journal::none())
         .await
         .unwrap();
+    sequence_with_shots(cat, "film", "SQ010", &["SH010"], (1001, 1100)).await;
+    cat.create_asset(
+        "film",
+        &new_asset("hero", "character", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let sh = shot("SQ010", "SH010");
     assert_eq!(cat.entity_status("film", &sh).await.unwrap(), "wtg");
     assert_eq!(
@@ -636,7 +772,7 @@ async fn statuses_follow_the_workflow(ctx: &Ctx) {
     );
 
     let err = cat
-        .set_status("film", &sh, "approved", "ana")
+        .set_status("film", &sh, "approved", "ana", &mut Journal::none())
         .await
         .unwrap_err();
     assert_eq!(
@@ -647,27 +783,39 @@ async fn statuses_follow_the_workflow(ctx: &Ctx) {
         matches!(&err, CatalogError::IllegalTransition { allowed, .. } if allowed == &strings(&["ip", "on-hold", "omit"]))
     );
     let err = cat
-        .set_status("film", &sh, "done", "ana")
+        .set_status("film", &sh, "done", "ana", &mut Journal::none())
         .await
         .unwrap_err();
     assert_eq!(
         err.to_string(),
         "status `done` is not in the workflow of project `film`; known statuses: wtg, ip, review, approved, final, on-hold, omit"
     );
-    let err = cat.set_status("film", &sh, "wtg", "ana").await.unwrap_err();
+    let err = cat
+        .set_status("film", &sh, "wtg", "ana", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, CatalogError::IllegalTransition { .. }),
         "{err}"
     );
-    let err = cat.set_status("film", &sh, "ip", " ").await.unwrap_err();
+    let err = cat
+        .set_status("film", &sh, "ip", " ", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidValue { .. }), "{err}");
     let err = cat
-        .set_status("film", &shot("SQ010", "SH999"), "ip", "ana")
+        .set_status(
+            "film",
+            &shot("SQ010", "SH999"),
+            "ip",
+            "ana",
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::ShotNotFound { .. }), "{err}");
     let err = cat
-        .set_status("film", &asset("nope"), "ip", "ana")
+        .set_status("film", &asset("nope"), "ip", "ana", &mut Journal::none())
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::AssetNotFound { .. }), "{err}");
@@ -683,13 +831,16 @@ async fn statuses_follow_the_workflow(ctx: &Ctx) {
         ("omit", "prod"),
         ("wtg", "prod"),
     ] {
-        let entry = cat.set_status("film", &sh, status, who).await.unwrap();
+        let entry = cat
+            .set_status("film", &sh, status, who, &mut Journal::none())
+            .await
+            .unwrap();
         assert_eq!(entry.new.as_deref(), Some(status));
         assert_eq!(entry.author, who);
         assert_eq!(entry.field, FIELD_STATUS);
     }
     let err = cat
-        .set_status("film", &sh, "final", "ana")
+        .set_status("film", &sh, "final", "ana", &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -722,20 +873,30 @@ async fn statuses_follow_the_workflow(ctx: &Ctx) {
     );
 
     // Asset statuses; a custom status reachable by a new transition.
-    cat.add_status("film", "client").await.unwrap();
-    cat.add_transition("film", "ip", "client").await.unwrap();
-    cat.set_status("film", &asset("hero"), "ip", "ana")
+    cat.add_status("film", "client", &mut Journal::none())
         .await
         .unwrap();
-    cat.set_status("film", &asset("hero"), "client", "ana")
+    cat.add_transition("film", "ip", "client", &mut Journal::none())
         .await
         .unwrap();
+    cat.set_status("film", &asset("hero"), "ip", "ana", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.set_status(
+        "film",
+        &asset("hero"),
+        "client",
+        "ana",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         cat.entity_status("film", &asset("hero")).await.unwrap(),
         "client"
     );
     let err = cat
-        .set_status("film", &asset("hero"), "ip", "ana")
+        .set_status("film", &asset("hero"), "ip", "ana", &mut Journal::none())
         .await
         .unwrap_err();
     assert_eq!(
@@ -743,9 +904,13 @@ async fn statuses_follow_the_workflow(ctx: &Ctx) {
         "illegal status change `client → ip` for hero; allowed next: on-hold, omit"
     );
     // New shots and assets start in the first status.
-    cat.create_asset("film", &new_asset("prop", "prop", &[]))
-        .await
-        .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("prop", "prop", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         cat.entity_status("film", &asset("prop")).await.unwrap(),
         "wtg"
@@ -754,30 +919,50 @@ async fn statuses_follow_the_workflow(ctx: &Ctx) {
 
 async fn tasks(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    sequence_with_shots(cat, "film", "SQ010", &["SH010", "SH020"], (1, 10)).await;
-    cat.create_asset("film", &new_asset("hero", "character", &[]))
+    cat.create_project("film", &mut Journal::none())
         .await
         .unwrap();
+    sequence_with_shots(cat, "film", "SQ010", &["SH010", "SH020"], (1, 10)).await;
+    cat.create_asset(
+        "film",
+        &new_asset("hero", "character", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let sh1 = shot("SQ010", "SH010");
     let sh2 = shot("SQ010", "SH020");
     let t = cat
-        .create_task("film", &sh1, "animation", Some("alice"))
+        .create_task(
+            "film",
+            &sh1,
+            "animation",
+            Some("alice"),
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(t.status, "wtg");
     assert_eq!(t.assignee.as_deref(), Some("alice"));
     assert_eq!(t.entity, sh1);
-    cat.create_task("film", &sh1, "layout", None).await.unwrap();
-    cat.create_task("film", &sh2, "animation", Some("bob"))
+    cat.create_task("film", &sh1, "layout", None, &mut Journal::none())
         .await
         .unwrap();
-    cat.create_task("film", &asset("hero"), "lighting", Some("alice"))
+    cat.create_task("film", &sh2, "animation", Some("bob"), &mut Journal::none())
         .await
         .unwrap();
+    cat.create_task(
+        "film",
+        &asset("hero"),
+        "lighting",
+        Some("alice"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
 
     let err = cat
-        .create_task("film", &sh1, "animation", None)
+        .create_task("film", &sh1, "animation", None, &mut Journal::none())
         .await
         .unwrap_err();
     assert_eq!(
@@ -785,7 +970,7 @@ async fn tasks(ctx: &Ctx) {
         "SQ010/SH010 already has a task in department `animation`; update it instead"
     );
     let err = cat
-        .create_task("film", &sh1, "catering", None)
+        .create_task("film", &sh1, "catering", None, &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -798,12 +983,24 @@ async fn tasks(ctx: &Ctx) {
         "{err}"
     );
     let err = cat
-        .create_task("film", &shot("SQ010", "SH999"), "layout", None)
+        .create_task(
+            "film",
+            &shot("SQ010", "SH999"),
+            "layout",
+            None,
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::ShotNotFound { .. }), "{err}");
     let err = cat
-        .create_task("film", &sh2, "layout", Some("not a user"))
+        .create_task(
+            "film",
+            &sh2,
+            "layout",
+            Some("not a user"),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -864,6 +1061,7 @@ async fn tasks(ctx: &Ctx) {
                 assignee: Some(Some("bob".into())),
             },
             "sup",
+            &mut Journal::none(),
         )
         .await
         .unwrap();
@@ -882,6 +1080,7 @@ async fn tasks(ctx: &Ctx) {
                 assignee: None,
             },
             "sup",
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
@@ -899,12 +1098,20 @@ async fn tasks(ctx: &Ctx) {
                 assignee: Some(None),
             },
             "sup",
+            &mut Journal::none(),
         )
         .await
         .unwrap();
     assert_eq!(t.assignee, None);
     let err = cat
-        .update_task("film", &sh2, "fx", &TaskUpdate::default(), "sup")
+        .update_task(
+            "film",
+            &sh2,
+            "fx",
+            &TaskUpdate::default(),
+            "sup",
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::TaskNotFound { .. }), "{err}");
@@ -932,15 +1139,19 @@ async fn tasks(ctx: &Ctx) {
 
     // A department in use cannot be removed.
     let err = cat
-        .remove_department("film", "animation")
+        .remove_department("film", "animation", &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
         matches!(err, CatalogError::DepartmentInUse { tasks: 2, .. }),
         "{err}"
     );
-    cat.delete_task("film", &sh1, "layout").await.unwrap();
-    cat.remove_department("film", "layout").await.unwrap();
+    cat.delete_task("film", &sh1, "layout", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.remove_department("film", "layout", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(
         cat.list_tasks("film", &TaskFilter::default())
             .await
@@ -952,7 +1163,9 @@ async fn tasks(ctx: &Ctx) {
 
 async fn links_and_dependencies(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
     create_props(
         cat,
         "film",
@@ -960,19 +1173,32 @@ async fn links_and_dependencies(ctx: &Ctx) {
     )
     .await;
     for _ in 0..3 {
-        cat.commit_version("film", "hero_rig", &note_version("ana", "wip"))
-            .await
-            .unwrap();
+        cat.commit_version(
+            "film",
+            "hero_rig",
+            &note_version("ana", "wip"),
+            &mut Journal::none(),
+        )
+        .await
+        .unwrap();
     }
     sequence_with_shots(cat, "film", "SQ010", &["SH010"], (1, 2)).await;
     let sh = shot("SQ010", "SH010");
     let l = |s: &EntityRef, d: &EntityRef, k, p| link(s, d, k, p);
-    cat.link("film", &l(&sh, &asset("hero"), LinkKind::Reference, None))
-        .await
-        .unwrap();
-    cat.link("film", &l(&sh, &asset("set"), LinkKind::Reference, None))
-        .await
-        .unwrap();
+    cat.link(
+        "film",
+        &l(&sh, &asset("hero"), LinkKind::Reference, None),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.link(
+        "film",
+        &l(&sh, &asset("set"), LinkKind::Reference, None),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     cat.link(
         "film",
         &l(
@@ -981,6 +1207,7 @@ async fn links_and_dependencies(ctx: &Ctx) {
             LinkKind::Reference,
             Some(2),
         ),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -992,12 +1219,14 @@ async fn links_and_dependencies(ctx: &Ctx) {
             LinkKind::Reference,
             None,
         ),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
     cat.link(
         "film",
         &l(&asset("set"), &asset("barrel"), LinkKind::Member, None),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -1010,6 +1239,7 @@ async fn links_and_dependencies(ctx: &Ctx) {
             LinkKind::DerivedFrom,
             None,
         ),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -1066,17 +1296,26 @@ async fn links_and_dependencies(ctx: &Ctx) {
         .link(
             "film",
             &l(&asset("hero"), &asset("hero"), LinkKind::Reference, None),
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
     assert_eq!(err.to_string(), "cannot link hero to itself");
     let err = cat
-        .link("film", &l(&sh, &asset("hero"), LinkKind::Reference, None))
+        .link(
+            "film",
+            &l(&sh, &asset("hero"), LinkKind::Reference, None),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::LinkExists { .. }), "{err}");
     let err = cat
-        .link("film", &l(&sh, &asset("ghost"), LinkKind::Reference, None))
+        .link(
+            "film",
+            &l(&sh, &asset("ghost"), LinkKind::Reference, None),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -1092,6 +1331,7 @@ async fn links_and_dependencies(ctx: &Ctx) {
                 LinkKind::Reference,
                 None,
             ),
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
@@ -1105,6 +1345,7 @@ async fn links_and_dependencies(ctx: &Ctx) {
                 LinkKind::Reference,
                 Some(4),
             ),
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
@@ -1128,6 +1369,7 @@ async fn links_and_dependencies(ctx: &Ctx) {
                 LinkKind::Reference,
                 Some(1),
             ),
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
@@ -1139,22 +1381,39 @@ async fn links_and_dependencies(ctx: &Ctx) {
         .link(
             "film",
             &l(&asset("barrel"), &sh, LinkKind::Reference, Some(1)),
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidPin { .. }), "{err}");
     let err = cat
-        .link("nope", &l(&asset("barrel"), &sh, LinkKind::Reference, None))
+        .link(
+            "nope",
+            &l(&asset("barrel"), &sh, LinkKind::Reference, None),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::ProjectNotFound { .. }), "{err}");
 
     // Unlinking.
-    cat.unlink("film", &asset("set"), &asset("barrel"), LinkKind::Member)
-        .await
-        .unwrap();
+    cat.unlink(
+        "film",
+        &asset("set"),
+        &asset("barrel"),
+        LinkKind::Member,
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let err = cat
-        .unlink("film", &asset("set"), &asset("barrel"), LinkKind::Member)
+        .unlink(
+            "film",
+            &asset("set"),
+            &asset("barrel"),
+            LinkKind::Member,
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::LinkNotFound { .. }), "{err}");
@@ -1182,7 +1441,9 @@ async fn links_and_dependencies(ctx: &Ctx) {
             .collect(),
         ..ProductionBatch::default()
     };
-    cat.bulk_import("film", &batch).await.unwrap();
+    cat.bulk_import("film", &batch, &mut Journal::none())
+        .await
+        .unwrap();
     let started = Instant::now();
     let users = cat.used_by("film", &asset("barrel"), true).await.unwrap();
     assert_eq!(users.len(), 2000);
@@ -1195,16 +1456,26 @@ async fn links_and_dependencies(ctx: &Ctx) {
 
 async fn dependency_cycles(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
     create_props(cat, "film", &["a", "b", "c", "d"]).await;
     sequence_with_shots(cat, "film", "SQ", &["SH"], (1, 2)).await;
     let l = |s: &str, d: &str, k| link(&asset(s), &asset(d), k, None);
-    cat.link("film", &l("a", "b", LinkKind::Reference))
-        .await
-        .unwrap();
+    cat.link(
+        "film",
+        &l("a", "b", LinkKind::Reference),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     // Direct cycle.
     let err = cat
-        .link("film", &l("b", "a", LinkKind::Reference))
+        .link(
+            "film",
+            &l("b", "a", LinkKind::Reference),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert_eq!(
@@ -1213,16 +1484,20 @@ async fn dependency_cycles(ctx: &Ctx) {
     );
     // Across kinds too.
     let err = cat
-        .link("film", &l("b", "a", LinkKind::Member))
+        .link("film", &l("b", "a", LinkKind::Member), &mut Journal::none())
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::LinkCycle { .. }), "{err}");
     // Three steps.
-    cat.link("film", &l("b", "c", LinkKind::DerivedFrom))
-        .await
-        .unwrap();
+    cat.link(
+        "film",
+        &l("b", "c", LinkKind::DerivedFrom),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let err = cat
-        .link("film", &l("c", "a", LinkKind::Member))
+        .link("film", &l("c", "a", LinkKind::Member), &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -1238,6 +1513,7 @@ async fn dependency_cycles(ctx: &Ctx) {
     cat.link(
         "film",
         &link(&asset("c"), &shot("SQ", "SH"), LinkKind::Reference, None),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -1245,6 +1521,7 @@ async fn dependency_cycles(ctx: &Ctx) {
         .link(
             "film",
             &link(&shot("SQ", "SH"), &asset("a"), LinkKind::Reference, None),
+            &mut Journal::none(),
         )
         .await
         .unwrap_err();
@@ -1253,12 +1530,20 @@ async fn dependency_cycles(ctx: &Ctx) {
         "{err}"
     );
     // Diamonds are fine.
-    cat.link("film", &l("a", "d", LinkKind::Reference))
-        .await
-        .unwrap();
-    cat.link("film", &l("d", "c", LinkKind::Reference))
-        .await
-        .unwrap();
+    cat.link(
+        "film",
+        &l("a", "d", LinkKind::Reference),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.link(
+        "film",
+        &l("d", "c", LinkKind::Reference),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let deps = cat.deps("film", &asset("a"), true).await.unwrap();
     let c = deps
         .iter()
@@ -1272,49 +1557,82 @@ async fn dependency_cycles(ctx: &Ctx) {
 
 async fn deleting_assets(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
     film_hero_with_bytes(cat).await;
     create_props(cat, "film", &["rig", "set"]).await;
     sequence_with_shots(cat, "film", "SQ", &["SH"], (1, 2)).await;
     cat.link(
         "film",
         &link(&asset("set"), &asset("hero"), LinkKind::Member, Some(1)),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
     cat.link(
         "film",
         &link(&shot("SQ", "SH"), &asset("hero"), LinkKind::Reference, None),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
     cat.link(
         "film",
         &link(&asset("hero"), &asset("rig"), LinkKind::Reference, None),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
-    cat.create_task("film", &asset("hero"), "fx", Some("ana"))
+    cat.create_task(
+        "film",
+        &asset("hero"),
+        "fx",
+        Some("ana"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.set_status("film", &asset("hero"), "ip", "ana", &mut Journal::none())
         .await
         .unwrap();
-    cat.set_status("film", &asset("hero"), "ip", "ana")
-        .await
-        .unwrap();
-    cat.set_review_status("film", "hero", 1, ReviewStatus::Approved, "sup")
-        .await
-        .unwrap();
-    cat.add_comment("film", &Target::version("hero", 1), "sup", "zorblax")
-        .await
-        .unwrap();
-    cat.add_comment("film", &Target::Entity(asset("hero")), "sup", "quuxly")
-        .await
-        .unwrap();
-    cat.add_favourite("film", "ana", &asset("hero"))
+    cat.set_review_status(
+        "film",
+        "hero",
+        1,
+        ReviewStatus::Approved,
+        "sup",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.add_comment(
+        "film",
+        &Target::version("hero", 1),
+        "sup",
+        "zorblax",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.add_comment(
+        "film",
+        &Target::Entity(asset("hero")),
+        "sup",
+        "quuxly",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.add_favourite("film", "ana", &asset("hero"), &mut Journal::none())
         .await
         .unwrap();
     assert_eq!(find(cat, Some("film"), "zorblax").await.len(), 2);
 
-    let err = cat.delete_asset("film", "hero", false).await.unwrap_err();
+    let err = cat
+        .delete_asset("film", "hero", false, &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, CatalogError::HasDependants { dependants, .. } if dependants == &strings(&["SQ/SH", "set"])),
         "{err}"
@@ -1325,13 +1643,22 @@ async fn deleting_assets(ctx: &Ctx) {
     );
     assert!(cat.get_asset("film", "hero").await.is_ok());
     // An asset nothing uses goes without force.
-    cat.create_asset("film", &new_asset("spare", "prop", &[]))
+    cat.create_asset(
+        "film",
+        &new_asset("spare", "prop", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.delete_asset("film", "spare", false, &mut Journal::none())
         .await
         .unwrap();
-    cat.delete_asset("film", "spare", false).await.unwrap();
 
     let before = cat.stats().await.unwrap();
-    let deleted = cat.delete_asset("film", "hero", true).await.unwrap();
+    let deleted = cat
+        .delete_asset("film", "hero", true, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(deleted.versions, 2);
     assert_eq!(deleted.links, 3);
     assert!(matches!(
@@ -1359,24 +1686,35 @@ async fn deleting_assets(ctx: &Ctx) {
     // Its contents are now garbage.
     assert_eq!(cat.delete_unreferenced_contents().await.unwrap(), 2);
     // The name can be used again, with a clean history.
-    cat.create_asset("film", &new_asset("hero", "prop", &[]))
-        .await
-        .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("hero", "prop", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     assert!(
         cat.history("film", &Target::Entity(asset("hero")))
             .await
             .unwrap()
             .is_empty()
     );
-    let err = cat.delete_asset("film", "ghost", true).await.unwrap_err();
+    let err = cat
+        .delete_asset("film", "ghost", true, &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::AssetNotFound { .. }), "{err}");
 }
 
 /// Asset `hero` of `film` with two versions that have real files.
 async fn film_hero_with_bytes(cat: &Catalog) {
-    cat.create_asset("film", &new_asset("hero", "character", &[]))
-        .await
-        .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("hero", "character", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let chunks = [chunk("c1"), chunk("c2")];
     cat.record_pack(&pack_of("p1", &chunks)).await.unwrap();
     for (i, name) in ["one", "two"].iter().enumerate() {
@@ -1432,7 +1770,10 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
     );
 
     // A sequence: its shots follow, in the catalog and in the search.
-    let renamed = cat.rename_sequence("film", "SQ010", "SQ015").await.unwrap();
+    let renamed = cat
+        .rename_sequence("film", "SQ010", "SQ015", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(renamed.name, "SQ015");
     assert_eq!(
         renamed.metadata,
@@ -1474,15 +1815,18 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
     assert_eq!(tasks.len(), 1);
     assert_eq!(tasks[0].entity, sh010);
     // The same name changes nothing.
-    let same = cat.rename_sequence("film", "SQ015", "SQ015").await.unwrap();
+    let same = cat
+        .rename_sequence("film", "SQ015", "SQ015", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(same.name, "SQ015");
 
     // Refusals change nothing.
-    cat.create_sequence("film", "SQ020", &Metadata::new())
+    cat.create_sequence("film", "SQ020", &Metadata::new(), &mut Journal::none())
         .await
         .unwrap();
     let err = cat
-        .rename_sequence("film", "SQ015", "SQ020")
+        .rename_sequence("film", "SQ015", "SQ020", &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -1491,7 +1835,7 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
     );
     assert!(err.to_string().contains("`SQ020` already exists"), "{err}");
     let err = cat
-        .rename_sequence("film", "SQ015", "SQ/020")
+        .rename_sequence("film", "SQ015", "SQ/020", &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -1499,7 +1843,7 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
         "{err}"
     );
     let err = cat
-        .rename_sequence("film", "ghost", "SQ030")
+        .rename_sequence("film", "ghost", "SQ030", &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -1517,7 +1861,14 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
 
     // A shot: renamed within its sequence, with a history entry.
     let renamed = cat
-        .rename_shot("film", "SQ015", "SH010", "SH011", "ana")
+        .rename_shot(
+            "film",
+            "SQ015",
+            "SH010",
+            "SH011",
+            "ana",
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1545,7 +1896,14 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
     ));
 
     let err = cat
-        .rename_shot("film", "SQ015", "SH011", "SH020", "ana")
+        .rename_shot(
+            "film",
+            "SQ015",
+            "SH011",
+            "SH020",
+            "ana",
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -1553,14 +1911,32 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
         "{err}"
     );
     // Another sequence's shot of that name is no clash.
-    cat.create_shot("film", &NewShot::new("SQ020", "SH030", 1, 2))
-        .await
-        .unwrap();
-    cat.rename_shot("film", "SQ015", "SH011", "SH030", "ana")
-        .await
-        .unwrap();
+    cat.create_shot(
+        "film",
+        &NewShot::new("SQ020", "SH030", 1, 2),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.rename_shot(
+        "film",
+        "SQ015",
+        "SH011",
+        "SH030",
+        "ana",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let err = cat
-        .rename_shot("film", "SQ015", "SH030", "SQ020/SH031", "ana")
+        .rename_shot(
+            "film",
+            "SQ015",
+            "SH030",
+            "SQ020/SH031",
+            "ana",
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -1568,12 +1944,19 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
         "{err}"
     );
     let err = cat
-        .rename_shot("film", "SQ015", "SH030", "SH031", " ")
+        .rename_shot("film", "SQ015", "SH030", "SH031", " ", &mut Journal::none())
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidValue { .. }), "{err}");
     let err = cat
-        .rename_shot("film", "SQ015", "ghost", "SH031", "ana")
+        .rename_shot(
+            "film",
+            "SQ015",
+            "ghost",
+            "SH031",
+            "ana",
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::ShotNotFound { .. }), "{err}");
@@ -1607,7 +1990,9 @@ async fn renaming_sequences_and_shots(ctx: &Ctx) {
 
 async fn deleting_shots(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
     create_props(cat, "film", &["hero", "rig"]).await;
     // SH1 last, so that SQLite would give a shot created after its deletion the same row id:
     // rows left behind would then show up on the new shot.
@@ -1617,38 +2002,56 @@ async fn deleting_shots(ctx: &Ctx) {
     cat.link(
         "film",
         &link(&sh1, &asset("hero"), LinkKind::Reference, None),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
-    cat.link("film", &link(&sh2, &sh1, LinkKind::DerivedFrom, None))
-        .await
-        .unwrap();
+    cat.link(
+        "film",
+        &link(&sh2, &sh1, LinkKind::DerivedFrom, None),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     cat.link(
         "film",
         &link(&asset("rig"), &sh1, LinkKind::Reference, None),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
-    cat.create_task("film", &sh1, "animation", Some("ana"))
+    cat.create_task("film", &sh1, "animation", Some("ana"), &mut Journal::none())
         .await
         .unwrap();
-    cat.create_task("film", &sh2, "animation", Some("bob"))
+    cat.create_task("film", &sh2, "animation", Some("bob"), &mut Journal::none())
         .await
         .unwrap();
-    cat.set_status("film", &sh1, "ip", "ana").await.unwrap();
-    cat.add_comment("film", &Target::Entity(sh1.clone()), "sup", "zorblax")
+    cat.set_status("film", &sh1, "ip", "ana", &mut Journal::none())
         .await
         .unwrap();
-    cat.create_collection("film", "dailies").await.unwrap();
-    cat.add_to_collection("film", "dailies", &sh1)
+    cat.add_comment(
+        "film",
+        &Target::Entity(sh1.clone()),
+        "sup",
+        "zorblax",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.create_collection("film", "dailies", &mut Journal::none())
         .await
         .unwrap();
-    cat.add_favourite("film", "ana", &sh1).await.unwrap();
+    cat.add_to_collection("film", "dailies", &sh1, &mut Journal::none())
+        .await
+        .unwrap();
+    cat.add_favourite("film", "ana", &sh1, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(found(cat, "zorblax").await, strings(&["shot:SQ/SH1"]));
 
     // Refused while something uses it, naming what; nothing changes.
     let err = cat
-        .delete_shot("film", "SQ", "SH1", false)
+        .delete_shot("film", "SQ", "SH1", false, &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -1664,12 +2067,18 @@ async fn deleting_shots(ctx: &Ctx) {
     assert_eq!(found(cat, "zorblax").await.len(), 1);
 
     // A shot nothing uses goes without force.
-    let deleted = cat.delete_shot("film", "SQ", "SH3", false).await.unwrap();
+    let deleted = cat
+        .delete_shot("film", "SQ", "SH3", false, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!((deleted.links, deleted.tasks), (0, 0));
     assert!(deleted.dependants.is_empty());
 
     // Forced: everything that names the shot goes with it, in one go.
-    let deleted = cat.delete_shot("film", "SQ", "SH1", true).await.unwrap();
+    let deleted = cat
+        .delete_shot("film", "SQ", "SH1", true, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(deleted.links, 3);
     assert_eq!(deleted.tasks, 1);
     assert_eq!(deleted.dependants, strings(&["SQ/SH2", "rig"]));
@@ -1707,9 +2116,13 @@ async fn deleting_shots(ctx: &Ctx) {
     assert_eq!(report.shots_by_status, vec![("wtg".to_owned(), 1)]);
 
     // A new shot of the same name starts clean.
-    cat.create_shot("film", &NewShot::new("SQ", "SH1", 1, 10))
-        .await
-        .unwrap();
+    cat.create_shot(
+        "film",
+        &NewShot::new("SQ", "SH1", 1, 10),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     assert!(
         cat.history("film", &Target::Entity(sh1.clone()))
             .await
@@ -1739,7 +2152,7 @@ async fn deleting_shots(ctx: &Ctx) {
     );
 
     let err = cat
-        .delete_shot("film", "SQ", "ghost", true)
+        .delete_shot("film", "SQ", "ghost", true, &mut Journal::none())
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::ShotNotFound { .. }), "{err}");
@@ -1747,10 +2160,16 @@ async fn deleting_shots(ctx: &Ctx) {
 
 async fn deleting_sequences(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    cat.create_asset("film", &new_asset("hero", "prop", &[]))
+    cat.create_project("film", &mut Journal::none())
         .await
         .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("hero", "prop", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     for (seq, shots) in [("SQA", &["A1", "A2"][..]), ("SQB", &["B1"][..])] {
         sequence_with_shots(cat, "film", seq, shots, (1, 10)).await;
     }
@@ -1758,23 +2177,45 @@ async fn deleting_sequences(ctx: &Ctx) {
     cat.link(
         "film",
         &link(&a1, &asset("hero"), LinkKind::Reference, None),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
-    cat.link("film", &link(&a2, &a1, LinkKind::DerivedFrom, None))
+    cat.link(
+        "film",
+        &link(&a2, &a1, LinkKind::DerivedFrom, None),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.link(
+        "film",
+        &link(&b1, &a1, LinkKind::Reference, None),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.create_task("film", &a2, "fx", None, &mut Journal::none())
         .await
         .unwrap();
-    cat.link("film", &link(&b1, &a1, LinkKind::Reference, None))
+    cat.create_task("film", &b1, "fx", None, &mut Journal::none())
         .await
         .unwrap();
-    cat.create_task("film", &a2, "fx", None).await.unwrap();
-    cat.create_task("film", &b1, "fx", None).await.unwrap();
-    cat.add_comment("film", &Target::Entity(a1.clone()), "sup", "zorblax")
-        .await
-        .unwrap();
+    cat.add_comment(
+        "film",
+        &Target::Entity(a1.clone()),
+        "sup",
+        "zorblax",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
 
     // Refused while it has shots, naming them; nothing changes.
-    let err = cat.delete_sequence("film", "SQA", false).await.unwrap_err();
+    let err = cat
+        .delete_sequence("film", "SQA", false, &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, CatalogError::SequenceHasShots { sequence, shots, .. } if sequence == "SQA" && shots == &strings(&["A1", "A2"])),
         "{err}"
@@ -1787,10 +2228,13 @@ async fn deleting_sequences(ctx: &Ctx) {
     assert_eq!(cat.list_shots("film", Some("SQA")).await.unwrap().len(), 2);
 
     // An empty sequence goes without force.
-    cat.create_sequence("film", "SQE", &Metadata::new())
+    cat.create_sequence("film", "SQE", &Metadata::new(), &mut Journal::none())
         .await
         .unwrap();
-    let deleted = cat.delete_sequence("film", "SQE", false).await.unwrap();
+    let deleted = cat
+        .delete_sequence("film", "SQE", false, &mut Journal::none())
+        .await
+        .unwrap();
     assert!(deleted.shots.is_empty());
     assert!(found(cat, "SQE").await.is_empty());
     assert!(matches!(
@@ -1799,7 +2243,10 @@ async fn deleting_sequences(ctx: &Ctx) {
     ));
 
     // Forced: the shots go as a forced shot delete would take them.
-    let deleted = cat.delete_sequence("film", "SQA", true).await.unwrap();
+    let deleted = cat
+        .delete_sequence("film", "SQA", true, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(deleted.shots, strings(&["A1", "A2"]));
     assert_eq!(deleted.links, 3);
     assert_eq!(deleted.tasks, 1);
@@ -1831,7 +2278,7 @@ async fn deleting_sequences(ctx: &Ctx) {
     );
 
     // The name is free again, and the new sequence starts empty.
-    cat.create_sequence("film", "SQA", &Metadata::new())
+    cat.create_sequence("film", "SQA", &Metadata::new(), &mut Journal::none())
         .await
         .unwrap();
     assert!(
@@ -1841,7 +2288,7 @@ async fn deleting_sequences(ctx: &Ctx) {
             .is_empty()
     );
     let err = cat
-        .delete_sequence("film", "ghost", true)
+        .delete_sequence("film", "ghost", true, &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -1852,22 +2299,45 @@ async fn deleting_sequences(ctx: &Ctx) {
 
 async fn removing_and_moving_statuses(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    cat.create_asset("film", &new_asset("hero", "prop", &[]))
+    cat.create_project("film", &mut Journal::none())
         .await
         .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("hero", "prop", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     sequence_with_shots(cat, "film", "SQ", &["SH"], (1, 10)).await;
     let sh = shot("SQ", "SH");
-    cat.create_task("film", &sh, "fx", None).await.unwrap();
-    cat.add_status("film", "client").await.unwrap();
-    cat.add_transition("film", "*", "client").await.unwrap();
-    cat.add_transition("film", "client", "ip").await.unwrap();
-
-    // In use: refused, saying by how many of what.
-    cat.set_status("film", &asset("hero"), "client", "ana")
+    cat.create_task("film", &sh, "fx", None, &mut Journal::none())
         .await
         .unwrap();
-    let err = cat.remove_status("film", "client").await.unwrap_err();
+    cat.add_status("film", "client", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.add_transition("film", "*", "client", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.add_transition("film", "client", "ip", &mut Journal::none())
+        .await
+        .unwrap();
+
+    // In use: refused, saying by how many of what.
+    cat.set_status(
+        "film",
+        &asset("hero"),
+        "client",
+        "ana",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    let err = cat
+        .remove_status("film", "client", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -1886,15 +2356,20 @@ async fn removing_and_moving_statuses(ctx: &Ctx) {
         ),
         "{err}"
     );
-    cat.set_status("film", &sh, "client", "ana").await.unwrap();
+    cat.set_status("film", &sh, "client", "ana", &mut Journal::none())
+        .await
+        .unwrap();
     let to_client = TaskUpdate {
         status: Some("client".to_owned()),
         ..TaskUpdate::default()
     };
-    cat.update_task("film", &sh, "fx", &to_client, "ana")
+    cat.update_task("film", &sh, "fx", &to_client, "ana", &mut Journal::none())
         .await
         .unwrap();
-    let err = cat.remove_status("film", "client").await.unwrap_err();
+    let err = cat
+        .remove_status("film", "client", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -1914,21 +2389,28 @@ async fn removing_and_moving_statuses(ctx: &Ctx) {
     );
     assert!(cat.workflow("film").await.unwrap().has("client"));
     // Another project's use does not count.
-    cat.create_project("other").await.unwrap();
-
-    // Unused: removed with its transitions, positions renumbered.
-    cat.set_status("film", &asset("hero"), "ip", "ana")
+    cat.create_project("other", &mut Journal::none())
         .await
         .unwrap();
-    cat.set_status("film", &sh, "ip", "ana").await.unwrap();
+
+    // Unused: removed with its transitions, positions renumbered.
+    cat.set_status("film", &asset("hero"), "ip", "ana", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.set_status("film", &sh, "ip", "ana", &mut Journal::none())
+        .await
+        .unwrap();
     let to_ip = TaskUpdate {
         status: Some("ip".to_owned()),
         ..TaskUpdate::default()
     };
-    cat.update_task("film", &sh, "fx", &to_ip, "ana")
+    cat.update_task("film", &sh, "fx", &to_ip, "ana", &mut Journal::none())
         .await
         .unwrap();
-    let wf = cat.remove_status("film", "client").await.unwrap();
+    let wf = cat
+        .remove_status("film", "client", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(wf, Workflow::default());
     assert_eq!(cat.workflow("film").await.unwrap(), Workflow::default());
     assert_eq!(
@@ -1941,23 +2423,34 @@ async fn removing_and_moving_statuses(ctx: &Ctx) {
         .await
         .unwrap();
     assert_eq!(history[0].old.as_deref(), Some("client"));
-    let err = cat.remove_status("film", "client").await.unwrap_err();
+    let err = cat
+        .remove_status("film", "client", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, CatalogError::UnknownStatus { status, .. } if status == "client"),
         "{err}"
     );
     // The name can come back, at the end, without its old transitions.
-    let wf = cat.add_status("film", "client").await.unwrap();
+    let wf = cat
+        .add_status("film", "client", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(wf.statuses.last().unwrap(), "client");
     assert!(
         wf.transitions
             .iter()
             .all(|t| t.from != "client" && t.to != "client")
     );
-    cat.remove_status("film", "client").await.unwrap();
+    cat.remove_status("film", "client", &mut Journal::none())
+        .await
+        .unwrap();
 
     // Removing a status in the middle keeps the others in order, densely numbered.
-    let wf = cat.remove_status("film", "final").await.unwrap();
+    let wf = cat
+        .remove_status("film", "final", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(
         wf.statuses,
         strings(&["wtg", "ip", "review", "approved", "on-hold", "omit"])
@@ -1969,7 +2462,10 @@ async fn removing_and_moving_statuses(ctx: &Ctx) {
     );
 
     // Moving.
-    let wf = cat.move_status("film", "omit", 1).await.unwrap();
+    let wf = cat
+        .move_status("film", "omit", 1, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(
         wf.statuses,
         strings(&["omit", "wtg", "ip", "review", "approved", "on-hold"])
@@ -1980,30 +2476,46 @@ async fn removing_and_moving_statuses(ctx: &Ctx) {
     );
     // The first status is where new entities start.
     let created = cat
-        .create_shot("film", &NewShot::new("SQ", "SH2", 1, 10))
+        .create_shot(
+            "film",
+            &NewShot::new("SQ", "SH2", 1, 10),
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(created.status, "omit");
-    let wf = cat.move_status("film", "omit", 6).await.unwrap();
+    let wf = cat
+        .move_status("film", "omit", 6, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(
         wf.statuses,
         strings(&["wtg", "ip", "review", "approved", "on-hold", "omit"])
     );
-    let wf = cat.move_status("film", "review", 2).await.unwrap();
+    let wf = cat
+        .move_status("film", "review", 2, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(
         wf.statuses,
         strings(&["wtg", "review", "ip", "approved", "on-hold", "omit"])
     );
     // Transitions are untouched by moves.
     assert!(wf.allows("ip", "review") && wf.allows("review", "approved"));
-    let wf = cat.move_status("film", "review", 2).await.unwrap();
+    let wf = cat
+        .move_status("film", "review", 2, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(wf.statuses[1], "review");
     assert_eq!(
         stored_positions(ctx, "film").await,
         (0..6).collect::<Vec<i64>>()
     );
     for bad in [0, 7] {
-        let err = cat.move_status("film", "review", bad).await.unwrap_err();
+        let err = cat
+            .move_status("film", "review", bad, &mut Journal::none())
+            .await
+            .unwrap_err();
         assert!(
             matches!(err, CatalogError::InvalidValue { .. }),
             "{bad}: {err}"
@@ -2014,7 +2526,10 @@ async fn removing_and_moving_statuses(ctx: &Ctx) {
             "{err}"
         );
     }
-    let err = cat.move_status("film", "ghost", 1).await.unwrap_err();
+    let err = cat
+        .move_status("film", "ghost", 1, &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::UnknownStatus { .. }), "{err}");
     assert_eq!(cat.workflow("other").await.unwrap(), Workflow::default());
     assert_eq!(
@@ -2026,9 +2541,14 @@ async fn removing_and_moving_statuses(ctx: &Ctx) {
     let mut statuses = cat.workflow("other").await.unwrap().statuses;
     let last = statuses.pop().unwrap();
     for status in &statuses {
-        cat.remove_status("other", status).await.unwrap();
+        cat.remove_status("other", status, &mut Journal::none())
+            .await
+            .unwrap();
     }
-    let err = cat.remove_status("other", &last).await.unwrap_err();
+    let err = cat
+        .remove_status("other", &last, &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidValue { .. }), "{err}");
     assert!(err.to_string().contains("only status"), "{err}");
     assert_eq!(cat.workflow("other").await.unwrap().statuses, vec![last]);
@@ -2037,17 +2557,34 @@ async fn removing_and_moving_statuses(ctx: &Ctx) {
 
 async fn review_metadata_comments_history(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    cat.create_asset("film", &new_asset("hero", "character", &[]))
+    cat.create_project("film", &mut Journal::none())
         .await
         .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("hero", "character", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let v1 = cat
-        .commit_version("film", "hero", &note_version("ana", "one"))
+        .commit_version(
+            "film",
+            "hero",
+            &note_version("ana", "one"),
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     let metadata = meta(serde_json::json!({"frames": [1, 2], "renderer": "arnold"}));
     let v2 = cat
-        .commit_version_with_meta("film", "hero", &note_version("ana", "two"), &metadata)
+        .commit_version_with_meta(
+            "film",
+            "hero",
+            &note_version("ana", "two"),
+            &metadata,
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(v2.number, 2);
@@ -2064,7 +2601,14 @@ async fn review_metadata_comments_history(ctx: &Ctx) {
     assert!(cat.version_files(v2.id).await.unwrap().is_empty());
 
     let entry = cat
-        .set_review_status("film", "hero", 1, ReviewStatus::ChangesRequested, "sup")
+        .set_review_status(
+            "film",
+            "hero",
+            1,
+            ReviewStatus::ChangesRequested,
+            "sup",
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(entry.target, Target::version("hero", 1));
@@ -2073,11 +2617,25 @@ async fn review_metadata_comments_history(ctx: &Ctx) {
         (entry.old.as_deref(), entry.new.as_deref()),
         (Some("pending"), Some("changes-requested"))
     );
-    cat.set_review_status("film", "hero", 2, ReviewStatus::Approved, "sup")
-        .await
-        .unwrap();
+    cat.set_review_status(
+        "film",
+        "hero",
+        2,
+        ReviewStatus::Approved,
+        "sup",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let err = cat
-        .set_review_status("film", "hero", 3, ReviewStatus::Approved, "sup")
+        .set_review_status(
+            "film",
+            "hero",
+            3,
+            ReviewStatus::Approved,
+            "sup",
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -2097,7 +2655,7 @@ async fn review_metadata_comments_history(ctx: &Ctx) {
         reviews,
         vec![ReviewStatus::ChangesRequested, ReviewStatus::Approved]
     );
-    cat.set_status("film", &asset("hero"), "ip", "ana")
+    cat.set_status("film", &asset("hero"), "ip", "ana", &mut Journal::none())
         .await
         .unwrap();
 
@@ -2133,11 +2691,23 @@ async fn review_metadata_comments_history(ctx: &Ctx) {
     ];
     for target in &targets {
         let a = cat
-            .add_comment("film", target, "ana", &format!("first on {target}"))
+            .add_comment(
+                "film",
+                target,
+                "ana",
+                &format!("first on {target}"),
+                &mut Journal::none(),
+            )
             .await
             .unwrap();
         let b = cat
-            .add_comment("film", target, "bob", "second ✓\nwith a new line")
+            .add_comment(
+                "film",
+                target,
+                "bob",
+                "second ✓\nwith a new line",
+                &mut Journal::none(),
+            )
             .await
             .unwrap();
         assert_eq!(&a.target, target);
@@ -2152,17 +2722,35 @@ async fn review_metadata_comments_history(ctx: &Ctx) {
             .is_empty()
     );
     let err = cat
-        .add_comment("film", &Target::version("hero", 9), "ana", "x")
+        .add_comment(
+            "film",
+            &Target::version("hero", 9),
+            "ana",
+            "x",
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::VersionNotFound { .. }), "{err}");
     let err = cat
-        .add_comment("film", &Target::Entity(shot("SQ", "NOPE")), "ana", "x")
+        .add_comment(
+            "film",
+            &Target::Entity(shot("SQ", "NOPE")),
+            "ana",
+            "x",
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::ShotNotFound { .. }), "{err}");
     let err = cat
-        .add_comment("film", &Target::Entity(asset("hero")), "ana", "  ")
+        .add_comment(
+            "film",
+            &Target::Entity(asset("hero")),
+            "ana",
+            "  ",
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidValue { .. }), "{err}");
@@ -2473,6 +3061,7 @@ async fn search_text(ctx: &Ctx) {
             ))),
             ..ShotUpdate::default()
         },
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -2480,9 +3069,14 @@ async fn search_text(ctx: &Ctx) {
         find(cat, Some("film"), "thunder*").await,
         strings(&["shot:SQ010/SH020"])
     );
-    cat.commit_version("film", "barrel", &note_version("eve", "dented lid"))
-        .await
-        .unwrap();
+    cat.commit_version(
+        "film",
+        "barrel",
+        &note_version("eve", "dented lid"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         find(cat, Some("film"), "dented").await,
         strings(&["asset:barrel", "version:barrel@v1"])
@@ -2491,6 +3085,7 @@ async fn search_text(ctx: &Ctx) {
         "film",
         "barrel",
         &MetadataUpdate::Replace(meta(serde_json::json!({"colour": "blue"}))),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -2567,12 +3162,19 @@ async fn saved_searches_and_collections(ctx: &Ctx) {
     let cat = &ctx.cat;
     production_fixture(cat).await;
     let saved = cat
-        .save_search("film", "heroes", "type:character OR type:rig")
+        .save_search(
+            "film",
+            "heroes",
+            "type:character OR type:rig",
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(saved.query, "type:character OR type:rig");
-    cat.save_search("film", "wip", "tag:wip").await.unwrap();
-    cat.save_search("film", "wip", "tag:wip kind:asset")
+    cat.save_search("film", "wip", "tag:wip", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.save_search("film", "wip", "tag:wip kind:asset", &mut Journal::none())
         .await
         .unwrap();
     let names: Vec<String> = cat
@@ -2601,17 +3203,28 @@ async fn saved_searches_and_collections(ctx: &Ctx) {
         cat.get_saved_search("film", "wip").await.unwrap().query,
         "tag:wip kind:asset"
     );
-    let err = cat.save_search("film", "bad", "type:(x").await.unwrap_err();
+    let err = cat
+        .save_search("film", "bad", "type:(x", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidQuery { .. }), "{err}");
-    let err = cat.save_search("film", "bad", "type>x").await.unwrap_err();
+    let err = cat
+        .save_search("film", "bad", "type>x", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(matches!(err, CatalogError::InvalidQuery { .. }), "{err}");
-    cat.delete_saved_search("film", "wip").await.unwrap();
+    cat.delete_saved_search("film", "wip", &mut Journal::none())
+        .await
+        .unwrap();
     let err = cat.get_saved_search("film", "wip").await.unwrap_err();
     assert!(
         matches!(err, CatalogError::SavedSearchNotFound { .. }),
         "{err}"
     );
-    let err = cat.delete_saved_search("film", "wip").await.unwrap_err();
+    let err = cat
+        .delete_saved_search("film", "wip", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, CatalogError::SavedSearchNotFound { .. }),
         "{err}"
@@ -2619,30 +3232,41 @@ async fn saved_searches_and_collections(ctx: &Ctx) {
     assert!(cat.saved_searches("ad").await.unwrap().is_empty());
 
     // Collections.
-    let c = cat.create_collection("film", "hero-kit").await.unwrap();
+    let c = cat
+        .create_collection("film", "hero-kit", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(c.size, 0);
-    let err = cat.create_collection("film", "hero-kit").await.unwrap_err();
+    let err = cat
+        .create_collection("film", "hero-kit", &mut Journal::none())
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, CatalogError::CollectionExists { .. }),
         "{err}"
     );
     assert!(
-        cat.add_to_collection("film", "hero-kit", &shot("SQ010", "SH010"))
+        cat.add_to_collection(
+            "film",
+            "hero-kit",
+            &shot("SQ010", "SH010"),
+            &mut Journal::none()
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        cat.add_to_collection("film", "hero-kit", &asset("hero_rig"), &mut Journal::none())
             .await
             .unwrap()
     );
     assert!(
-        cat.add_to_collection("film", "hero-kit", &asset("hero_rig"))
+        cat.add_to_collection("film", "hero-kit", &asset("hero"), &mut Journal::none())
             .await
             .unwrap()
     );
     assert!(
-        cat.add_to_collection("film", "hero-kit", &asset("hero"))
-            .await
-            .unwrap()
-    );
-    assert!(
-        !cat.add_to_collection("film", "hero-kit", &asset("hero"))
+        !cat.add_to_collection("film", "hero-kit", &asset("hero"), &mut Journal::none())
             .await
             .unwrap()
     );
@@ -2651,7 +3275,7 @@ async fn saved_searches_and_collections(ctx: &Ctx) {
         vec![asset("hero"), asset("hero_rig"), shot("SQ010", "SH010")]
     );
     let err = cat
-        .add_to_collection("film", "nope", &asset("hero"))
+        .add_to_collection("film", "nope", &asset("hero"), &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -2659,17 +3283,17 @@ async fn saved_searches_and_collections(ctx: &Ctx) {
         "{err}"
     );
     let err = cat
-        .add_to_collection("film", "hero-kit", &asset("ghost"))
+        .add_to_collection("film", "hero-kit", &asset("ghost"), &mut Journal::none())
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::AssetNotFound { .. }), "{err}");
     assert!(
-        cat.remove_from_collection("film", "hero-kit", &asset("hero_rig"))
+        cat.remove_from_collection("film", "hero-kit", &asset("hero_rig"), &mut Journal::none())
             .await
             .unwrap()
     );
     assert!(
-        !cat.remove_from_collection("film", "hero-kit", &asset("hero_rig"))
+        !cat.remove_from_collection("film", "hero-kit", &asset("hero_rig"), &mut Journal::none())
             .await
             .unwrap()
     );
@@ -2677,21 +3301,26 @@ async fn saved_searches_and_collections(ctx: &Ctx) {
     // Favourites are the collection `favourites:USER`.
     assert!(cat.favourites("film", "ana").await.unwrap().is_empty());
     assert!(
-        cat.add_favourite("film", "ana", &asset("barrel"))
+        cat.add_favourite("film", "ana", &asset("barrel"), &mut Journal::none())
             .await
             .unwrap()
     );
     assert!(
-        cat.add_favourite("film", "ana", &shot("シーン", "カット010"))
-            .await
-            .unwrap()
+        cat.add_favourite(
+            "film",
+            "ana",
+            &shot("シーン", "カット010"),
+            &mut Journal::none()
+        )
+        .await
+        .unwrap()
     );
     assert!(
-        !cat.add_favourite("film", "ana", &asset("barrel"))
+        !cat.add_favourite("film", "ana", &asset("barrel"), &mut Journal::none())
             .await
             .unwrap()
     );
-    cat.add_favourite("film", "bob", &asset("hero"))
+    cat.add_favourite("film", "bob", &asset("hero"), &mut Journal::none())
         .await
         .unwrap();
     assert_eq!(
@@ -2699,17 +3328,17 @@ async fn saved_searches_and_collections(ctx: &Ctx) {
         vec![asset("barrel"), shot("シーン", "カット010")]
     );
     assert!(
-        cat.remove_favourite("film", "ana", &asset("barrel"))
+        cat.remove_favourite("film", "ana", &asset("barrel"), &mut Journal::none())
             .await
             .unwrap()
     );
     assert!(
-        !cat.remove_favourite("film", "zed", &asset("barrel"))
+        !cat.remove_favourite("film", "zed", &asset("barrel"), &mut Journal::none())
             .await
             .unwrap()
     );
     let err = cat
-        .add_favourite("film", "bad user", &asset("hero"))
+        .add_favourite("film", "bad user", &asset("hero"), &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -2731,7 +3360,9 @@ async fn saved_searches_and_collections(ctx: &Ctx) {
             ("hero-kit".to_owned(), 2),
         ]
     );
-    cat.delete_collection("film", "hero-kit").await.unwrap();
+    cat.delete_collection("film", "hero-kit", &mut Journal::none())
+        .await
+        .unwrap();
     let err = cat
         .collection_members("film", "hero-kit")
         .await
@@ -2745,28 +3376,52 @@ async fn saved_searches_and_collections(ctx: &Ctx) {
 
 async fn reports(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    cat.create_sequence("film", "SQ", &Metadata::new())
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
+    cat.create_sequence("film", "SQ", &Metadata::new(), &mut Journal::none())
         .await
         .unwrap();
     for i in 0..6 {
-        cat.create_shot("film", &NewShot::new("SQ", format!("SH{i}"), 1, 2))
-            .await
-            .unwrap();
-    }
-    for i in 0..3 {
-        cat.set_status("film", &shot("SQ", &format!("SH{i}")), "ip", "ana")
-            .await
-            .unwrap();
-    }
-    cat.set_status("film", &shot("SQ", "SH0"), "omit", "ana")
+        cat.create_shot(
+            "film",
+            &NewShot::new("SQ", format!("SH{i}"), 1, 2),
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
+    }
+    for i in 0..3 {
+        cat.set_status(
+            "film",
+            &shot("SQ", &format!("SH{i}")),
+            "ip",
+            "ana",
+            &mut Journal::none(),
+        )
+        .await
+        .unwrap();
+    }
+    cat.set_status(
+        "film",
+        &shot("SQ", "SH0"),
+        "omit",
+        "ana",
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     for i in 0..4 {
         for dept in ["comp", "animation"] {
-            cat.create_task("film", &shot("SQ", &format!("SH{i}")), dept, None)
-                .await
-                .unwrap();
+            cat.create_task(
+                "film",
+                &shot("SQ", &format!("SH{i}")),
+                dept,
+                None,
+                &mut Journal::none(),
+            )
+            .await
+            .unwrap();
         }
     }
     cat.update_task(
@@ -2778,6 +3433,7 @@ async fn reports(ctx: &Ctx) {
             assignee: None,
         },
         "ana",
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -2787,7 +3443,7 @@ async fn reports(ctx: &Ctx) {
         ("c", "character"),
         ("d", "set"),
     ] {
-        cat.create_asset("film", &new_asset(name, t, &[]))
+        cat.create_asset("film", &new_asset(name, t, &[]), &mut Journal::none())
             .await
             .unwrap();
     }
@@ -2815,12 +3471,18 @@ async fn reports(ctx: &Ctx) {
             versions,
             ..ProductionBatch::default()
         },
+        &mut Journal::none(),
     )
     .await
     .unwrap();
-    cat.commit_version("film", "b", &note_version("ana", "now"))
-        .await
-        .unwrap();
+    cat.commit_version(
+        "film",
+        "b",
+        &note_version("ana", "now"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let this_week = iso_week_label(Utc::now().date_naive());
 
     let report = cat.report_status("film").await.unwrap();
@@ -2844,7 +3506,9 @@ async fn reports(ctx: &Ctx) {
             },
         }
     );
-    cat.create_project("empty").await.unwrap();
+    cat.create_project("empty", &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(
         cat.report_status("empty").await.unwrap(),
         StatusReport::default()
@@ -2853,14 +3517,25 @@ async fn reports(ctx: &Ctx) {
 
 async fn bulk_import(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
+    cat.create_project("film", &mut Journal::none())
+        .await
+        .unwrap();
     // Something already there, that the batch extends and links to.
-    cat.create_asset("film", &new_asset("old", "prop", &["legacy"]))
-        .await
-        .unwrap();
-    cat.commit_version("film", "old", &note_version("ana", "ancient"))
-        .await
-        .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("old", "prop", &["legacy"]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.commit_version(
+        "film",
+        "old",
+        &note_version("ana", "ancient"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     sequence_with_shots(cat, "film", "SQ010", &["SH010"], (1, 10)).await;
 
     let when = Utc.with_ymd_and_hms(2025, 3, 3, 12, 0, 0).unwrap();
@@ -2934,7 +3609,10 @@ async fn bulk_import(ctx: &Ctx) {
             ])
             .collect(),
     };
-    let summary = cat.bulk_import("film", &batch).await.unwrap();
+    let summary = cat
+        .bulk_import("film", &batch, &mut Journal::none())
+        .await
+        .unwrap();
     assert_eq!(
         (
             summary.assets,
@@ -2966,15 +3644,28 @@ async fn bulk_import(ctx: &Ctx) {
         5
     );
     // Ids handed out afterwards do not collide with the reserved ones.
-    cat.create_asset("film", &new_asset("after", "prop", &[]))
-        .await
-        .unwrap();
-    cat.commit_version("film", "after", &note_version("ana", "x"))
-        .await
-        .unwrap();
-    cat.create_shot("film", &NewShot::new("SQ020", "SH999", 1, 2))
-        .await
-        .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("after", "prop", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.commit_version(
+        "film",
+        "after",
+        &note_version("ana", "x"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.create_shot(
+        "film",
+        &NewShot::new("SQ020", "SH999", 1, 2),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     // Links and documents are there.
     let chain = cat
         .deps("film", &shot("SQ010", "SH010"), true)
@@ -3015,16 +3706,23 @@ async fn bulk_import(ctx: &Ctx) {
 
 async fn bulk_import_refusals(ctx: &Ctx) {
     let cat = &ctx.cat;
-    cat.create_project("film").await.unwrap();
-    cat.create_asset("film", &new_asset("old", "prop", &[]))
+    cat.create_project("film", &mut Journal::none())
         .await
         .unwrap();
-    cat.create_asset("film", &new_asset("old2", "prop", &[]))
+    cat.create_asset("film", &new_asset("old", "prop", &[]), &mut Journal::none())
         .await
         .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("old2", "prop", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     cat.link(
         "film",
         &link(&asset("old"), &asset("old2"), LinkKind::Reference, None),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -3157,7 +3855,10 @@ async fn bulk_import_refusals(ctx: &Ctx) {
         ),
     ];
     for (batch, expected) in cases {
-        let err = cat.bulk_import("film", &batch).await.unwrap_err();
+        let err = cat
+            .bulk_import("film", &batch, &mut Journal::none())
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains(expected), "{expected}: {err}");
     }
     // Nothing of the refused batches remains.
@@ -3171,7 +3872,7 @@ async fn bulk_import_refusals(ctx: &Ctx) {
     assert!(cat.list_sequences("film").await.unwrap().is_empty());
     assert_eq!(find(cat, Some("film"), "").await.len(), 2);
     let err = cat
-        .bulk_import("nope", &ProductionBatch::default())
+        .bulk_import("nope", &ProductionBatch::default(), &mut Journal::none())
         .await
         .unwrap_err();
     assert!(matches!(err, CatalogError::ProjectNotFound { .. }), "{err}");
@@ -3180,17 +3881,23 @@ async fn bulk_import_refusals(ctx: &Ctx) {
 async fn names_long_and_non_ascii(ctx: &Ctx) {
     let cat = &ctx.cat;
     let project = "映画";
-    cat.create_project(project).await.unwrap();
-    let long_seq = "Ω".repeat(200);
-    let long_shot = "ß".repeat(200);
-    cat.create_sequence(project, "シーン", &Metadata::new())
+    cat.create_project(project, &mut Journal::none())
         .await
         .unwrap();
-    cat.create_sequence(project, &long_seq, &Metadata::new())
+    let long_seq = "Ω".repeat(200);
+    let long_shot = "ß".repeat(200);
+    cat.create_sequence(project, "シーン", &Metadata::new(), &mut Journal::none())
+        .await
+        .unwrap();
+    cat.create_sequence(project, &long_seq, &Metadata::new(), &mut Journal::none())
         .await
         .unwrap();
     let sh = cat
-        .create_shot(project, &NewShot::new("シーン", "カット010", 1, 2))
+        .create_shot(
+            project,
+            &NewShot::new("シーン", "カット010", 1, 2),
+            &mut Journal::none(),
+        )
         .await
         .unwrap();
     assert_eq!(sh.reference().to_string(), "シーン/カット010");
@@ -3198,24 +3905,39 @@ async fn names_long_and_non_ascii(ctx: &Ctx) {
         "シーン/カット010".parse::<EntityRef>().unwrap(),
         sh.reference()
     );
-    cat.create_shot(project, &NewShot::new(&long_seq, &long_shot, 1, 2))
-        .await
-        .unwrap();
+    cat.create_shot(
+        project,
+        &NewShot::new(&long_seq, &long_shot, 1, 2),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let long_asset = "é".repeat(200);
-    cat.create_asset(project, &new_asset(&long_asset, "プロップ", &["タグ"]))
-        .await
-        .unwrap();
+    cat.create_asset(
+        project,
+        &new_asset(&long_asset, "プロップ", &["タグ"]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     let long_ref = shot(&long_seq, &long_shot);
     cat.link(
         project,
         &link(&long_ref, &asset(&long_asset), LinkKind::Reference, None),
+        &mut Journal::none(),
     )
     .await
     .unwrap();
-    cat.create_task(project, &sh.reference(), "animation", Some("山田"))
-        .await
-        .unwrap();
-    cat.set_status(project, &sh.reference(), "ip", "山田")
+    cat.create_task(
+        project,
+        &sh.reference(),
+        "animation",
+        Some("山田"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
+    cat.set_status(project, &sh.reference(), "ip", "山田", &mut Journal::none())
         .await
         .unwrap();
     cat.add_comment(
@@ -3223,6 +3945,7 @@ async fn names_long_and_non_ascii(ctx: &Ctx) {
         &Target::Entity(long_ref.clone()),
         "山田",
         "ショットのコメント",
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -3255,7 +3978,11 @@ async fn names_long_and_non_ascii(ctx: &Ctx) {
     );
     let too_long = "a".repeat(201);
     let err = cat
-        .create_shot(project, &NewShot::new("シーン", &too_long, 1, 2))
+        .create_shot(
+            project,
+            &NewShot::new("シーン", &too_long, 1, 2),
+            &mut Journal::none(),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -3263,7 +3990,7 @@ async fn names_long_and_non_ascii(ctx: &Ctx) {
         "{err}"
     );
     let err = cat
-        .create_sequence(project, &too_long, &Metadata::new())
+        .create_sequence(project, &too_long, &Metadata::new(), &mut Journal::none())
         .await
         .unwrap_err();
     assert!(
@@ -3280,6 +4007,7 @@ async fn reindex_matches_incremental_documents(ctx: &Ctx) {
         &Target::version("hero", 1),
         "eve",
         "needs more smoke",
+        &mut Journal::none(),
     )
     .await
     .unwrap();
@@ -3390,8 +4118,16 @@ async fn search_results_are_identical_on_both_backends() {
             total_bytes: 0,
         });
     }
-    sqlite.cat.bulk_import("film", &batch).await.unwrap();
-    postgres.cat.bulk_import("film", &batch).await.unwrap();
+    sqlite
+        .cat
+        .bulk_import("film", &batch, &mut Journal::none())
+        .await
+        .unwrap();
+    postgres
+        .cat
+        .bulk_import("film", &batch, &mut Journal::none())
+        .await
+        .unwrap();
     let mut queries: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
     queries.extend(
         words
@@ -3446,9 +4182,16 @@ async fn driven_searches_match_the_walk() {
     for ctx in [Ctx::sqlite().await, Ctx::postgres().await] {
         let cat = &ctx.cat;
         production_fixture(cat).await;
-        cat.set_review_status("film", "hero", 1, ReviewStatus::Approved, "sup")
-            .await
-            .unwrap();
+        cat.set_review_status(
+            "film",
+            "hero",
+            1,
+            ReviewStatus::Approved,
+            "sup",
+            &mut Journal::none(),
+        )
+        .await
+        .unwrap();
         for text in SAME_ON_BOTH.iter().chain(DRIVEN) {
             let q = parse(text);
             for project in [None, Some("film")] {
@@ -3520,18 +4263,23 @@ async fn check_migrated(url: &str) {
     assert_eq!(details.review_status, ReviewStatus::Pending);
     assert!(details.metadata.is_empty());
     // Everything works on the migrated project.
-    cat.set_status("old", &asset("hero"), "ip", "ana")
+    cat.set_status("old", &asset("hero"), "ip", "ana", &mut Journal::none())
         .await
         .unwrap();
-    cat.create_sequence("old", "SQ", &Metadata::new())
+    cat.create_sequence("old", "SQ", &Metadata::new(), &mut Journal::none())
         .await
         .unwrap();
-    cat.create_asset("old", &new_asset("new", "prop", &[]))
+    cat.create_asset("old", &new_asset("new", "prop", &[]), &mut Journal::none())
         .await
         .unwrap();
-    cat.commit_version("old", "hero", &note_version("ana", "second"))
-        .await
-        .unwrap();
+    cat.commit_version(
+        "old",
+        "hero",
+        &note_version("ana", "second"),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
     cat.close().await;
     // Reopening does not rebuild anything (the job is done) and changes nothing.
     let cat = Catalog::connect(url, false).await.unwrap();
@@ -3781,10 +4529,17 @@ fn synthetic_batch(assets: usize, versions_per_asset: usize, links: usize) -> Pr
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_import_tenth_of_benchmark_on_sqlite() {
     let ctx = Ctx::sqlite().await;
-    ctx.cat.create_project("bench").await.unwrap();
+    ctx.cat
+        .create_project("bench", &mut Journal::none())
+        .await
+        .unwrap();
     let batch = synthetic_batch(10_000, 10, 50_000);
     let started = Instant::now();
-    let summary = ctx.cat.bulk_import("bench", &batch).await.unwrap();
+    let summary = ctx
+        .cat
+        .bulk_import("bench", &batch, &mut Journal::none())
+        .await
+        .unwrap();
     let took = started.elapsed();
     eprintln!("bulk import of {summary:?} on SQLite took {took:.2?}");
     assert_eq!(summary.versions, 100_000);

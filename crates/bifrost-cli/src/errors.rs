@@ -118,7 +118,11 @@ fn catalog_hint(e: &CatalogError) -> Option<String> {
              STATUS`, `bifrost task update ENTITY --dept DEPT --status STATUS`)"
             .into(),
         C::MissingChunks { .. } => "publish again (if this persists, run `bifrost fsck`)".into(),
-        C::CatalogBehind { .. } | C::Corrupt { .. } => code_hint(ErrorCode::CatalogBehind)?.into(),
+        C::CatalogBehind { .. } => code_hint(ErrorCode::CatalogBehind)?.into(),
+        C::Damaged { .. } | C::Corrupt { .. } => code_hint(ErrorCode::CatalogDamaged)?.into(),
+        C::Unreachable { .. } | C::ConnectionLost { .. } => {
+            code_hint(ErrorCode::CatalogUnavailable)?.into()
+        }
         _ => return code_hint(e.code()).map(str::to_owned),
     })
 }
@@ -179,6 +183,13 @@ fn code_hint(code: ErrorCode) -> Option<&'static str> {
         ErrorCode::MissingChunks => "publish again (if this persists, run `bifrost fsck`)",
         ErrorCode::CatalogBehind => {
             "run `bifrost fsck` and recover the catalog from a backup if needed"
+        }
+        ErrorCode::CatalogDamaged => {
+            "run `bifrost fsck` to see what is damaged, then restore the catalog (the \
+             repository's .bifrost/catalog.db, or its PostgreSQL database) from a backup"
+        }
+        ErrorCode::CatalogUnavailable => {
+            "`bifrost fsck` checks the repository once the database answers again"
         }
         ErrorCode::Unauthorized | ErrorCode::BadCredentials => "log in again: `bifrost login URL`",
         ErrorCode::Busy => "the catalog is busy for the moment: run the command again",

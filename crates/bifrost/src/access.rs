@@ -15,6 +15,8 @@ use bifrost_core::access::{
 use bifrost_core::production::EntityRef;
 use serde::Serialize;
 
+use bifrost_catalog::Journal;
+
 use crate::Repository;
 use crate::error::{Error, Result};
 
@@ -137,8 +139,76 @@ pub(crate) enum Work<'a> {
     Shared,
 }
 
-fn to_json<T: Serialize>(value: &T) -> Option<serde_json::Value> {
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Option<serde_json::Value> {
     serde_json::to_value(value).ok().filter(|v| !v.is_null())
+}
+
+/// Who records a change, and in which project: a journal entry but for what changed. Cloned
+/// into the builders of [`Journal`]s, which run inside the catalog's transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Recorder {
+    project: Option<String>,
+    actor: Actor,
+    /// The newest journal entry this repository saw committed: a change whose entry would not
+    /// come after it is refused (the catalog lost committed changes, see `watermark.rs`).
+    mark: i64,
+}
+
+impl Recorder {
+    /// An entry `action` on `entity`, with the record before and after the change.
+    pub(crate) fn event<B: Serialize + ?Sized, A: Serialize + ?Sized>(
+        &self,
+        action: &str,
+        entity: impl Into<String>,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> NewEvent {
+        NewEvent {
+            project: self.project.clone(),
+            actor: self.actor.user.clone(),
+            origin: self.actor.origin.clone(),
+            request_id: self.actor.request_id.clone(),
+            action: action.to_owned(),
+            entity: entity.into(),
+            before: before.and_then(to_json),
+            after: after.and_then(to_json),
+        }
+    }
+
+    /// One entry `action` on `entity`: `before` as given, `after` the change's result.
+    pub(crate) fn journal<T: Serialize + 'static, B: Serialize>(
+        self,
+        action: &str,
+        entity: impl Into<String>,
+        before: Option<&B>,
+    ) -> Journal<T> {
+        let action = action.to_owned();
+        let entity = entity.into();
+        let before = before.and_then(to_json);
+        self.entry(move |recorder, after: &T| {
+            let mut event = recorder.event(&action, entity, None::<&()>, Some(after));
+            event.before = before;
+            event
+        })
+    }
+
+    /// One entry built from the change's result by `build` (given this recorder).
+    pub(crate) fn entry<T: 'static>(
+        self,
+        build: impl FnOnce(&Recorder, &T) -> NewEvent + Send + 'static,
+    ) -> Journal<T> {
+        let mark = self.mark;
+        Journal::entry(move |result: &T| build(&self, result)).expecting_after(mark)
+    }
+
+    /// Entries built from the change's result by `build` (a batch), committed in order.
+    pub(crate) fn entries<T: 'static>(
+        self,
+        build: impl FnOnce(&Recorder, &T) -> Vec<NewEvent> + Send + 'static,
+    ) -> Journal<T> {
+        let mark = self.mark;
+        Journal::entries(move |result: &T| build(&self, result)).expecting_after(mark)
+    }
 }
 
 /// A user who proved who they are (token or password), with their global role.
@@ -366,83 +436,50 @@ impl Repository {
             .department)
     }
 
-    /// Records a change of the current project in the journal. The change has committed, so a
-    /// failure to record it is logged rather than reported as a failure of the change.
-    pub(crate) async fn journal<B: Serialize, A: Serialize>(
-        &self,
-        action: &str,
-        entity: String,
-        before: Option<&B>,
-        after: Option<&A>,
-    ) {
-        self.journal_in(
-            Some(self.project().to_owned()),
-            action,
-            entity,
-            before,
-            after,
-        )
-        .await;
-    }
-
-    /// Records many changes of the current project (one action, each `(entity, after)`) in one
-    /// journal transaction, in order: what batch operations journal instead of one entry each.
-    pub(crate) async fn journal_batch<A: Serialize>(&self, action: &str, changes: &[(String, A)]) {
-        let events: Vec<NewEvent> = changes
-            .iter()
-            .map(|(entity, after)| NewEvent {
-                project: Some(self.project().to_owned()),
-                actor: self.actor.user.clone(),
-                origin: self.actor.origin.clone(),
-                request_id: self.actor.request_id.clone(),
-                action: action.to_owned(),
-                entity: entity.clone(),
-                before: None,
-                after: to_json(after),
-            })
-            .collect();
-        match self.catalog.append_events(&events).await {
-            Ok(last) => self.raise_mark(last),
-            Err(e) => {
-                tracing::error!(action, error = %e, "the changes committed but could not be journaled");
-            }
+    /// Who records changes of the current project.
+    pub(crate) fn recorder(&self) -> Recorder {
+        Recorder {
+            project: Some(self.project().to_owned()),
+            actor: self.actor.clone(),
+            mark: self.mark.load(std::sync::atomic::Ordering::Acquire),
         }
     }
 
-    /// Records a change that belongs to no project (users, tokens, roles, webhooks).
-    pub(crate) async fn journal_global<B: Serialize, A: Serialize>(
-        &self,
-        action: &str,
-        entity: String,
-        before: Option<&B>,
-        after: Option<&A>,
-    ) {
-        self.journal_in(None, action, entity, before, after).await;
+    /// Who records changes that belong to no project (users, tokens, roles, webhooks).
+    pub(crate) fn global_recorder(&self) -> Recorder {
+        Recorder {
+            project: None,
+            actor: self.actor.clone(),
+            mark: self.mark.load(std::sync::atomic::Ordering::Acquire),
+        }
     }
 
-    async fn journal_in<B: Serialize, A: Serialize>(
+    /// The journal of a change of the current project: one entry `action` on `entity` with the
+    /// record as it was (`before`) and, as `after`, the change's result. The catalog writes it
+    /// in the change's own transaction.
+    pub(crate) fn journal<T: Serialize + 'static, B: Serialize>(
         &self,
-        project: Option<String>,
         action: &str,
-        entity: String,
+        entity: impl Into<String>,
         before: Option<&B>,
-        after: Option<&A>,
-    ) {
-        let event = NewEvent {
-            project,
-            actor: self.actor.user.clone(),
-            origin: self.actor.origin.clone(),
-            request_id: self.actor.request_id.clone(),
-            action: action.to_owned(),
-            entity,
-            before: before.and_then(to_json),
-            after: after.and_then(to_json),
-        };
-        match self.catalog.append_event(&event).await {
-            Ok(entry) => self.raise_mark(entry.id),
-            Err(e) => {
-                tracing::error!(action, error = %e, "the change committed but could not be journaled");
-            }
+    ) -> Journal<T> {
+        self.recorder().journal(action, entity, before)
+    }
+
+    /// [`Repository::journal`] for a change that belongs to no project.
+    pub(crate) fn journal_global<T: Serialize + 'static, B: Serialize>(
+        &self,
+        action: &str,
+        entity: impl Into<String>,
+        before: Option<&B>,
+    ) -> Journal<T> {
+        self.global_recorder().journal(action, entity, before)
+    }
+
+    /// Once a journaled change committed: raises the catalog's high-water mark to its last entry.
+    pub(crate) fn journaled<T>(&self, journal: &Journal<T>) {
+        if let Some(id) = journal.last_id() {
+            self.raise_mark(id);
         }
     }
 
@@ -458,12 +495,18 @@ impl Repository {
     ) -> Result<User> {
         self.require(Permission::Admin)?;
         let hash = password.map(hash_password).transpose()?;
+        let mut journal = self.journal_global("user.created", name, None::<&()>);
         let user = self
             .catalog
-            .create_user(name, display_name.unwrap_or(name), role, hash.as_deref())
+            .create_user(
+                name,
+                display_name.unwrap_or(name),
+                role,
+                hash.as_deref(),
+                &mut journal,
+            )
             .await?;
-        self.journal_global("user.created", name.to_owned(), None::<&()>, Some(&user))
-            .await;
+        self.journaled(&journal);
         Ok(user)
     }
 
@@ -495,17 +538,17 @@ impl Repository {
         }
         let before = self.catalog.get_user(name).await?;
         let hash = password.map(hash_password).transpose()?;
-        let after = self
-            .catalog
-            .update_user(name, role, disabled, hash.as_deref())
-            .await?;
         let action = match disabled {
             Some(true) => "user.disabled",
             Some(false) => "user.enabled",
             None => "user.updated",
         };
-        self.journal_global(action, name.to_owned(), Some(&before), Some(&after))
-            .await;
+        let mut journal = self.journal_global(action, name, Some(&before));
+        let after = self
+            .catalog
+            .update_user(name, role, disabled, hash.as_deref(), &mut journal)
+            .await?;
+        self.journaled(&journal);
         Ok(after)
     }
 
@@ -535,6 +578,9 @@ impl Repository {
                 )
             })
             .transpose()?;
+        let mut journal = self.global_recorder().entry(|r, info: &TokenInfo| {
+            r.event("token.created", info.id.clone(), None::<&()>, Some(info))
+        });
         let info = self
             .catalog
             .create_token(
@@ -544,10 +590,10 @@ impl Repository {
                 kind,
                 &secret.secret_hash(),
                 expires_at,
+                &mut journal,
             )
             .await?;
-        self.journal_global("token.created", info.id.clone(), None::<&()>, Some(&info))
-            .await;
+        self.journaled(&journal);
         Ok(NewToken {
             info,
             token: secret.to_string(),
@@ -568,9 +614,9 @@ impl Repository {
         if before.user != self.actor.user {
             self.require(Permission::Admin)?;
         }
-        let after = self.catalog.revoke_token(id).await?;
-        self.journal_global("token.revoked", id.to_owned(), Some(&before), Some(&after))
-            .await;
+        let mut journal = self.journal_global("token.revoked", id, Some(&before));
+        let after = self.catalog.revoke_token(id, &mut journal).await?;
+        self.journaled(&journal);
         Ok(after)
     }
 
@@ -603,9 +649,9 @@ impl Repository {
             .await?
             .into_iter()
             .find(|r| r.name == role.name);
-        let after = self.catalog.set_role(role).await?;
-        self.journal_global("role.set", role.name.clone(), before.as_ref(), Some(&after))
-            .await;
+        let mut journal = self.journal_global("role.set", role.name.clone(), before.as_ref());
+        let after = self.catalog.set_role(role, &mut journal).await?;
+        self.journaled(&journal);
         Ok(after)
     }
 
@@ -631,17 +677,12 @@ impl Repository {
         if let Some((_, current)) = &before {
             self.require_within_own_role(current)?;
         }
+        let mut journal = self.journal("member.set", user, before.as_ref().map(|(m, _)| m));
         let after = self
             .catalog
-            .set_member(self.project(), user, role, departments)
+            .set_member(self.project(), user, role, departments, &mut journal)
             .await?;
-        self.journal(
-            "member.set",
-            user.to_owned(),
-            before.as_ref().map(|(m, _)| m),
-            Some(&after),
-        )
-        .await;
+        self.journaled(&journal);
         Ok(after)
     }
 
@@ -672,14 +713,15 @@ impl Repository {
         if let Some((_, current)) = self.catalog.membership(self.project(), user).await? {
             self.require_within_own_role(&current)?;
         }
-        let before = self.catalog.remove_member(self.project(), user).await?;
-        self.journal(
-            "member.removed",
-            user.to_owned(),
-            Some(&before),
-            None::<&()>,
-        )
-        .await;
+        let name = user.to_owned();
+        let mut journal = self.recorder().entry(move |r, before: &Member| {
+            r.event("member.removed", name, Some(before), None::<&()>)
+        });
+        let before = self
+            .catalog
+            .remove_member(self.project(), user, &mut journal)
+            .await?;
+        self.journaled(&journal);
         Ok(before)
     }
 
@@ -750,12 +792,19 @@ impl Repository {
         self.require_work(Permission::Publish, Work::Asset(asset))
             .await?;
         let ttl = lease(ttl)?;
+        let mut journal = self.journal("lock.acquired", asset, None::<&()>);
         let lock = self
             .catalog
-            .lock_asset(self.project(), asset, &self.actor.user, ttl, have)
+            .lock_asset(
+                self.project(),
+                asset,
+                &self.actor.user,
+                ttl,
+                have,
+                &mut journal,
+            )
             .await?;
-        self.journal("lock.acquired", asset.to_owned(), None::<&()>, Some(&lock))
-            .await;
+        self.journaled(&journal);
         Ok(lock)
     }
 
@@ -778,17 +827,20 @@ impl Repository {
             Permission::Publish
         };
         self.require_work(permission, Work::Asset(asset)).await?;
+        let name = asset.to_owned();
+        let mut journal = self.recorder().entry(move |r, lock: &AssetLock| {
+            let action = if lock.holder == r.actor.user {
+                "lock.released"
+            } else {
+                "lock.broken"
+            };
+            r.event(action, name, Some(lock), None::<&()>)
+        });
         let lock = self
             .catalog
-            .unlock_asset(self.project(), asset, &self.actor.user, force)
+            .unlock_asset(self.project(), asset, &self.actor.user, force, &mut journal)
             .await?;
-        let action = if lock.holder == self.actor.user {
-            "lock.released"
-        } else {
-            "lock.broken"
-        };
-        self.journal(action, asset.to_owned(), Some(&lock), None::<&()>)
-            .await;
+        self.journaled(&journal);
         Ok(lock)
     }
 
@@ -830,17 +882,19 @@ impl Repository {
                 reason: "the signing secret must be at least 16 characters".into(),
             });
         }
+        let mut journal = self.global_recorder().entry(|r, hook: &Webhook| {
+            r.event(
+                "webhook.created",
+                hook.id.to_string(),
+                None::<&()>,
+                Some(hook),
+            )
+        });
         let hook = self
             .catalog
-            .create_webhook(url, secret, project, actions)
+            .create_webhook(url, secret, project, actions, &mut journal)
             .await?;
-        self.journal_global(
-            "webhook.created",
-            hook.id.to_string(),
-            None::<&()>,
-            Some(&hook),
-        )
-        .await;
+        self.journaled(&journal);
         Ok(hook)
     }
 
@@ -865,9 +919,11 @@ impl Repository {
     /// Deletes a webhook (admins only).
     pub async fn delete_webhook(&self, id: i64) -> Result<Webhook> {
         self.require(Permission::Admin)?;
-        let hook = self.catalog.delete_webhook(id).await?;
-        self.journal_global("webhook.deleted", id.to_string(), Some(&hook), None::<&()>)
-            .await;
+        let mut journal = self.global_recorder().entry(move |r, hook: &Webhook| {
+            r.event("webhook.deleted", id.to_string(), Some(hook), None::<&()>)
+        });
+        let hook = self.catalog.delete_webhook(id, &mut journal).await?;
+        self.journaled(&journal);
         Ok(hook)
     }
 

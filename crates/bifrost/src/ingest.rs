@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bifrost_core::production::{Metadata, ProductionBatch};
-use bifrost_core::{FileEntry, NewAsset, NewContent, NewVersion};
+use bifrost_core::{FileEntry, NewAsset, NewContent, NewVersion, Version};
 use bifrost_files::Progress;
 use bifrost_store::SourceFile;
 use serde::{Deserialize, Serialize};
@@ -644,15 +644,20 @@ impl Repository {
             ..ProductionBatch::default()
         };
         if !batch.assets.is_empty() {
-            self.catalog.bulk_import(self.project(), &batch).await?;
-            let created: Vec<(String, bifrost_core::Asset)> = self
-                .list_assets(&bifrost_core::AssetFilter::default())
-                .await?
-                .into_iter()
-                .filter(|a| !existing.contains_key(&a.name))
-                .map(|a| (a.name.clone(), a))
-                .collect();
-            self.journal_batch("asset.created", &created).await;
+            let mut journal = self
+                .recorder()
+                .entries(|r, created: &Vec<bifrost_core::Asset>| {
+                    let mut created: Vec<&bifrost_core::Asset> = created.iter().collect();
+                    created.sort_by(|a, b| a.name.cmp(&b.name));
+                    created
+                        .into_iter()
+                        .map(|a| r.event("asset.created", a.name.clone(), None::<&()>, Some(a)))
+                        .collect()
+                });
+            self.catalog
+                .bulk_import(self.project(), &batch, &mut journal)
+                .await?;
+            self.journaled(&journal);
         }
         progress.start("ingesting", todo.iter().map(|a| a.bytes).sum());
         let result: Result<()> = async {
@@ -718,17 +723,22 @@ impl Repository {
                         Metadata::new(),
                     ));
                 }
-                // One transaction for the batch's versions, one for their journal entries.
+                // One transaction for the batch's versions and their journal entries.
                 self.check_catalog_not_behind().await?;
+                let mut journal = self.recorder().entries(|r, versions: &Vec<Version>| {
+                    versions
+                        .iter()
+                        .map(|v| {
+                            let entity = format!("{}@v{}", v.asset, v.number);
+                            r.event("version.published", entity, None::<&()>, Some(v))
+                        })
+                        .collect()
+                });
                 let versions = self
                     .catalog
-                    .commit_versions(self.project(), &commits)
+                    .commit_versions(self.project(), &commits, &mut journal)
                     .await?;
-                let journaled: Vec<(String, &bifrost_core::Version)> = versions
-                    .iter()
-                    .map(|v| (format!("{}@v{}", v.asset, v.number), v))
-                    .collect();
-                self.journal_batch("version.published", &journaled).await;
+                self.journaled(&journal);
                 outcome
                     .published
                     .extend(versions.iter().map(|v| (v.asset.clone(), v.number)));

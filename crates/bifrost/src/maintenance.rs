@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use bifrost_api::ErrorCode;
 use bifrost_catalog::CatalogPart;
 use bifrost_core::{PackId, RepoStats};
 use bifrost_files::Progress;
@@ -32,7 +33,8 @@ pub enum ProblemKind {
     MissingChunk,
     /// A version names a content the catalog does not have.
     MissingContent,
-    /// The catalog database itself is damaged (SQLite's integrity check failed).
+    /// The catalog database itself is damaged: it cannot be read, SQLite's integrity check
+    /// failed, or (PostgreSQL) an index was left invalid.
     CatalogDamaged,
     /// The search index disagrees with what it indexes (rebuilding it loses nothing).
     SearchIndex,
@@ -72,9 +74,37 @@ pub struct FsckReport {
 }
 
 impl FsckReport {
+    /// The report on a catalog database too damaged to be read (or opened): that one problem,
+    /// nothing else checked.
+    pub fn catalog_damaged(read_data: bool, error: &bifrost_catalog::CatalogError) -> Self {
+        FsckReport {
+            read_data,
+            problems: vec![Problem {
+                kind: ProblemKind::CatalogDamaged,
+                object: "catalog".into(),
+                detail: error.to_string(),
+            }],
+            ..FsckReport::default()
+        }
+    }
+
     /// Whether no problem was found.
     pub fn is_clean(&self) -> bool {
         self.problems.is_empty()
+    }
+}
+
+/// A finding of the catalog's check of itself, as an fsck problem.
+fn catalog_problem(finding: bifrost_catalog::IntegrityFinding) -> Problem {
+    let kind = match finding.part {
+        CatalogPart::Database => ProblemKind::CatalogDamaged,
+        CatalogPart::SearchIndex => ProblemKind::SearchIndex,
+        CatalogPart::Records => ProblemKind::RecordMismatch,
+    };
+    Problem {
+        kind,
+        object: "catalog".into(),
+        detail: finding.detail,
     }
 }
 
@@ -139,13 +169,36 @@ impl Repository {
         Ok(self.catalog.stats().await?)
     }
 
-    /// Checks that everything the catalog names is in the store; with `read_data`, reads every
-    /// pack and verifies every chunk against its id.
+    /// Checks the catalog's own integrity, then that everything the catalog names is in the
+    /// store; with `read_data`, reads every pack and verifies every chunk against its id. A
+    /// catalog database too damaged to read is a problem of the report
+    /// ([`ProblemKind::CatalogDamaged`]), not a failure of the check.
     pub async fn fsck(&self, read_data: bool, progress: Arc<dyn Progress>) -> Result<FsckReport> {
+        match self.check_repository(read_data, progress).await {
+            Err(crate::Error::Catalog(e)) if e.code() == ErrorCode::CatalogDamaged => {
+                Ok(FsckReport::catalog_damaged(read_data, &e))
+            }
+            other => other,
+        }
+    }
+
+    async fn check_repository(
+        &self,
+        read_data: bool,
+        progress: Arc<dyn Progress>,
+    ) -> Result<FsckReport> {
         let mut report = FsckReport {
             read_data,
             ..FsckReport::default()
         };
+        // The database first: when its own check fails, every later reading is unreliable.
+        let findings = self.catalog.check_integrity().await?;
+        if findings.iter().any(|f| f.part == CatalogPart::Database) {
+            report
+                .problems
+                .extend(findings.into_iter().map(catalog_problem));
+            return Ok(report);
+        }
         let recorded = self.catalog.list_packs().await?;
         let stored: HashMap<PackId, u64> = self
             .store
@@ -192,18 +245,9 @@ impl Repository {
                 detail: format!("{asset}@v{version}:{path} names a content the catalog lacks"),
             });
         }
-        for finding in self.catalog.check_integrity().await? {
-            let kind = match finding.part {
-                CatalogPart::Database => ProblemKind::CatalogDamaged,
-                CatalogPart::SearchIndex => ProblemKind::SearchIndex,
-                CatalogPart::Records => ProblemKind::RecordMismatch,
-            };
-            report.problems.push(Problem {
-                kind,
-                object: "catalog".into(),
-                detail: finding.detail,
-            });
-        }
+        report
+            .problems
+            .extend(findings.into_iter().map(catalog_problem));
         if let Err(bifrost_catalog::CatalogError::CatalogBehind { recorded, found }) =
             self.check_catalog_not_behind().await
         {

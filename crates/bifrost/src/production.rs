@@ -20,8 +20,9 @@ use crate::error::Result;
 /// A method marked `=> PERMISSION "kind.verb" [ENTITY] in(WORK)` changes something: it first
 /// requires the permission on `WORK` (a [`Work`]: whose department's work it is, so that
 /// members restricted to departments may change only theirs; every mutating method must say),
-/// then reads the record as it was (`before GETTER(ARGS)`) and, once the change has committed,
-/// journals the action with the record before and after (the method's result).
+/// then reads the record as it was (`before GETTER(ARGS)`) and hands the catalog method the
+/// journal entry of the action, with the record before and, as after, the method's result:
+/// the catalog writes it in the change's own transaction.
 macro_rules! scoped {
     ($(
         $(#[$doc:meta])*
@@ -33,26 +34,40 @@ macro_rules! scoped {
             $(
                 $(#[$doc])*
                 pub async fn $name(&self, $($arg: $ty),*) -> Result<$ret> {
-                    $(
-                        self.require_work(Permission::$perm, $work).await?;
-                        let before = None::<serde_json::Value>
-                            $( .or(serde_json::to_value(
-                                self.catalog.$getter(self.project(), $($garg),*).await?,
-                            ).ok()) )?;
-                    )?
-                    let result = self
-                        .catalog
-                        .$name(self.project(), $($arg,)* $(&self.$actor.user)?)
-                        .await?;
-                    $(
-                        self.journal($action, ($entity).to_string(), before.as_ref(), Some(&result))
-                            .await;
-                    )?
-                    Ok(result)
+                    scoped_body!(self, $name($($arg),*) $(by $actor)?
+                        $( => $perm $action [$entity] in($work)
+                            $(before $getter($($garg),*))? )?)
                 }
             )*
         }
     };
+}
+
+/// The body of one [`scoped!`] method: a plain call for a reading method; for a changing one,
+/// the permission check, the record before, and the call with its journal entry.
+macro_rules! scoped_body {
+    ($self:ident, $name:ident($($arg:ident),*) $(by $actor:ident)?) => {
+        Ok($self
+            .catalog
+            .$name($self.project(), $($arg,)* $(&$self.$actor.user)?)
+            .await?)
+    };
+    ($self:ident, $name:ident($($arg:ident),*) $(by $actor:ident)?
+        => $perm:ident $action:literal [$entity:expr] in($work:expr)
+        $(before $getter:ident($($garg:expr),*))?) => {{
+        $self.require_work(Permission::$perm, $work).await?;
+        let before = None::<serde_json::Value>
+            $( .or(serde_json::to_value(
+                $self.catalog.$getter($self.project(), $($garg),*).await?,
+            ).ok()) )?;
+        let mut journal = $self.journal($action, ($entity).to_string(), before.as_ref());
+        let result = $self
+            .catalog
+            .$name($self.project(), $($arg,)* $(&$self.$actor.user,)? &mut journal)
+            .await?;
+        $self.journaled(&journal);
+        Ok(result)
+    }};
 }
 
 scoped! {
@@ -207,17 +222,12 @@ impl Repository {
     /// Comments on an asset, shot or version, as the handle's actor.
     pub async fn add_comment(&self, target: &Target, body: &str) -> Result<Comment> {
         self.require_work(Permission::Comment, Work::Shared).await?;
+        let mut journal = self.journal("comment.added", target.to_string(), None::<&()>);
         let comment = self
             .catalog
-            .add_comment(self.project(), target, &self.actor.user, body)
+            .add_comment(self.project(), target, &self.actor.user, body, &mut journal)
             .await?;
-        self.journal(
-            "comment.added",
-            target.to_string(),
-            None::<&serde_json::Value>,
-            Some(&comment),
-        )
-        .await;
+        self.journaled(&journal);
         Ok(comment)
     }
     /// Changes an asset's metadata (on its department's work).
@@ -229,17 +239,12 @@ impl Repository {
         self.require_work(Permission::Edit, Work::Asset(asset))
             .await?;
         let before = self.catalog.get_asset(self.project(), asset).await?;
+        let mut journal = self.journal("asset.updated", asset, Some(&before.metadata));
         let after = self
             .catalog
-            .update_asset_metadata(self.project(), asset, update)
+            .update_asset_metadata(self.project(), asset, update, &mut journal)
             .await?;
-        self.journal(
-            "asset.updated",
-            asset.to_owned(),
-            Some(&before.metadata),
-            Some(&after),
-        )
-        .await;
+        self.journaled(&journal);
         Ok(after)
     }
 

@@ -141,17 +141,19 @@ impl Repository {
         metadata: &BTreeMap<String, serde_json::Value>,
     ) -> std::result::Result<Version, CatalogError> {
         self.check_catalog_not_behind().await?;
+        let mut journal = self.recorder().entry(|r, version: &Version| {
+            r.event(
+                "version.published",
+                format!("{}@v{}", version.asset, version.number),
+                None::<&()>,
+                Some(version),
+            )
+        });
         let version = self
             .catalog
-            .commit_version_with_meta(self.project(), asset, new, metadata)
+            .commit_version_with_meta(self.project(), asset, new, metadata, &mut journal)
             .await?;
-        self.journal(
-            "version.published",
-            format!("{}@v{}", version.asset, version.number),
-            None::<&()>,
-            Some(&version),
-        )
-        .await;
+        self.journaled(&journal);
         Ok(version)
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use bifrost_catalog::{Catalog, CatalogError};
+use bifrost_catalog::{Catalog, CatalogError, Journal};
 use bifrost_core::{Asset, AssetFilter, NewAsset, Project, Version, VersionRef};
 use bifrost_store::{Store, StoreConfig, StoreLocation};
 
@@ -68,7 +68,11 @@ impl Repository {
                 store_config(&config),
             )
             .await?;
-            match catalog.create_project(DEFAULT_PROJECT).await {
+            // The default project is part of a new repository, not a change anyone made.
+            match catalog
+                .create_project(DEFAULT_PROJECT, &mut Journal::none())
+                .await
+            {
                 Ok(_) | Err(CatalogError::ProjectExists { .. }) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -193,14 +197,9 @@ impl Repository {
     /// Creates a project.
     pub async fn create_project(&self, name: &str) -> Result<Project> {
         self.require(bifrost_core::access::Permission::Admin)?;
-        let project = self.catalog.create_project(name).await?;
-        self.journal_global(
-            "project.created",
-            name.to_owned(),
-            None::<&()>,
-            Some(&project),
-        )
-        .await;
+        let mut journal = self.journal_global("project.created", name, None::<&()>);
+        let project = self.catalog.create_project(name, &mut journal).await?;
+        self.journaled(&journal);
         Ok(project)
     }
 
@@ -215,14 +214,12 @@ impl Repository {
             bifrost_core::access::Permission::Edit,
             asset.department.as_deref(),
         )?;
-        let created = self.catalog.create_asset(self.project(), asset).await?;
-        self.journal(
-            "asset.created",
-            asset.name.clone(),
-            None::<&()>,
-            Some(&created),
-        )
-        .await;
+        let mut journal = self.journal("asset.created", asset.name.clone(), None::<&()>);
+        let created = self
+            .catalog
+            .create_asset(self.project(), asset, &mut journal)
+            .await?;
+        self.journaled(&journal);
         Ok(created)
     }
 

@@ -173,7 +173,12 @@ impl Repository {
             }
         }
         repo.require(bifrost_core::access::Permission::Edit)?;
-        let summary = repo.catalog.bulk_import(name, &batch).await?;
+        // A template lays out a new project's skeleton; the project's creation is what is
+        // journaled.
+        let summary = repo
+            .catalog
+            .bulk_import(name, &batch, &mut bifrost_catalog::Journal::none())
+            .await?;
         let workflow = repo.workflow().await?;
         Ok(TemplateReport {
             project: name.to_owned(),

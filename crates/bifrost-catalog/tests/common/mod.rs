@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use bifrost_catalog::Catalog;
+use bifrost_catalog::{Catalog, Journal};
 use bifrost_core::{
     ChunkId, Codec, ContentId, FileEntry, NewAsset, NewContent, NewVersion, PackEntry, PackId,
     PackRecord, Version,
@@ -235,19 +235,30 @@ pub fn new_asset(name: &str, asset_type: &str, tags: &[&str]) -> NewAsset {
 
 /// Project `film` with asset `hero`.
 pub async fn film_hero(cat: &Catalog) {
-    cat.create_project("film").await.unwrap();
-    cat.create_asset("film", &new_asset("hero", "character", &[]))
+    cat.create_project("film", &mut Journal::none())
         .await
         .unwrap();
+    cat.create_asset(
+        "film",
+        &new_asset("hero", "character", &[]),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap();
 }
 
 /// Commits to `film/<asset>` a version of `files` (path, content), every content new in it.
 pub async fn commit_new(cat: &Catalog, asset: &str, files: &[(&str, &NewContent)]) -> Version {
     let entries = files.iter().map(|(path, c)| file(path, c)).collect();
     let contents = files.iter().map(|(_, c)| (*c).clone()).collect();
-    cat.commit_version("film", asset, &new_version(entries, contents))
-        .await
-        .unwrap()
+    cat.commit_version(
+        "film",
+        asset,
+        &new_version(entries, contents),
+        &mut Journal::none(),
+    )
+    .await
+    .unwrap()
 }
 
 /// The ids of the catalog's packs, in `list_packs` order.

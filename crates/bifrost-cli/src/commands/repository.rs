@@ -127,7 +127,17 @@ pub async fn run_local(cmd: &RepositoryCommand, cli: &Cli, out: &Out) -> Result<
             repair,
             accept_catalog,
         } => {
-            let repo = session::open(cli).await?;
+            let repo = match session::open(cli).await {
+                Ok(repo) => repo,
+                // A catalog too damaged to open is what fsck is for: report it as a problem.
+                Err(e) => match damaged_catalog(&e) {
+                    Some(damage) => {
+                        out.fsck(&bifrost::FsckReport::catalog_damaged(*read_data, damage));
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    None => return Err(e),
+                },
+            };
             let bars = session::bars(cli);
             let report = fsck(&repo, *read_data, *repair, *accept_catalog, out, &bars).await;
             repo.close().await;
@@ -157,6 +167,17 @@ pub async fn run_local(cmd: &RepositoryCommand, cli: &Cli, out: &Out) -> Result<
         RepositoryCommand::Stats => unreachable!("stats runs on any hub: see stats()"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The catalog damage `e` reports, if that is what it is.
+fn damaged_catalog(e: &anyhow::Error) -> Option<&bifrost::CatalogError> {
+    e.chain().find_map(|cause| {
+        let catalog = match cause.downcast_ref::<bifrost::Error>() {
+            Some(bifrost::Error::Catalog(c)) => Some(c),
+            _ => cause.downcast_ref::<bifrost::CatalogError>(),
+        };
+        catalog.filter(|c| c.code() == bifrost::api::ErrorCode::CatalogDamaged)
+    })
 }
 
 /// `bifrost fsck`: the check, with the repairs asked for (each followed by a fresh check).

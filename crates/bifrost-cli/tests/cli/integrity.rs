@@ -33,7 +33,7 @@ fn tamper(repo: &Repo, backend: &str, sql: &str) {
 }
 
 /// The PostgreSQL database name of a repository's catalog.
-fn database_of(repo: &Repo) -> String {
+pub(crate) fn database_of(repo: &Repo) -> String {
     let config = std::fs::read_to_string(repo.path(".bifrost/config.toml")).unwrap();
     let url = config
         .lines()

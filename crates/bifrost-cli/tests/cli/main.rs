@@ -3,6 +3,7 @@
 
 mod access;
 mod bad_input;
+mod catalog_damage;
 mod concurrency;
 mod corruption;
 mod crash;
@@ -14,6 +15,7 @@ mod gc;
 mod happy;
 mod ingest;
 mod integrity;
+mod journal_crash;
 mod packages;
 mod postgres;
 mod production;
