@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 
-use super::imp::{Pool, Result};
+use super::imp::{Pool, Result, begin_journaled, commit_journaled};
 use crate::sql::to_u32;
 use crate::{SignInFailures, SignInScope};
 
@@ -91,14 +91,18 @@ pub(crate) async fn forget_sign_in_failures(
     pool: &Pool,
     scope: SignInScope,
     key: &str,
+    journal: &mut crate::Journal<bool>,
 ) -> Result<bool> {
+    let mut tx = begin_journaled(pool).await?;
     let removed = sqlx::query("DELETE FROM sign_in_failures WHERE scope = $1 AND key = $2")
         .bind(scope.as_str())
         .bind(key)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?
-        .rows_affected();
-    Ok(removed > 0)
+        .rows_affected()
+        > 0;
+    commit_journaled(tx, journal, &removed).await?;
+    Ok(removed)
 }
 
 /// Forgets every row whose last failure is older than `before` and that blocks nothing after

@@ -74,8 +74,14 @@ impl Catalog {
     }
 
     /// Forgets `key`'s failed sign-ins and any delay or lockout; whether there were any.
-    pub async fn forget_sign_in_failures(&self, scope: SignInScope, key: &str) -> Result<bool> {
-        dispatch!(signin, self.forget_sign_in_failures(scope, key))
+    /// The lift is journaled in the same transaction.
+    pub async fn forget_sign_in_failures(
+        &self,
+        scope: SignInScope,
+        key: &str,
+        journal: &mut crate::Journal<bool>,
+    ) -> Result<bool> {
+        dispatch!(signin, self.forget_sign_in_failures(scope, key, journal))
     }
 
     /// Forgets rows whose last failure is older than `before` and that block nothing after

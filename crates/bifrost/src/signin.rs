@@ -205,8 +205,13 @@ impl Repository {
         drop(turn);
         match user {
             Some(user) if matches => {
+                // Resetting the counters is bookkeeping; the attempt itself is journaled next.
                 self.catalog
-                    .forget_sign_in_failures(SignInScope::User, name)
+                    .forget_sign_in_failures(
+                        SignInScope::User,
+                        name,
+                        &mut bifrost_catalog::Journal::none(),
+                    )
                     .await?;
                 self.journal_attempt(name, "succeeded", None, None, None)
                     .await;
@@ -224,17 +229,19 @@ impl Repository {
     pub async fn unlock_user(&self, name: &str) -> Result<User> {
         self.require(Permission::Admin)?;
         let user = self.catalog.get_user(name).await?;
-        let had = self
-            .catalog
-            .forget_sign_in_failures(SignInScope::User, name)
+        let user_name = name.to_owned();
+        let mut journal = self.global_recorder().entry(move |recorder, had: &bool| {
+            recorder.event(
+                "user.unlocked",
+                user_name.clone(),
+                None::<&()>,
+                Some(&serde_json::json!({ "user": user_name, "had_failures": had })),
+            )
+        });
+        self.catalog
+            .forget_sign_in_failures(SignInScope::User, name, &mut journal)
             .await?;
-        self.journal_global(
-            "user.unlocked",
-            name.to_owned(),
-            None::<&()>,
-            Some(&serde_json::json!({ "user": name, "had_failures": had })),
-        )
-        .await;
+        self.journaled(&journal);
         Ok(user)
     }
 
@@ -328,8 +335,15 @@ impl Repository {
             user: name.to_owned(),
             ..self.actor.clone()
         });
-        this.journal_global(action, name.to_owned(), None::<&()>, Some(&attempt))
-            .await;
+        // An attempt changes no catalog record of its own (the failure counters are
+        // bookkeeping), so it is appended on its own, under the write lock.
+        let event =
+            this.global_recorder()
+                .event(action, name.to_owned(), None::<&()>, Some(&attempt));
+        match this.catalog.append_event(&event).await {
+            Ok(entry) => this.raise_mark(entry.id),
+            Err(e) => tracing::error!(action, error = %e, "a sign-in attempt could not be journaled"),
+        }
     }
 }
 
