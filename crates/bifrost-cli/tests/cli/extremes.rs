@@ -439,7 +439,7 @@ fn seeded() -> Repo {
     let input = repo.work("hero");
     write_random(&input.join("hero.bin"), 100_000, 1);
     repo.publish("hero", &[&input]);
-    repo.ok(&["sequence", "create", "SQ010"]);
+    repo.ok(&["seq", "create", "SQ010"]);
     repo.ok(&["shot", "create", "SQ010/SH010", "--frames", "1001-1096"]);
     let mut add_user = repo.cmd();
     add_user
