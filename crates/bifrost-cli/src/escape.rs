@@ -92,8 +92,8 @@ pub fn lines(text: &str) -> Cow<'_, str> {
     escape_where(text, |c| c != '\n' && is_unsafe(c))
 }
 
-/// Writes `args` through [`lines`], then a line break.
-fn write_line(mut to: impl io::Write, args: fmt::Arguments<'_>) -> io::Result<()> {
+/// `args` through [`lines`], then a line break.
+fn line_of(args: fmt::Arguments<'_>) -> String {
     let mut line = match args.as_str() {
         Some(text) => lines(text).into_owned(),
         None => {
@@ -105,22 +105,18 @@ fn write_line(mut to: impl io::Write, args: fmt::Arguments<'_>) -> io::Result<()
         }
     };
     line.push('\n');
-    to.write_all(line.as_bytes())
+    line
 }
 
-/// What the crate's `println!` calls: `args` through [`lines`] to stdout. Panics on a failed
-/// write as `std::println!` does (`main` turns a broken pipe into a quiet exit).
+/// What the crate's `println!` calls: `args` through [`lines`] to stdout. A failed write ends
+/// the program with a message, or quietly for a closed pipe (`stdio`), never a panic.
 pub fn print_out(args: fmt::Arguments<'_>) {
-    if let Err(e) = write_line(io::stdout().lock(), args) {
-        panic!("failed printing to stdout: {e}");
-    }
+    crate::stdio::write_out(line_of(args).as_bytes());
 }
 
 /// What the crate's `eprintln!` calls: `args` through [`lines`] to stderr.
 pub fn print_err(args: fmt::Arguments<'_>) {
-    if let Err(e) = write_line(io::stderr().lock(), args) {
-        panic!("failed printing to stderr: {e}");
-    }
+    crate::stdio::write_err(line_of(args).as_bytes());
 }
 
 /// A `serde_json` formatter that writes DEL, C1 and the other [`is_unsafe`] characters that
@@ -287,8 +283,7 @@ mod tests {
 
     #[test]
     fn printing_escapes_the_whole_text() {
-        let mut out = Vec::new();
-        write_line(&mut out, format_args!("note: {}", "x\x1b[2J\ny")).unwrap();
-        assert_eq!(out, b"note: x\\x1b[2J\ny\n");
+        let line = line_of(format_args!("note: {}", "x\x1b[2J\ny"));
+        assert_eq!(line, "note: x\\x1b[2J\ny\n");
     }
 }

@@ -109,7 +109,9 @@ pub fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
     let ago = bifrost::parse_duration(text).with_context(|| {
         format!("--since `{text}`: give a duration (2h, 7d) or an RFC 3339 time")
     })?;
-    Ok(chrono::Utc::now() - chrono::Duration::from_std(ago)?)
+    // Within the shared maximum (100 years) this is always a date; checked all the same.
+    bifrost::core::duration::checked_before(chrono::Utc::now(), ago)
+        .with_context(|| format!("--since `{text}` reaches before the first date there is"))
 }
 
 #[cfg(test)]

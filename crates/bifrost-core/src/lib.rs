@@ -4,6 +4,7 @@
 //! these types, so a `ChunkId` means the same thing in the store, the catalog and the CLI.
 
 pub mod access;
+pub mod duration;
 mod id;
 mod model;
 mod name;

@@ -108,16 +108,20 @@ fn expiry(
     if length < std::time::Duration::from_secs(1) || length > MAX_LIFETIME {
         return Err(out_of_range());
     }
-    chrono::Duration::from_std(length)
-        .ok()
-        .and_then(|d| chrono::Utc::now().checked_add_signed(d))
-        .ok_or_else(out_of_range)
+    bifrost_core::duration::checked_after(chrono::Utc::now(), length).ok_or_else(out_of_range)
 }
 
 /// A lock lease length as the catalog takes it (in the range [`expiry`] accepts).
 fn lease(ttl: std::time::Duration) -> Result<chrono::Duration> {
-    expiry("a lock lease", "; renew a lock to keep it longer", ttl)?;
-    chrono::Duration::from_std(ttl).map_err(|_| Error::BadDuration(format!("{ttl:?}")))
+    const WHAT: &str = "a lock lease";
+    const HINT: &str = "; renew a lock to keep it longer";
+    expiry(WHAT, HINT, ttl)?;
+    // In range, so this cannot fail; still an error, never a panic.
+    chrono::Duration::from_std(ttl).map_err(|_| Error::DurationOutOfRange {
+        what: WHAT.to_owned(),
+        given: format!("{}s", ttl.as_secs()),
+        allowed: format!("at most {} days{HINT}", MAX_LIFETIME.as_secs() / 86_400),
+    })
 }
 
 /// Whose work a change is, for [`Repository::require_work`].

@@ -94,9 +94,10 @@ pub enum Error {
         /// The OS error.
         source: std::io::Error,
     },
-    /// A duration such as a gc grace period could not be read.
-    #[error("`{0}` is not a duration; write e.g. 0s, 90s, 30m, 2h or 7d")]
-    BadDuration(String),
+    /// A duration such as a gc grace period could not be read, or is longer than any
+    /// duration accepted.
+    #[error(transparent)]
+    BadDuration(#[from] bifrost_core::duration::DurationError),
     /// A duration too long (or too short) for what it is for.
     #[error("{what} of {given} is out of range: it must be {allowed}")]
     DurationOutOfRange {
@@ -363,26 +364,10 @@ impl From<Error> for ApiError {
 /// Facade result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Parses `0`, `90s`, `30m`, `2h`, `7d` (a bare number is seconds).
+/// Parses `0`, `90s`, `30m`, `2h`, `7d` (a bare number is seconds), at most
+/// [`bifrost_core::duration::MAX_DURATION`]: the shared rule of `bifrost_core::duration`.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration> {
-    let t = text.trim();
-    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
-    let n: u64 = num.parse().map_err(|_| Error::BadDuration(text.into()))?;
-    let unit_secs = match unit {
-        "" | "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86400,
-        _ => return Err(Error::BadDuration(text.into())),
-    };
-    let secs = n
-        .checked_mul(unit_secs)
-        .ok_or_else(|| Error::DurationOutOfRange {
-            what: "a duration".into(),
-            given: format!("`{t}`"),
-            allowed: format!("at most {} seconds", u64::MAX),
-        })?;
-    Ok(std::time::Duration::from_secs(secs))
+    Ok(bifrost_core::duration::parse_duration(text)?)
 }
 
 #[cfg(test)]

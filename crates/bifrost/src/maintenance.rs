@@ -359,10 +359,12 @@ impl Repository {
                 minimum: MIN_GRACE,
             });
         }
-        let cutoff_time = SystemTime::now()
-            .checked_sub(options.grace)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        let cutoff = chrono::DateTime::<chrono::Utc>::from(cutoff_time);
+        // Checked: a grace period reaching before 1970 keeps every pack (none is older), and
+        // the cutoff stays a date both catalogs store.
+        let cutoff = bifrost_core::duration::checked_before(chrono::Utc::now(), options.grace)
+            .filter(|cutoff| *cutoff > chrono::DateTime::UNIX_EPOCH)
+            .unwrap_or(chrono::DateTime::UNIX_EPOCH);
+        let cutoff_time = SystemTime::from(cutoff);
         if !options.dry_run {
             let now = chrono::Utc::now();
             let (leases, _) = self

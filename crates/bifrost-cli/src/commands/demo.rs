@@ -18,11 +18,11 @@ pub struct DemoArgs {
     /// Where to create the demo repository (must not exist yet).
     #[arg(default_value = "bifrost-demo")]
     pub path: std::path::PathBuf,
-    /// Size of the generated scene file, in MiB.
-    #[arg(long, default_value_t = 64)]
+    /// Size of the generated scene file, in MiB (1 to 1024).
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub size_mib: u64,
-    /// Versions to publish of each asset.
-    #[arg(long, default_value_t = 5)]
+    /// Versions to publish of each asset (1 to 100).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub versions: u32,
 }
 

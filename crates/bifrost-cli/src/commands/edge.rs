@@ -142,7 +142,10 @@ pub struct SimulateArgs {
     latency: Option<String>,
 }
 
-/// Parses 250ms, 2s, 1m or a bare number of seconds.
+/// The longest interval, timeout or latency the edge commands take: one day.
+const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
+/// Parses 250ms, 2s, 1m or a bare number of seconds, at most [`MAX_INTERVAL`].
 pub fn parse_interval(text: &str) -> Result<Duration> {
     let t = text.trim();
     let split = t
@@ -160,7 +163,10 @@ pub fn parse_interval(text: &str) -> Result<Duration> {
         "m" => n * 60.0,
         _ => bail!("{text:?}: unknown unit {unit:?}; use ms, s or m (e.g. 250ms)"),
     };
-    Ok(Duration::from_secs_f64(secs))
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if d <= MAX_INTERVAL => Ok(d),
+        _ => bail!("{text:?} is too long: the longest is 1440m (one day)"),
+    }
 }
 
 /// A parsed ADDR: table, start and count.
@@ -643,6 +649,15 @@ mod tests {
         assert_eq!(parse_interval("2").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_interval("1m").unwrap(), Duration::from_secs(60));
         assert!(parse_interval("1h").is_err());
+        assert_eq!(parse_interval("1440m").unwrap(), MAX_INTERVAL);
+        for long in [
+            "1441m",
+            "86400.5",
+            "99999999999999999999999999999m",
+            "1e400",
+        ] {
+            assert!(parse_interval(long).is_err(), "{long}");
+        }
         assert!(parse_interval("fast").is_err());
     }
 }

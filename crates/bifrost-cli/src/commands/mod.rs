@@ -66,12 +66,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Project(cmd) if !cmd.on_hub() => projects::run_local(cmd, &cli, &out).await?,
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "bifrost",
-                &mut std::io::stdout(),
-            );
+            // Into memory first: clap_complete panics when its writer fails, `stdio` does not.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "bifrost", &mut script);
+            crate::stdio::write_out(&script);
         }
         Command::Demo(args) => demo::run(args, &cli, &out).await?,
         Command::Edge(cmd) => return edge::run(cmd, cli.json).await,

@@ -1,6 +1,6 @@
 //! `bifrost report`: production reports, as tables or CSV.
 
-use std::io::Write;
+use std::fmt::Write;
 
 use anyhow::Result;
 use bifrost::api::ops::ReportStatus;
@@ -29,7 +29,9 @@ pub async fn run(cmd: &ReportCommand, hub: &impl Front, out: &Out) -> Result<()>
                 })
                 .await?;
             if *csv {
-                let mut w = std::io::stdout().lock();
+                // Built in memory, printed through `stdio` (a failed write ends the program
+                // with a message); CSV fields are quoted, not escaped, so not `println!`.
+                let mut w = String::new();
                 writeln!(w, "section,key,status,count")?;
                 for (s, n) in &r.shots_by_status {
                     writeln!(w, "shots_by_status,,{},{n}", csv_field(s))?;
@@ -48,6 +50,7 @@ pub async fn run(cmd: &ReportCommand, hub: &impl Front, out: &Out) -> Result<()>
                 for (wk, n) in &r.versions_by_week {
                     writeln!(w, "versions_by_week,{wk},,{n}")?;
                 }
+                crate::stdio::write_out(w.as_bytes());
             } else {
                 out.show(&r, || {
                     println!("shots by status");

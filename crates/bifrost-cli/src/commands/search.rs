@@ -64,7 +64,9 @@ async fn window<H: Hub, O: Paged>(
     let mut items = Vec::new();
     while (items.len() as u64) < limit {
         let want = (limit - items.len() as u64).min(MAX_LIMIT);
-        let page = hub.call(op.page(offset + items.len() as u64, want)).await?;
+        let page = hub
+            .call(op.page(offset.saturating_add(items.len() as u64), want))
+            .await?;
         let more = page.has_more() && !page.items.is_empty();
         items.extend(page.items);
         if !more {

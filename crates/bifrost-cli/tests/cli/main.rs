@@ -10,6 +10,7 @@ mod crash;
 mod custody;
 mod discovery;
 mod escapes;
+mod extremes;
 mod full_disk;
 mod gc;
 mod happy;

@@ -8,6 +8,7 @@ mod support;
 mod basics;
 mod custody;
 mod departments;
+mod extremes;
 mod limits;
 mod metrics;
 mod roles;
