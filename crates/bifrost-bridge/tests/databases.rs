@@ -5,6 +5,7 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bifrost_bridge::dead_letter::{DeadLetter, DeadLetters};
@@ -38,7 +39,12 @@ retry = {{ initial = "50ms", max = "500ms" }}
     gateway.send("in", points.to_vec()).await.unwrap();
     let log = gateway.sinks()[0].log.clone();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while log.pending() > 0 {
+    let done = |log: &bifrost_bridge::log::DiskLog| {
+        let s = log.stats();
+        s.delivered.load(Ordering::Relaxed) + s.dead_lettered.load(Ordering::Relaxed)
+    };
+    // Until every point was taken or dead-lettered (the pipeline appends asynchronously).
+    while done(&log) < points.len() as u64 || log.pending() > 0 {
         assert!(
             Instant::now() < deadline,
             "{} still pending: {:?}",
@@ -119,26 +125,35 @@ async fn victoria_metrics_takes_every_point() {
         vm.port
     );
     assert!(run_through(&sink, &pts).await.is_empty());
+    // VictoriaMetrics makes rows searchable asynchronously (a second or so): flush and ask
+    // again until all are there or 20 s passed.
     let http = reqwest::Client::new();
-    let _ = http
-        .get(format!("http://127.0.0.1:{}/internal/force_flush", vm.port))
-        .send()
-        .await
-        .unwrap();
-    let export = http
-        .get(format!("http://127.0.0.1:{}/api/v1/export", vm.port))
-        .query(&[("match[]", "{__name__=~\".+_value\"}")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let mut total = 0;
-    for line in export.lines() {
-        let series: serde_json::Value = serde_json::from_str(line).unwrap();
-        total += series["values"].as_array().unwrap().len();
-    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let (total, export) = loop {
+        let _ = http
+            .get(format!("http://127.0.0.1:{}/internal/force_flush", vm.port))
+            .send()
+            .await
+            .unwrap();
+        let export = http
+            .get(format!("http://127.0.0.1:{}/api/v1/export", vm.port))
+            .query(&[("match[]", "{__name__=~\".+_value\"}")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut total = 0;
+        for line in export.lines() {
+            let series: serde_json::Value = serde_json::from_str(line).unwrap();
+            total += series["values"].as_array().unwrap().len();
+        }
+        if total >= 3000 || Instant::now() > deadline {
+            break (total, export);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
     assert_eq!(total, 3000, "{export:.300}");
     vm.stop();
 }

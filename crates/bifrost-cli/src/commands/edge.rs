@@ -71,6 +71,17 @@ pub enum EdgeCommand {
     ///   bifrost edge simulate --listen 0.0.0.0:1502 --latency 5ms
     #[command(verbatim_doc_comment)]
     Simulate(SimulateArgs),
+    /// Run an edge gateway: poll Modbus sources, run pipelines, forward to MQTT, InfluxDB or
+    /// PostgreSQL through a disk log per sink (nothing is deleted before the sink acknowledged
+    /// it). SIGHUP reloads the file; Ctrl-C or SIGTERM stops and flushes.
+    ///
+    /// Examples:
+    ///   bifrost edge simulate --tags crates/bifrost-edge/tests/data/plant.toml &
+    ///   bifrost edge run crates/bifrost-bridge/examples/gateway.toml
+    ///   curl http://127.0.0.1:9810/metrics
+    ///   kill -HUP <pid>                                  # reload the file
+    #[command(verbatim_doc_comment)]
+    Run(super::edge_gateway::RunArgs),
 }
 
 /// Connection options shared by read and write.
@@ -232,6 +243,7 @@ pub async fn run(command: &EdgeCommand, json: bool) -> Result<ExitCode> {
         EdgeCommand::Read(args) => read(args, json).await,
         EdgeCommand::Write(args) => write(args, json).await,
         EdgeCommand::Simulate(args) => simulate(args, json).await,
+        EdgeCommand::Run(args) => super::edge_gateway::run(args, json).await,
     }
 }
 

@@ -11,6 +11,7 @@ pub mod assets;
 pub mod collections;
 pub mod demo;
 pub mod edge;
+pub mod edge_gateway;
 pub mod ingest;
 pub mod links;
 pub mod locks;
