@@ -191,3 +191,88 @@ fn expired_records_are_skipped_and_counted() {
     log.ack(b.end).unwrap();
     assert_eq!(log.pending(), 0);
 }
+
+/// A 1 MiB tmpfs mounted for the test, unmounted when dropped.
+struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// Needs the right to mount (root, as in CI); says so and returns None otherwise.
+    fn mount() -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("cannot mount a tmpfs here (not root?): the full-disk case is not exercised");
+            return None;
+        }
+        Some(SmallDisk { dir })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_applies_the_overflow_policy_and_counts() {
+    let ids = IdGenerator::new();
+    // ~2.6 MB of records for a 1 MiB disk; no byte limit of our own (1 GiB).
+    let pts = common::points(&ids, 40_000, &["boiler.temperature"]);
+    for policy in [Overflow::DropOldest, Overflow::RefuseNewest] {
+        let Some(disk) = SmallDisk::mount() else {
+            return;
+        };
+        let dir = disk.dir.path().join("log");
+        let log = DiskLog::open(&dir, config(1 << 30, 64 << 10, policy)).unwrap();
+        let mut accepted = 0;
+        for chunk in pts.chunks(100) {
+            accepted += log.append(chunk).unwrap_or_else(|e| {
+                panic!("{policy:?}: a full disk is an overflow, not an error: {e}")
+            });
+        }
+        let kept = log.unacknowledged().unwrap();
+        let stats = log.stats();
+        match policy {
+            Overflow::DropOldest => {
+                let dropped = stats.dropped_oldest.load(Ordering::Relaxed);
+                assert!(dropped > 0);
+                assert_eq!(accepted, 40_000);
+                assert_eq!(dropped + kept.len() as u64, 40_000);
+                assert_eq!(
+                    kept[..],
+                    pts[40_000 - kept.len()..],
+                    "the newest are kept, in order"
+                );
+            }
+            Overflow::RefuseNewest => {
+                let refused = stats.refused_newest.load(Ordering::Relaxed);
+                assert!(refused > 0);
+                assert_eq!(accepted as u64 + refused, 40_000);
+                assert_eq!(kept[..], pts[..accepted], "the oldest are kept, in order");
+            }
+        }
+        // Everything kept reads back through the forwarder's path, frames intact.
+        let mut read = Vec::new();
+        loop {
+            let b = log.read_batch(5000).unwrap();
+            if b.records.is_empty() {
+                break;
+            }
+            read.extend(b.records);
+            log.ack(b.end).unwrap();
+        }
+        assert_eq!(read, kept);
+        drop(log);
+        drop(disk);
+    }
+}
