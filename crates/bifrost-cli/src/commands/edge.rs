@@ -84,6 +84,17 @@ pub enum EdgeCommand {
     /// List the series of a time-series engine directory.
     #[command(subcommand)]
     Series(super::edge_series::SeriesCommand),
+    /// Run an edge gateway: poll Modbus sources, run pipelines, forward to MQTT, InfluxDB or
+    /// PostgreSQL through a disk log per sink (nothing is deleted before the sink acknowledged
+    /// it). SIGHUP reloads the file; Ctrl-C or SIGTERM stops and flushes.
+    ///
+    /// Examples:
+    ///   bifrost edge simulate --tags crates/bifrost-edge/tests/data/plant.toml &
+    ///   bifrost edge run crates/bifrost-bridge/examples/gateway.toml
+    ///   curl http://127.0.0.1:9810/metrics
+    ///   kill -HUP <pid>                                  # reload the file
+    #[command(verbatim_doc_comment)]
+    Run(super::edge_gateway::RunArgs),
 }
 
 /// Connection options shared by read and write.
@@ -253,6 +264,7 @@ pub async fn run(command: &EdgeCommand, json: bool) -> Result<ExitCode> {
         EdgeCommand::Simulate(args) => simulate(args, json).await,
         EdgeCommand::Query(args) => super::edge_series::query(args, json),
         EdgeCommand::Series(command) => super::edge_series::series(command, json),
+        EdgeCommand::Run(args) => super::edge_gateway::run(args, json).await,
     }
 }
 

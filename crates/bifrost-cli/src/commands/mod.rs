@@ -12,6 +12,7 @@ pub mod collections;
 pub mod demo;
 pub mod edge;
 pub mod edge_series;
+pub mod edge_gateway;
 pub mod ingest;
 pub mod links;
 pub mod locks;
