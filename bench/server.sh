@@ -27,7 +27,8 @@
 # Zou runs as its production docs describe: gunicorn with gevent workers (3 by default, as in
 # the docs' /etc/zou/gunicorn.py), no access log; requests go to gunicorn directly (no nginx
 # in front), which only helps Zou. Bifrost runs `bifrost serve` (release build) with its
-# defaults. Each workload runs on both servers one after the other (order alternating between
+# defaults except the per-address and per-token rate limits, which are off (wrk is one address
+# and one token; what is measured is the server, not the limiter). Each workload runs on both servers one after the other (order alternating between
 # rounds), after a 3 s warm-up of the same workload. wrk shares the two cores with the server
 # under test.
 #
@@ -163,7 +164,7 @@ fi
 (cd "$REPO" && printf '%s' "bench-password-$$" | "$BIN" -q user add admin --role admin --password-stdin >/dev/null)
 BIFROST_TOKEN="$(cd "$REPO" && "$BIN" token create --user admin --name bench 2>/dev/null)"
 BIFROST_PORT="$(free_port)"
-(cd "$REPO" && exec "$BIN" serve --listen "127.0.0.1:$BIFROST_PORT") >"$SCRATCH/bifrost.log" 2>&1 &
+(cd "$REPO" && exec "$BIN" serve --listen "127.0.0.1:$BIFROST_PORT" --rate-per-address 0 --rate-per-token 0) >"$SCRATCH/bifrost.log" 2>&1 &
 BIFROST_PID=$!
 BIFROST="http://127.0.0.1:$BIFROST_PORT"
 wait_http "$BIFROST/healthz" "$BIFROST_PID" "$SCRATCH/bifrost.log"
