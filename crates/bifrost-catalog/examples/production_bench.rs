@@ -64,7 +64,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::json;
 use sqlx::{AssertSqlSafe, Connection, Row};
 
-use bifrost_catalog::Catalog;
+use bifrost_catalog::{Catalog, Journal};
 use bifrost_core::NewAsset;
 use bifrost_core::production::{
     BatchVersion, EntityRef, Link, LinkKind, Metadata, NewShot, ProductionBatch,
@@ -1329,10 +1329,16 @@ async fn bench(args: &Args, backend: &Backend, url: &str) -> Result<String, Stri
             format!("SQLite {v} (the library sqlx links)")
         }
     };
-    catalog.create_project(PROJECT).await.map_err(e)?;
+    catalog
+        .create_project(PROJECT, &mut Journal::none())
+        .await
+        .map_err(e)?;
     eprintln!("importing…");
     let t = Instant::now();
-    let summary = catalog.bulk_import(PROJECT, &batch).await.map_err(e)?;
+    let summary = catalog
+        .bulk_import(PROJECT, &batch, &mut Journal::none())
+        .await
+        .map_err(e)?;
     let import_time = t.elapsed();
     eprintln!("imported in {import_time:?}: {summary:?}");
     drop(batch);
@@ -1350,7 +1356,13 @@ async fn bench(args: &Args, backend: &Backend, url: &str) -> Result<String, Stri
     }
     for shot in &ip_shots {
         catalog
-            .set_status(PROJECT, &shot_ref(*shot), "ip", "bench")
+            .set_status(
+                PROJECT,
+                &shot_ref(*shot),
+                "ip",
+                "bench",
+                &mut Journal::none(),
+            )
             .await
             .map_err(e)?;
     }
@@ -1360,7 +1372,13 @@ async fn bench(args: &Args, backend: &Backend, url: &str) -> Result<String, Stri
         for (d, department) in departments.iter().enumerate() {
             let assignee = (d % 2 == 0).then(|| AUTHORS[(shot / 100 + d) % AUTHORS.len()]);
             catalog
-                .create_task(PROJECT, &shot_ref(shot), department, assignee)
+                .create_task(
+                    PROJECT,
+                    &shot_ref(shot),
+                    department,
+                    assignee,
+                    &mut Journal::none(),
+                )
                 .await
                 .map_err(e)?;
             tasks += 1;

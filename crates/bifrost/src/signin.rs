@@ -342,7 +342,9 @@ impl Repository {
                 .event(action, name.to_owned(), None::<&()>, Some(&attempt));
         match this.catalog.append_event(&event).await {
             Ok(entry) => this.raise_mark(entry.id),
-            Err(e) => tracing::error!(action, error = %e, "a sign-in attempt could not be journaled"),
+            Err(e) => {
+                tracing::error!(action, error = %e, "a sign-in attempt could not be journaled")
+            }
         }
     }
 }

@@ -63,6 +63,7 @@ async fn gc_repacks_sparse_packs_and_removes_orphans() {
                     chunks: k.chunks.clone(),
                 }],
             },
+            &mut bifrost_catalog::Journal::none(),
         )
         .await
         .unwrap();
