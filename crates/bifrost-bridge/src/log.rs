@@ -199,17 +199,6 @@ fn scan(path: &Path, mut pos: u64, limit: Option<usize>) -> Result<(Vec<Point>, 
     Ok((points, pos, clean))
 }
 
-/// How many frames a buffer of framed records holds.
-fn frames_in(buf: &[u8]) -> usize {
-    let (mut n, mut at) = (0, 0);
-    while at + 4 <= buf.len() {
-        let size = u32::from_le_bytes(buf[at..at + 4].try_into().expect("4")) as usize;
-        at += 8 + size;
-        n += 1;
-    }
-    n
-}
-
 fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
@@ -382,9 +371,7 @@ impl DiskLog {
                     Overflow::DropOldest => {
                         // Write what we have, then make room (the active segment rolls first
                         // when it is the only one).
-                        if self.write_or_overflow(&mut inner, &mut buf, points, &mut accepted)? {
-                            break;
-                        }
+                        self.write_buffered(&mut inner, &mut buf, &points[..accepted])?;
                         self.drop_oldest(&mut inner, size)?;
                     }
                 }
@@ -400,13 +387,11 @@ impl DiskLog {
             };
             let active_full = current + buf.len() as u64 >= self.config.segment_bytes;
             if active_full {
-                if self.write_or_overflow(&mut inner, &mut buf, points, &mut accepted)? {
-                    break;
-                }
+                self.write_buffered(&mut inner, &mut buf, &points[..accepted])?;
                 inner.writer = None; // roll: the next frame opens a new segment
             }
         }
-        self.write_or_overflow(&mut inner, &mut buf, points, &mut accepted)?;
+        self.write_buffered(&mut inner, &mut buf, &points[..accepted])?;
         if self.config.fsync == Fsync::Always
             && let Some(w) = &inner.writer
         {
@@ -430,7 +415,14 @@ impl DiskLog {
         if buf.is_empty() {
             return Ok(());
         }
-        let n = frames_in(buf) as u64;
+        // How many records the buffer holds: count frames.
+        let mut n = 0u64;
+        let mut at = 0usize;
+        while at < buf.len() {
+            let size = u32::from_le_bytes(buf[at..at + 4].try_into().expect("4")) as usize;
+            at += 8 + size;
+            n += 1;
+        }
         let newest = written[written.len() - n as usize..]
             .iter()
             .map(|p| p.ts)
@@ -459,12 +451,8 @@ impl DiskLog {
             inner.writer = Some(file);
         }
         let writer = inner.writer.as_mut().expect("opened above");
-        let seg = inner.segments.back().expect("pushed above");
-        if let Err(e) = writer.write_all(buf) {
-            // A short write (a full disk) must not leave half a frame before the next one.
-            let _ = writer.set_len(seg.bytes);
-            return Err(BridgeError::io(&seg.path)(e));
-        }
+        let seg_path = &inner.segments.back().expect("pushed above").path;
+        writer.write_all(buf).map_err(BridgeError::io(seg_path))?;
         let seg = inner.segments.back_mut().expect("pushed above");
         seg.records += n;
         seg.bytes += buf.len() as u64;
@@ -478,92 +466,44 @@ impl DiskLog {
     /// Removes oldest segments until `needed` more bytes fit, counting unacknowledged records.
     fn drop_oldest(&self, inner: &mut Inner, needed: u64) -> Result<()> {
         while inner.total_bytes + needed > self.config.max_bytes {
-            if !self.drop_one(inner)? {
+            if inner.segments.len() <= 1 {
+                if inner.segments.back().is_some_and(|s| s.records > 0) {
+                    // Roll, so the active segment can go too.
+                    inner.writer = None;
+                    let first = inner.next_offset;
+                    let path = segment_path(&self.dir, first);
+                    File::create(&path).map_err(BridgeError::io(&path))?;
+                    inner.segments.push_back(Segment {
+                        first,
+                        records: 0,
+                        bytes: 0,
+                        newest: i64::MIN,
+                        path: path.clone(),
+                    });
+                    inner.writer = Some(
+                        OpenOptions::new()
+                            .append(true)
+                            .open(&path)
+                            .map_err(BridgeError::io(&path))?,
+                    );
+                    continue;
+                }
                 return Ok(()); // nothing left to drop: a single record larger than the limit
+            }
+            let seg = inner.segments.pop_front().expect("two or more");
+            let lost = seg.end().saturating_sub(inner.acked.max(seg.first));
+            LogStats::add(&self.stats.dropped_oldest, lost);
+            inner.total_bytes -= seg.bytes;
+            fs::remove_file(&seg.path).map_err(BridgeError::io(&seg.path))?;
+            if inner.acked < seg.end() {
+                self.write_acked(inner, seg.end())?;
+            }
+            if inner.read_offset < seg.end() {
+                inner.read_offset = seg.end();
+                inner.read_segment = u64::MAX;
             }
         }
         Ok(())
-    }
-
-    /// Removes the oldest segment (rolling first when it is the only one), counting its
-    /// unacknowledged records as dropped. False when there is nothing to remove.
-    fn drop_one(&self, inner: &mut Inner) -> Result<bool> {
-        if inner.segments.len() <= 1 {
-            if !inner.segments.back().is_some_and(|s| s.records > 0) {
-                return Ok(false);
-            }
-            // Roll, so the active segment can go too.
-            inner.writer = None;
-            let first = inner.next_offset;
-            let path = segment_path(&self.dir, first);
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-                .map_err(BridgeError::io(&path))?;
-            inner.segments.push_back(Segment {
-                first,
-                records: 0,
-                bytes: 0,
-                newest: i64::MIN,
-                path,
-            });
-            inner.writer = Some(file);
-        }
-        let seg = inner.segments.pop_front().expect("two or more");
-        let lost = seg.end().saturating_sub(inner.acked.max(seg.first));
-        LogStats::add(&self.stats.dropped_oldest, lost);
-        inner.total_bytes -= seg.bytes;
-        fs::remove_file(&seg.path).map_err(BridgeError::io(&seg.path))?;
-        if inner.acked < seg.end() {
-            self.write_acked(inner, seg.end())?;
-        }
-        if inner.read_offset < seg.end() {
-            inner.read_offset = seg.end();
-            inner.read_segment = u64::MAX;
-        }
-        Ok(true)
-    }
-
-    /// Writes the buffer like `write_buffered`; when the disk is full, applies the overflow
-    /// policy as for `max_bytes`: drop-oldest frees the oldest segment and tries again,
-    /// refuse-newest refuses (and counts) the buffered records and all after them. Returns true
-    /// when the append must stop there.
-    fn write_or_overflow(
-        &self,
-        inner: &mut Inner,
-        buf: &mut Vec<u8>,
-        points: &[Point],
-        accepted: &mut usize,
-    ) -> Result<bool> {
-        loop {
-            let error = match self.write_buffered(inner, buf, &points[..*accepted]) {
-                Ok(()) => return Ok(false),
-                Err(BridgeError::LogIo { source, path })
-                    if source.kind() == std::io::ErrorKind::StorageFull =>
-                {
-                    BridgeError::LogIo { source, path }
-                }
-                Err(e) => return Err(e),
-            };
-            match self.config.overflow {
-                Overflow::RefuseNewest => {
-                    let buffered = frames_in(buf);
-                    *accepted -= buffered;
-                    buf.clear();
-                    LogStats::add(
-                        &self.stats.refused_newest,
-                        (points.len() - *accepted) as u64,
-                    );
-                    return Ok(true);
-                }
-                Overflow::DropOldest => {
-                    if !self.drop_one(inner)? {
-                        return Err(error); // the disk is full of other things
-                    }
-                }
-            }
-        }
     }
 
     fn write_acked(&self, inner: &mut Inner, offset: u64) -> Result<()> {
