@@ -65,17 +65,20 @@ pub struct Gateway {
     sinks: Vec<SinkRuntime>,
 }
 
+/// A running forwarder: its status, the switch that stops it, its task and its description.
+type SpawnedForwarder = (
+    Arc<ForwarderStatus>,
+    watch::Sender<Option<Stop>>,
+    JoinHandle<Result<()>>,
+    String,
+);
+
 fn spawn_forwarder<S: Sink>(
     config: &SinkConfig,
     sink: S,
     log: Arc<DiskLog>,
     dead: Arc<DeadLetters>,
-) -> (
-    Arc<ForwarderStatus>,
-    watch::Sender<Option<Stop>>,
-    JoinHandle<Result<()>>,
-    String,
-) {
+) -> SpawnedForwarder {
     let describe = sink.describe();
     let forwarder = Forwarder::new(
         &config.name,
