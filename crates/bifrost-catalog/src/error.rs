@@ -842,7 +842,7 @@ fn damage(e: &sqlx::Error) -> Option<&'static str> {
     db.try_downcast_ref::<sqlx::sqlite::SqliteError>()?;
     let code: i32 = db.code()?.parse().ok()?;
     match (code & 0xff, code) {
-        (11, _) => Some("pages of the database file are malformed (a corrupted file)"),
+        (11, _) => Some("pages of the database file are corrupted"),
         (26, _) => Some(
             "the database file does not start with an SQLite header (it was overwritten, \
              zeroed or replaced)",

@@ -280,7 +280,7 @@ fn bad_names_refs_and_options_are_refused_and_change_nothing() {
         case(
             "grace overflowing",
             &["gc", "--grace", "999999999999999999d"],
-            &["a duration of `999999999999999999d` is out of range"],
+            &["a duration of `999999999999999999d` is too long"],
         ),
         case(
             "token lifetime of 100 million days",

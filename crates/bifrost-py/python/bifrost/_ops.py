@@ -1361,6 +1361,19 @@ class Operations:
         """
         return self._call("update_user", False, {"name": name, "disabled": disabled, "password": password, "role": role}, _model(m.User))
 
+    def unlock_user(
+        self,
+        name: str,
+    ) -> m.User:
+        """Lifts a user's sign-in lockout after failed passwords (admins).
+
+        ``POST /users/{name}/unlock`` (needs ``admin``)
+
+        Args:
+            name: The user's name.
+        """
+        return self._call("unlock_user", False, {"name": name}, _model(m.User))
+
     def list_tokens(
         self,
         *,
