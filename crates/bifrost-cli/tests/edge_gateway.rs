@@ -131,9 +131,11 @@ fn run_gateway(file: &Path) -> (Killed, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut line).unwrap();
+    // Keep reading what it prints later (reloads, the final summary): a closed pipe would
+    // stop it, as it stops any CLI command whose reader went away.
+    std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     let started: serde_json::Value =
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
     let listen = started["listen"].as_str().unwrap().to_owned();

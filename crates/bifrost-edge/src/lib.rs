@@ -32,5 +32,7 @@ pub use planner::{ReadPlanner, Span};
 pub use pool::Pool;
 pub use rtu::RtuClient;
 pub use simulator::{Simulator, SimulatorHandle, SimulatorSpec};
-pub use tags::{ByteOrder, DataType, Raw, Tag, TagFile, Value};
+pub use tags::{
+    ByteOrder, DataType, MAX_SETTINGS_FILE, Raw, Tag, TagFile, Value, read_settings_file,
+};
 pub use tcp::{ClientConfig, TcpClient};

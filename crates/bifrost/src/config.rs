@@ -7,6 +7,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// Largest settings file read (ingest rules, server configs): a path to a device or a huge
+/// file by mistake gets an error instead of filling memory.
+pub const MAX_SETTINGS_FILE: u64 = 16 * 1024 * 1024;
+
+/// Reads a settings file of at most [`MAX_SETTINGS_FILE`] bytes as text.
+pub fn read_settings_file(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_SETTINGS_FILE + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_SETTINGS_FILE {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} MiB, too large for a settings file; is it the right file?",
+                MAX_SETTINGS_FILE >> 20
+            ),
+        ));
+    }
+    Ok(text)
+}
+
 /// The repository format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 

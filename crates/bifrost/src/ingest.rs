@@ -145,7 +145,7 @@ fn expand(template: &str, caps: &regex::Captures<'_>) -> std::result::Result<Str
 impl IngestRules {
     /// Reads rules from a TOML file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Input {
+        let text = crate::read_settings_file(path).map_err(|source| Error::Input {
             path: path.to_owned(),
             source,
         })?;

@@ -41,7 +41,7 @@ pub use bifrost_files::{
     Transfer, describe_content, describe_reader, publish_inputs, stream_chunks,
 };
 pub use bifrost_store::StoreError;
-pub use config::{FORMAT_VERSION, RepoConfig};
+pub use config::{FORMAT_VERSION, MAX_SETTINGS_FILE, RepoConfig, read_settings_file};
 pub use custody::{DEFAULT_LEASE_TTL, LEASE_TTL_ENV, lease_ttl};
 pub use error::{Error, Result, parse_duration};
 pub use history::{ChangedFile, MetaChange, VersionDiff};

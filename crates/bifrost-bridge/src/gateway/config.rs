@@ -270,10 +270,11 @@ impl GatewayConfig {
     /// Reads and checks a gateway file.
     pub fn load(path: impl AsRef<Path>) -> Result<GatewayConfig> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| BridgeError::ConfigRead {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            bifrost_edge::read_settings_file(path).map_err(|source| BridgeError::ConfigRead {
+                path: path.to_path_buf(),
+                source,
+            })?;
         GatewayConfig::parse(path, &text)
     }
 

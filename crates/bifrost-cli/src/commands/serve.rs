@@ -105,7 +105,7 @@ impl ServeArgs {
     fn settings(&self) -> Result<ServeConfig> {
         let mut config = match &self.config {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| {
+                let text = bifrost::read_settings_file(path).with_context(|| {
                     format!("cannot read the server config {}", esc_of(path.display()))
                 })?;
                 toml::from_str::<ServeConfig>(&text).with_context(|| {

@@ -473,7 +473,8 @@ fn plausible(document: &Value, name: &str, schema: &Value) -> Value {
     Value::Null
 }
 
-const LONG: usize = 70_000;
+/// A long string: under the 65,535 bytes an HTTP client accepts for a whole URL.
+const LONG: usize = 60_000;
 
 /// Numbers at and past the ends of every integer type, as text.
 fn extreme_numbers() -> Vec<String> {
