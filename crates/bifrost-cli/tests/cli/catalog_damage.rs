@@ -280,7 +280,7 @@ fn a_postgres_session_ended_mid_command_is_named() {
         .expect("psql runs");
     // (0x6269_6672_6f73_7401, the catalog's write lock key, in decimal.)
     std::thread::sleep(Duration::from_millis(300));
-    let mut create = bifrost_std(&repo.root, &repo.home)
+    let create = bifrost_std(&repo.root, &repo.home)
         .args(["asset", "create", "crate", "--type", "prop"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
