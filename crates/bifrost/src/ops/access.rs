@@ -161,7 +161,15 @@ impl Execute for Audit {
     async fn execute(self, repo: &Repository) -> Result<Vec<Event>> {
         repo.audit(&EventFilter {
             after_id: self.after,
-            since: self.since,
+            // Every time both databases can store: "since year -262143" asks for everything,
+            // as "since year 1" does, and a far future asks for nothing.
+            since: self.since.map(|since| {
+                let first = chrono::DateTime::<chrono::Utc>::from_timestamp(-62_135_596_800, 0)
+                    .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+                let last = chrono::DateTime::<chrono::Utc>::from_timestamp(253_402_300_799, 0)
+                    .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+                since.clamp(first, last)
+            }),
             actor: self.user,
             projects: self.project.map(|p| vec![p]),
             action_prefix: self.action,
